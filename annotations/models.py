@@ -1,0 +1,320 @@
+"""Fact-check data: claims anchored in articles, their sources, verdicts, history and discussion.
+
+Integrity rules that the database can enforce are declared as constraints here; rules that
+need the article body (the quote must equal ``body[start:end]``) live in
+:mod:`annotations.anchoring` and are checked by ``Claim.clean`` and the claim services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from articles.models import Article, http_url_validator
+
+User = settings.AUTH_USER_MODEL
+
+
+class RatingLabel(models.Model):
+    """One verdict on the desk's rating scale (True, Mostly false, ...)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    value = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="ClaimReview ratingValue (higher is more true). Leave empty for labels off the numeric "
+        "scale, such as Unverifiable.",
+    )
+    colour = models.CharField(
+        max_length=7,
+        default="#888888",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #1a7f37.")],
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Position in menus, lowest first.")
+    description = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True, help_text="Inactive labels stay on old claims but are not offered.")
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = "verdict label"
+        constraints = [
+            models.CheckConstraint(condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="ratinglabel_colour_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimGroup(models.Model):
+    """Claims an editor linked as "the same claim" across articles."""
+
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Claim group {self.pk}"
+
+
+class ClaimStatus(models.TextChoices):
+    """Where a claim is in the review workflow (transitions: annotations.workflow)."""
+
+    NEW = "new", "New"
+    RESEARCHING = "researching", "Researching"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    DISMISSED = "dismissed", "Dismissed"
+
+class AnchorState(models.TextChoices):
+    """How well a claim's anchor survived the last article edit."""
+
+    ANCHORED = "anchored", "Anchored"
+    MOVED = "moved", "Moved (check it)"
+    ORPHANED = "orphaned", "Orphaned"
+
+
+class Claim(models.Model):
+    """A span of an article's body that is being fact-checked.
+
+    The anchor follows the W3C Web Annotation selectors: ``start``/``end`` are code point
+    offsets into ``article.body`` (TextPositionSelector) and ``exact``/``prefix``/``suffix``
+    are the TextQuoteSelector used to find the span again after the article is corrected.
+    """
+
+    Status = ClaimStatus
+    AnchorState = AnchorState
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField("quote")
+    prefix = models.CharField(max_length=32, blank=True)
+    suffix = models.CharField(max_length=32, blank=True)
+    anchor_state = models.CharField(max_length=12, choices=AnchorState.choices, default=AnchorState.ANCHORED)
+
+    statement = models.TextField(blank=True, help_text="The claim in the editor's words.")
+    claimant = models.CharField(max_length=300, blank=True, help_text="Who made the claim.")
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.NEW)
+    verdict = models.ForeignKey(RatingLabel, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    rationale = models.TextField(blank=True)
+    dismissal_reason = models.CharField(max_length=500, blank=True)
+
+    assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_claims")
+    verdict_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Who last set the verdict."
+    )
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The editor who published."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    group = models.ForeignKey(ClaimGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims")
+
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped on every change.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["article", "start", "end", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="claim_span_not_empty",
+                                   violation_error_message="A claim must cover at least one character."),
+            models.CheckConstraint(condition=~Q(exact=""), name="claim_quote_not_empty"),
+            models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            models.CheckConstraint(
+                condition=Q(anchor_state__in=AnchorState.values), name="claim_anchor_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(verdict__isnull=False), name="claim_published_has_verdict",
+                violation_error_message="A published claim needs a verdict.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["article", "start"], name="claim_article_start"),
+            models.Index(fields=["status", "submitted_at"], name="claim_status_submitted"),
+            models.Index(fields=["assignee", "status"], name="claim_assignee_status"),
+            models.Index(fields=["updated_at"], name="claim_updated"),
+        ]
+
+    def __str__(self) -> str:
+        text = self.statement or self.exact
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def clean(self) -> None:
+        """Reject an anchor that does not match the article body (see annotations.anchoring)."""
+        from annotations.anchoring import AnchorError, validate_anchor
+
+        if self.article_id is None:
+            return
+        try:
+            validate_anchor(self.article.body, self.start, self.end, self.exact)
+        except AnchorError as error:
+            raise ValidationError({"exact": str(error)}) from error
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Stance(models.TextChoices):
+    """How a source bears on the claim."""
+
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    CONTEXT = "context", "Context"
+
+
+class Source(models.Model):
+    """A piece of evidence attached to a claim."""
+
+    Stance = Stance
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField("URL", max_length=1000, validators=[http_url_validator])
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    excerpt = models.TextField(blank=True)
+    stance = models.CharField(max_length=12, choices=Stance.choices, default=Stance.CONTEXT)
+    accessed_on = models.DateField("date accessed", null=True, blank=True)
+    archive_url = models.URLField("archived copy URL", max_length=1000, blank=True, validators=[http_url_validator])
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="source_url_http",
+                violation_error_message="Source URLs must start with http:// or https://.",
+            ),
+            models.CheckConstraint(
+                condition=Q(archive_url="")
+                | Q(archive_url__startswith="http://")
+                | Q(archive_url__startswith="https://"),
+                name="source_archive_url_http",
+                violation_error_message="Archive URLs must start with http:// or https://.",
+            ),
+            models.CheckConstraint(condition=Q(stance__in=Stance.values), name="source_stance_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class ClaimEvent(models.Model):
+    """Append-only history of a claim: every edit, transition, source change and comment.
+
+    Rows are never updated or deleted by the application (``save``/``delete`` refuse it);
+    when a claim is deleted its events stay, attached to the article, with ``claim`` empty.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        TRANSITION = "transition", "Status change"
+        ASSIGNED = "assigned", "Assigned"
+        SOURCE_ADDED = "source_added", "Source added"
+        SOURCE_CHANGED = "source_changed", "Source changed"
+        SOURCE_REMOVED = "source_removed", "Source removed"
+        COMMENTED = "commented", "Comment"
+        CORRECTED = "corrected", "Correction"
+        REANCHORED = "reanchored", "Re-anchored"
+        LINKED = "linked", "Linked"
+        DELETED = "deleted", "Deleted"
+
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claim_events")
+    claim_ref = models.PositiveBigIntegerField(help_text="The claim's id, kept after the claim is deleted.")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    field = models.CharField(max_length=40, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    is_public = models.BooleanField(default=False, help_text="Public notes (corrections) appear in reports.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "claim history entry"
+        verbose_name_plural = "claim history"
+        indexes = [models.Index(fields=["claim_ref", "created_at"], name="claimevent_claim_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on claim {self.claim_ref}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.pop("_allow_update", False):
+            raise ValueError("Claim history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Claim history is append-only.")
+
+
+class Comment(models.Model):
+    """A discussion entry on a claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="comment_body_not_empty")]
+
+    def __str__(self) -> str:
+        return self.body[:80]
+
+
+class Notification(models.Model):
+    """Something a user should know about: an assignment, requested changes, a publication."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned to you"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Published"
+        SUBMITTED = "submitted", "Submitted for review"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SuggestionDismissal(models.Model):
+    """A check-worthiness suggestion someone dismissed: hidden for everyone on that article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="suggestion_dismissals")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    sentence = models.TextField()
+    dismissed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "start", "end"], name="suggestion_dismissal_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sentence[:80]

@@ -1,0 +1,20 @@
+"""Top-level URL configuration: each concern mounts its own URL module."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from factcheck import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="articles:list", permanent=False), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("articles/", include("articles.urls")),
+    path("claims/", include("annotations.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Factdesk administration"
+admin.site.site_title = "Factdesk admin"
+admin.site.index_title = "Desk data"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages Factdesk needs when they are missing:
+#   chromium (browser tests), libpango (WeasyPrint PDF reports), fonts.
+# Never downloads a browser build: Playwright drives Debian's /usr/bin/chromium.
+set -euo pipefail
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+ldconfig -p 2>/dev/null | grep -q libpango-1.0.so.0 || missing+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing system packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+  echo "Installing system packages with sudo: ${missing[*]}"
+  sudo apt-get update -qq
+  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "Missing system packages: ${missing[*]} (install them with your package manager)." >&2
+fi
