@@ -1,0 +1,301 @@
+"""Data shapes shared by every import parser, and the checks every record goes through.
+
+Parsers never raise on bad input: they yield a :class:`ParseError` for the one file, row or
+entry that is wrong and carry on, so an editor importing a 300-row CSV with one broken row
+gets 299 articles and one precise message. Everything here is pure Python (no Django, no
+database) so the rules can be tested in isolation and reused by the web form, the
+management command and the admin.
+
+:func:`build_article` is the single place where a record's fields are cleaned and
+validated; every parser funnels through it, so a title limit or URL rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from articles.text import canonicalize_body, canonicalize_line
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DecodeError",
+    "ImportLimits",
+    "ParseError",
+    "ParseOutcome",
+    "ParsedArticle",
+    "Record",
+    "build_article",
+    "decode_utf8",
+    "normalize_language",
+    "parse_iso_date",
+    "record_from_mapping",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParsedArticle:
+    """One article ready to be saved; ``body`` is already canonical (see ``articles.text``).
+
+    ``origin`` says where in the upload the article came from ("feed.jsonl line 3",
+    "page.txt related #2") so an import report can point the editor at it.
+    """
+
+    title: str
+    body: str
+    outlet: str = ""
+    byline: str = ""
+    url: str = ""
+    published_on: datetime.date | None = None
+    language: str = "en"
+    origin: str
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """A file, row or entry that could not be imported, with a message an editor can act on."""
+
+    origin: str
+    message: str
+
+
+Record = ParsedArticle | ParseError
+
+
+@dataclass
+class ParseOutcome:
+    """What parsing one upload produced: articles and per-record errors, in file order.
+
+    ``notes`` are informational remarks that are not errors (for example that a ``.txt``
+    file did not look like an aggregator page and was imported as one article).
+    """
+
+    records: list[Record] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def articles(self) -> list[ParsedArticle]:
+        return [record for record in self.records if isinstance(record, ParsedArticle)]
+
+    @property
+    def errors(self) -> list[ParseError]:
+        return [record for record in self.records if isinstance(record, ParseError)]
+
+    def extend(self, other: ParseOutcome) -> None:
+        self.records.extend(other.records)
+        self.notes.extend(other.notes)
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Upper bounds that keep one upload from exhausting memory or overflowing columns.
+
+    The character limits on one-line fields exist so that a bad row becomes a per-row
+    error here instead of a database error (PostgreSQL rejects over-long ``varchar``)
+    when the service saves it; keep them in line with the model's ``max_length``.
+    """
+
+    max_file_bytes: int = 5 * 1024 * 1024
+    max_body_chars: int = 500_000
+    # These mirror Article's column sizes (title 500, outlet 200, byline 300, url 1000).
+    max_title_chars: int = 500
+    max_outlet_chars: int = 200
+    max_byline_chars: int = 300
+    max_url_chars: int = 1000
+
+
+DEFAULT_LIMITS = ImportLimits()
+
+
+class DecodeError(ValueError):
+    """Raised by :func:`decode_utf8`; the message is meant for the editor."""
+
+
+def decode_utf8(data: bytes) -> str:
+    """Decode ``data`` as UTF-8 (a leading BOM is allowed and dropped).
+
+    Anything else is reported rather than guessed: a wrong guess (say Latin-1 for a
+    Windows-1252 file) silently corrupts quotes and accents, and every claim anchored on
+    the article would then quote text the outlet never published.
+    """
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        raise DecodeError("file is UTF-16, not UTF-8; re-save the file as UTF-8")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        byte = data[error.start]
+        raise DecodeError(
+            f"not valid UTF-8 (byte 0x{byte:02x} at position {error.start}); re-save the file as UTF-8"
+        ) from None
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_iso_date(value: str) -> datetime.date:
+    """Parse an ISO 8601 date or date-time ("2024-05-01", "2024-05-01T09:30:00Z").
+
+    Only ISO is accepted because "03/04/2024" means different days in different
+    newsrooms. A date-time keeps its own calendar date (no timezone conversion): that is
+    the date printed on the outlet's page. Raises ``ValueError`` with an editor-facing
+    message.
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.date.fromisoformat(text)
+        if _ISO_DATE.match(text):
+            return datetime.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    raise ValueError(f"published date {value!r} is not an ISO date (YYYY-MM-DD)")
+
+
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
+def normalize_language(value: str) -> str:
+    """Normalise a BCP 47 tag's case ("PT-br" -> "pt-BR"); raise ``ValueError`` if it is not one."""
+    text = value.strip().replace("_", "-")
+    if len(text) > 16 or not _LANGUAGE.fullmatch(text):  # 16: Article.language's column size
+        raise ValueError(f"language {value!r} is not a language code such as 'en' or 'pt-BR'")
+    primary, *rest = text.split("-")
+    parts = [primary.lower()]
+    for part in rest:
+        parts.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part)
+    return "-".join(parts)
+
+
+def build_article(
+    *,
+    origin: str,
+    title: str,
+    body: str,
+    outlet: str = "",
+    byline: str = "",
+    url: str = "",
+    published_on: datetime.date | None = None,
+    language: str = "",
+    limits: ImportLimits = DEFAULT_LIMITS,
+) -> Record:
+    """Clean and validate one record's fields; return the article or the first problem found.
+
+    Title, outlet and byline become single canonical lines, the body becomes canonical
+    body text, and the URL must be http(s) because it is rendered as a link.
+    """
+    title = canonicalize_line(title)
+    body = canonicalize_body(body)
+    outlet = canonicalize_line(outlet)
+    byline = canonicalize_line(byline)
+    url = url.strip()
+    if not title:
+        return ParseError(origin, "missing title")
+    if len(title) > limits.max_title_chars:
+        return ParseError(
+            origin,
+            f"title is {len(title):,} characters; the limit is {limits.max_title_chars:,}",
+        )
+    if not body:
+        return ParseError(origin, f"article {title!r} has an empty body")
+    if len(body) > limits.max_body_chars:
+        return ParseError(
+            origin,
+            f"body is {len(body):,} characters; the limit is {limits.max_body_chars:,}",
+        )
+    for name, value, limit in (
+        ("outlet", outlet, limits.max_outlet_chars),
+        ("byline", byline, limits.max_byline_chars),
+    ):
+        if len(value) > limit:
+            return ParseError(origin, f"{name} is {len(value):,} characters; the limit is {limit:,}")
+    if url:
+        if not url.lower().startswith(("http://", "https://")) or any(c.isspace() for c in url):
+            return ParseError(origin, f"url {url!r} is not an http:// or https:// address")
+        if len(url) > limits.max_url_chars:
+            return ParseError(origin, f"url is {len(url):,} characters; the limit is {limits.max_url_chars:,}")
+    try:
+        language = normalize_language(language) if language.strip() else "en"
+    except ValueError as error:
+        return ParseError(origin, str(error))
+    return ParsedArticle(
+        title=title,
+        body=body,
+        outlet=outlet,
+        byline=byline,
+        url=url,
+        published_on=published_on,
+        language=language,
+        origin=origin,
+    )
+
+
+# Accepted names for each field in CSV headers and JSON keys, in order of preference.
+# Matching is case-insensitive; the first alias with a non-empty value wins.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline"),
+    "body": ("body", "text", "content"),
+    "outlet": ("outlet", "publisher", "source"),
+    "byline": ("byline", "author"),
+    "url": ("url", "link"),
+    "published": ("published", "date", "published_on", "published_at"),
+    "language": ("language", "lang"),
+}
+
+
+def _field_value(record: Mapping[str, object], name: str) -> tuple[str, object]:
+    """Return ``(key, value)`` for the first alias of ``name`` present with a non-empty value."""
+    for alias in FIELD_ALIASES[name]:
+        value = record.get(alias)
+        if value is not None and value != "":
+            return alias, value
+    return FIELD_ALIASES[name][0], None
+
+
+_JSON_KINDS = {
+    "dict": "an object",
+    "list": "a list",
+    "bool": "true/false",
+    "int": "a number",
+    "float": "a number",
+}
+
+
+def record_from_mapping(record: Mapping[str, object], origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> Record:
+    """Turn one JSON object or CSV row into an article, accepting the aliases in ``FIELD_ALIASES``.
+
+    Keys are matched case-insensitively; unknown keys are ignored so that exports from
+    other tools (with ids, tags, ...) import without editing.
+    """
+    lowered = {str(key).strip().lower(): value for key, value in record.items()}
+    values: dict[str, str] = {}
+    for name in FIELD_ALIASES:
+        key, value = _field_value(lowered, name)
+        if value is None:
+            values[name] = ""
+        elif isinstance(value, str):
+            values[name] = value
+        else:
+            kind = _JSON_KINDS.get(type(value).__name__, type(value).__name__)
+            return ParseError(origin, f"field {key!r} must be text, got {kind}")
+    published_on = None
+    if values["published"].strip():
+        try:
+            published_on = parse_iso_date(values["published"])
+        except ValueError as error:
+            return ParseError(origin, str(error))
+    return build_article(
+        origin=origin,
+        title=values["title"],
+        body=values["body"],
+        outlet=values["outlet"],
+        byline=values["byline"],
+        url=values["url"],
+        published_on=published_on,
+        language=values["language"],
+        limits=limits,
+    )

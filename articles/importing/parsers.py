@@ -1,0 +1,294 @@
+"""Turn an uploaded file into articles: dispatch on the file type, then parse.
+
+:func:`parse_file` is the entry point for the import service. It checks the things that
+are true of the whole file (type, size, encoding, emptiness) and hands the decoded text to
+the parser for the file type. Every parser has the same shape,
+``(text, origin, limits) -> ParseOutcome``, and reports problems per record so that one
+bad row never stops the others.
+
+Origins name where a record came from, in terms an editor can find in the file:
+``"feed.json item 2"``, ``"feed.jsonl line 3"``, ``"list.csv row 4"`` (spreadsheet
+numbering: the header is row 1), ``"page.txt related #2"``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+
+from articles.importing.aggregator import looks_like_aggregator_page, parse_aggregator_page
+from articles.importing.formats import (
+    DEFAULT_LIMITS,
+    FIELD_ALIASES,
+    DecodeError,
+    ImportLimits,
+    ParseError,
+    ParseOutcome,
+    build_article,
+    decode_utf8,
+    record_from_mapping,
+)
+from articles.importing.html_page import parse_html
+from articles.importing.markdown_text import parse_markdown
+
+__all__ = [
+    "PARSERS",
+    "SUPPORTED_EXTENSIONS_TEXT",
+    "parse_csv",
+    "parse_file",
+    "parse_json",
+    "parse_jsonl",
+    "parse_text",
+]
+
+Parser = Callable[[str, str, ImportLimits], ParseOutcome]
+
+
+def parse_text(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
+    """Parse a ``.txt`` file: an aggregator page if it has that shape, else one article.
+
+    As a single article, the first non-empty line is the title and the rest is the body.
+    If the body has no blank line at all, each line is taken as a paragraph: text copied
+    out of a web page puts one paragraph per line, and a lone newline would otherwise
+    glue them into one paragraph.
+    """
+    if looks_like_aggregator_page(text):
+        return parse_aggregator_page(text, origin, limits)
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    title = lines[filled[0]] if filled else ""
+    rest = lines[filled[1] : filled[-1] + 1] if len(filled) > 1 else []
+    if all(line.strip() for line in rest):
+        rest = [part for line in rest for part in (line, "")]
+    body = "\n".join(rest)
+    return ParseOutcome(
+        records=[build_article(origin=origin, title=title, body=body, limits=limits)],
+        notes=[f"{origin}: not an aggregator page: imported as a single article."],
+    )
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "null"
+
+
+def _load_json(text: str, *, single_line: bool = False) -> object:
+    """``json.loads`` with errors turned into editor-facing ``ValueError`` messages.
+
+    For one JSON Lines record the origin already names the line, so only the column is given.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"column {error.colno}" if single_line else f"line {error.lineno}, column {error.colno}"
+        raise ValueError(f"not valid JSON: {error.msg} ({where})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply") from None
+
+
+def parse_json(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
+    """Parse a ``.json`` file: one article object, a list of them, or ``{"articles": [...]}``.
+
+    Keys are those of the CSV columns (see ``FIELD_ALIASES``); list items are numbered
+    from 1 in origins ("feed.json item 2").
+    """
+    outcome = ParseOutcome()
+    try:
+        data = _load_json(text)
+    except ValueError as error:
+        outcome.records.append(ParseError(origin, str(error)))
+        return outcome
+    if isinstance(data, dict):
+        lowered = {str(key).lower(): value for key, value in data.items()}
+        if isinstance(lowered.get("articles"), list) and "title" not in lowered:
+            data = lowered["articles"]
+        else:
+            outcome.records.append(record_from_mapping(data, origin, limits))
+            return outcome
+    if not isinstance(data, list):
+        outcome.records.append(
+            ParseError(origin, f"expected a JSON object or a list of objects, got {_json_kind(data)}")
+        )
+        return outcome
+    if not data:
+        outcome.records.append(ParseError(origin, "the JSON list is empty: no articles to import"))
+    for number, item in enumerate(data, start=1):
+        item_origin = f"{origin} item {number}"
+        if isinstance(item, dict):
+            outcome.records.append(record_from_mapping(item, item_origin, limits))
+        else:
+            outcome.records.append(ParseError(item_origin, f"expected an article object, got {_json_kind(item)}"))
+    return outcome
+
+
+def parse_jsonl(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
+    """Parse JSON Lines: one article object per line; blank lines are skipped.
+
+    Lines are split on ``\\n`` only (not ``str.splitlines``): JSON strings may legally
+    contain U+2028, which must not split a record.
+    """
+    outcome = ParseOutcome()
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        line_origin = f"{origin} line {number}"
+        try:
+            item = _load_json(line, single_line=True)
+        except ValueError as error:
+            outcome.records.append(ParseError(line_origin, str(error)))
+            continue
+        if isinstance(item, dict):
+            outcome.records.append(record_from_mapping(item, line_origin, limits))
+        else:
+            outcome.records.append(ParseError(line_origin, f"expected an article object, got {_json_kind(item)}"))
+    return outcome
+
+
+def _csv_delimiter(text: str) -> str:
+    """Comma, unless the header line has none but has semicolons or tabs (European Excel)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if "," not in header:
+        if ";" in header:
+            return ";"
+        if "\t" in header:
+            return "\t"
+    return ","
+
+
+def parse_csv(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
+    """Parse a CSV file with a header row naming the columns (case-insensitive).
+
+    Columns: title, body (required), outlet, byline, url, published (ISO date), language,
+    or their aliases in ``FIELD_ALIASES``; other columns are ignored. Rows are numbered as
+    a spreadsheet shows them: the header is row 1. Blank rows are skipped; a row with
+    more non-empty cells than the header has columns is an error (usually an unquoted
+    comma), a shorter row has its missing cells treated as empty.
+    """
+    outcome = ParseOutcome()
+    # The csv module's per-cell limit (128 KiB) is below the body limit; the file size
+    # limit bounds every cell anyway. Raised once, process-wide, never lowered.
+    if csv.field_size_limit() < limits.max_file_bytes:
+        csv.field_size_limit(limits.max_file_bytes)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=_csv_delimiter(text))
+    header: list[str] | None = None
+    row_number = 0
+    try:
+        for row_number, row in enumerate(reader, start=1):
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [cell.strip().lower() for cell in row]
+                missing = [
+                    name for name in ("title", "body") if not any(alias in header for alias in FIELD_ALIASES[name])
+                ]
+                if missing:
+                    found = ", ".join(repr(cell) for cell in header if cell) or "nothing"
+                    outcome.records.append(
+                        ParseError(
+                            origin,
+                            f"the CSV header has no {' or '.join(repr(m) for m in missing)} column "
+                            f"(found {found}); the first row must name the columns, "
+                            "and title and body are required",
+                        )
+                    )
+                    return outcome
+                continue
+            row_origin = f"{origin} row {row_number}"
+            if any(cell.strip() for cell in row[len(header) :]):
+                outcome.records.append(
+                    ParseError(
+                        row_origin,
+                        f"row has {len(row)} cells but the header has {len(header)} columns "
+                        "(is there an unquoted comma in a cell?)",
+                    )
+                )
+                continue
+            record: dict[str, str] = {}
+            for name, cell in zip(header, row, strict=False):
+                if name and name not in record:
+                    record[name] = cell
+            outcome.records.append(record_from_mapping(record, row_origin, limits))
+    except csv.Error as error:
+        outcome.records.append(
+            ParseError(f"{origin} row {row_number + 1}", f"the CSV could not be read from here on: {error}")
+        )
+    if header is None:
+        outcome.records.append(ParseError(origin, "the CSV has no header row"))
+    return outcome
+
+
+PARSERS: dict[str, Parser] = {
+    ".txt": parse_text,
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".json": parse_json,
+    ".jsonl": parse_jsonl,
+    ".ndjson": parse_jsonl,
+    ".csv": parse_csv,
+}
+SUPPORTED_EXTENSIONS_TEXT = ".txt, .md, .html, .json, .jsonl or .csv"
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f}".removesuffix(".0") + " KB"
+    return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+def _base_name(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _extension(name: str) -> str:
+    base = _base_name(name)
+    stem, dot, extension = base.rpartition(".")
+    return f".{extension.lower()}" if dot and stem else ""
+
+
+def parse_file(name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
+    """Parse one uploaded file into articles and per-record errors.
+
+    ``name`` is the uploaded file name (only its extension and base name are used).
+    File-level problems (unsupported type, too large, not UTF-8, empty) come back as a
+    single :class:`ParseError` for the whole file; nothing here raises on bad input.
+    """
+    origin = _base_name(name)
+    extension = _extension(name)
+    parser = PARSERS.get(extension)
+    if parser is None:
+        shown = f"'{extension}'" if extension else "(no extension)"
+        return ParseOutcome(
+            records=[ParseError(origin, f"Unsupported file type {shown}: use {SUPPORTED_EXTENSIONS_TEXT}.")]
+        )
+    if len(data) > limits.max_file_bytes:
+        return ParseOutcome(
+            records=[
+                ParseError(
+                    origin,
+                    f"file is too large ({_size(len(data))}); the limit is {_size(limits.max_file_bytes)}",
+                )
+            ]
+        )
+    try:
+        text = decode_utf8(data)
+    except DecodeError as error:
+        return ParseOutcome(records=[ParseError(origin, str(error))])
+    if not text.strip():
+        return ParseOutcome(records=[ParseError(origin, "file is empty")])
+    return parser(text, origin, limits)
