@@ -1,0 +1,598 @@
+"""Check-worthiness suggestions: which sentences of an article deserve a fact-check?
+
+Fact-checkers read long articles; this module points at the sentences most likely to hold a
+verifiable factual claim, so nothing important is missed. It is deliberately *transparent and
+offline*: every score is the sum of a few hand-written features from :data:`FEATURES`, and
+every suggestion carries the human-readable reasons that produced it ("contains a figure;
+attributed to a named person"). An editor can always see why a sentence was suggested, and
+nothing leaves the server.
+
+Pure Python (no Django), so the browser view, the admin and tests all call the same functions:
+
+* :func:`split_sentences` -- sentences with code point offsets into the canonical body
+  (``body[start:end] == text`` always, never crossing a paragraph break);
+* :func:`score_sentence` -- a :class:`Score` with value and reasons;
+* :func:`suggest` -- the best sentences not already covered by a claim nor dismissed;
+* :func:`evaluate`, :func:`precision_at_k`, :func:`average_precision` -- quality of the scorer on
+  labelled sentences, used by the tests' floors and by docs/checkworthiness.md
+  (``python -m annotations.checkworthiness FILE...`` prints them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "FEATURES",
+    "Feature",
+    "Metrics",
+    "Score",
+    "Sentence",
+    "Suggestion",
+    "average_precision",
+    "evaluate",
+    "precision_at_k",
+    "rank_by_score",
+    "score_sentence",
+    "split_sentences",
+    "suggest",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Sentence splitting
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a body: ``body[start:end] == text`` (code point offsets)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    # Building the segmenter compiles many regexes; one per process is enough.
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+def _boundaries(paragraph: str) -> list[int]:
+    """End offsets (within ``paragraph``) of the sentences pysbd finds.
+
+    pysbd's own character spans drift on repeated sentences and on text it rewrites
+    internally, so its segments are only used as a guide: each one is located with
+    ``str.find`` from a cursor, and a segment that cannot be found is merged into the next.
+    """
+    try:
+        segments = _segmenter().segment(paragraph)
+    except Exception:  # pysbd raises on some pathological inputs; keep the paragraph whole.
+        segments = []
+    ends: list[int] = []
+    cursor = 0
+    for segment in segments:
+        piece = segment.strip()
+        if not piece:
+            continue
+        found = paragraph.find(piece, cursor)
+        if found == -1:
+            continue
+        cursor = found + len(piece)
+        ends.append(cursor)
+    if not ends or ends[-1] != len(paragraph):
+        ends.append(len(paragraph))
+    return ends
+
+
+def split_sentences(body: str) -> list[Sentence]:
+    """Split ``body`` into sentences whose offsets index ``body`` exactly.
+
+    Each paragraph (text between ``\\n\\n`` breaks) is segmented on its own with pysbd, which
+    knows abbreviations ("Mr.", "U.S.", "No. 10"), decimals ("3.5%") and quotations. The
+    paragraph is then cut at the located sentence ends, so the sentences tile the paragraph
+    with nothing lost and nothing overlapping; each is trimmed of surrounding whitespace and
+    empty pieces are dropped. Why so careful: suggestions become claim anchors, and anchors
+    are offsets into the canonical body.
+    """
+    sentences: list[Sentence] = []
+    offset = 0
+    for paragraph in body.split("\n\n"):
+        if paragraph.strip():
+            start = 0
+            for end in _boundaries(paragraph):
+                piece = paragraph[start:end]
+                stripped = piece.strip()
+                if stripped:
+                    lead = len(piece) - len(piece.lstrip())
+                    absolute = offset + start + lead
+                    sentences.append(Sentence(absolute, absolute + len(stripped), stripped))
+                start = end
+        offset += len(paragraph) + 2
+    return sentences
+
+
+# --------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """A scoring feature: its weight and the reason shown to the fact-checker."""
+
+    name: str
+    weight: float
+    reason: str
+
+
+#: Every feature the scorer knows, with its weight. A sentence's score is the sum of the
+#: weights of the features it shows; positive features explain a suggestion, negative ones
+#: hold back sentences that are questions, opinions, small talk or promotion.
+FEATURES: dict[str, Feature] = {
+    feature.name: feature
+    for feature in (
+        Feature("percentage", 1.5, "contains a percentage"),
+        Feature("money", 1.5, "mentions money"),
+        Feature("figure", 1.5, "contains a figure"),
+        Feature("date", 0.75, "contains a date"),
+        Feature("comparison", 1.0, "makes a comparison"),
+        Feature("record", 1.0, "reports an action on the record"),
+        Feature("attributed_named", 1.0, "attributed to a named person"),
+        Feature("attributed", 0.25, "attributed to a source"),
+        Feature("quote", 0.25, "quotes someone"),
+        Feature("named_entity", 0.75, "names a person, place or organisation"),
+        Feature("question", -1.0, "is a question"),
+        Feature("opinion", -1.25, "expresses an opinion, feeling or hope"),
+        Feature("speculation", -0.5, "speculates about the future"),
+        Feature("promotion", -2.0, "reads as a greeting, promotion or instruction"),
+        Feature("short", -0.75, "is very short"),
+    )
+}
+
+#: Sentences scoring at least this much are suggested. Set from the measurements reported
+#: in docs/checkworthiness.md: one strong feature, or two weaker ones, is enough.
+DEFAULT_THRESHOLD = 1.25
+
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|"
+    r"dozens?|scores of|half|a third|a quarter|two-thirds|three-quarters|twice|thrice"
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d"
+    r"|\b\d[\d,.]*\s?(?:dollars?|euros?|pounds?|pence|p|cents?|bucks|yen|rupees?|francs?)\b"
+    r"|\b(?:USD|EUR|GBP)\s?\d"
+    r"|\b(?:millions|billions|trillions|thousands) of (?:dollars|euros|pounds)\b",
+    re.IGNORECASE,
+)
+# "12 million" is money only where the sentence is about money ("a budget of 12 million").
+_LARGE_AMOUNT = re.compile(r"\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)\b", re.IGNORECASE)
+_MONEY_CONTEXT = re.compile(
+    r"\b(?:budget|funding|funds?|spending|spend|spent|taxe?s?|salary|wages?|pay|paid|"
+    r"prices?|costs?|revenue|profits?|debt|deficit|investment|invested|loans?|grants?|fines?|"
+    r"earn(?:s|ed)?|subsid(?:y|ies))\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(
+    r"\d\s?%|\b\d[\d,.]*\s?(?:per\s?cent|percent|percentage points?)\b"
+    r"|\b(?:" + _NUMBER_WORDS + r")\s+(?:per\s?cent|percent)\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+)
+_DATE = re.compile(
+    r"\b(?:1[6-9]\d\d|20\d\d)s?\b"
+    r"|\b(?:" + _MONTHS + r")\.?\s+\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:" + _MONTHS + r")\b"
+    r"|\bin\s+(?:" + _MONTHS + r")\b"
+    r"|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+    r"|\b(?:last|this|next|past)\s+(?:year|month|week|decade|century|quarter|summer|winter|"
+    r"spring|autumn|fall)\b"
+    r"|\b(?:yesterday|since|ago|decades?|centur(?:y|ies))\b"
+)
+# Clock times ("7 p.m.", "15:30") are scheduling, not claims: they neither count as a figure
+# nor as a date.
+_TIME = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d\d\b", re.IGNORECASE)
+_DIGITS = re.compile(r"\d[\d,.]*")
+_FIGURE_WORDS = re.compile(
+    r"\b(?:" + _NUMBER_WORDS + r"|(?:one|a)\s+in\s+(?:\d+|" + _NUMBER_WORDS + r")|"
+    r"(?:a|the)\s+majority\s+of|(?:a|the)\s+minority\s+of)\b",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(?:more|less|fewer|higher|lower|greater|larger|smaller|bigger|faster|slower|worse|"
+    r"better|cheaper|dearer)\s+than\b"
+    r"|\b(?:highest|lowest|largest|smallest|biggest|fastest|slowest|fewest|record (?:high|low)|"
+    r"all-time|unprecedented|for the first time|the (?:first|only) (?:\w+ )?(?:to|since|in))\b"
+    r"|\b(?:doubled|tripled|trebled|halved|quadrupled)\b"
+    r"|\b(?:increas|decreas|declin|dropp|fell|fall|fallen|falling|rise|rose|risen|rising|"
+    r"grew|grow|climb|plung|soar|surg|jump|slump|tumbl|shrank|shrink|cut|cuts|"
+    r"gain|los[est]|lost|up|down)\w*\s+(?:by|to|from|more|less|\d|[$€£]|a|an|about|nearly|"
+    r"almost|around|over|roughly|some|sharply|significantly)\b"
+    r"|\b(?:increased|decreased|declined|dropped|plummeted|soared|surged|slumped|tumbled|"
+    r"compared (?:with|to)|as (?:many|much|high|low) as|twice as|times as|"
+    r"up from|down from|outpac\w+|exceed\w*|outnumber\w*)\b"
+    r"|\b\w+est\s+(?:in|since|on|ever|of|for)\b",
+    re.IGNORECASE,
+)
+_RECORD = re.compile(
+    r"\b(?:voted|passed|signed|vetoed|approved|rejected|banned|banning|bans|closed|opened|"
+    r"built|founded|elected|appointed|resigned|fired|sued|convicted|charged|arrested|"
+    r"sentenced|killed|died|won|lost|scored|raised|cut|funded|spent|paid|received|"
+    r"imported|exported|generates?|generated|produced|recorded|reported|increased|"
+    r"reduced|eliminated|abolished|introduced|launched|invaded|overturned|ruled|supported|"
+    r"opposed|proposed|promised|pledged|created|added|invested|borrowed|owed|ousted|"
+    r"blocked|repealed|expanded|privatised|privatized|nationalised|nationalized)\b",
+    re.IGNORECASE,
+)
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|tells|claimed|claims|announced|announces|argued|argues|"
+    r"insisted|insists|stated|states|reported|reports|confirmed|confirms|warned|warns|"
+    r"admitted|admits|revealed|reveals|estimated|estimates|found|finds|showed|shows|"
+    r"wrote|writes|testified|alleged|alleges|denied|denies|acknowledged|noted)\b"
+    r"|\baccording to\b|\b(?:figures|data|documents|filings|records|statistics) show\b",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"[\"“”«»„]\s*\S[^\"“”«»„]{8,}[\"“”«»„]|\u2018[^\u2019]{12,}\u2019")
+_TITLES = (
+    r"Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Senator|Sen|Rep|Representative|"
+    r"Governor|Gov|Mayor|President|Minister|Chancellor|Secretary|Judge|Justice|Councillor|"
+    r"Councilman|Councilwoman|Chief|Inspector|Sheriff|General|Gen|Captain|Coach|"
+    r"Spokesperson|Spokesman|Spokeswoman|Director|Commissioner|Chairman|Chairwoman|Leader"
+)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'\u2019\-]*[a-z][\w'\u2019\-]*\b")
+_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,}s?\b")
+_PERSON_NAME = re.compile(
+    r"\b(?:(?:" + _TITLES + r")\.?\s+)?[A-Z][a-z]+(?:[\s\-][A-Z][a-z]+)+\b"
+    r"|\b(?:" + _TITLES + r")\.?\s+[A-Z][a-z]+"
+)
+_NOT_NAMES = frozenset(
+    {
+        "I",
+        "I'm",
+        "I\u2019m",
+        "I've",
+        "I\u2019ve",
+        "I'd",
+        "I\u2019d",
+        "I'll",
+        "I\u2019ll",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "God",
+        "Sir",
+        "Madam",
+        "Okay",
+        "OK",
+        "Yes",
+        "No",
+        "Well",
+        "Oh",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    }
+)
+_OPINION = re.compile(
+    r"\b(?:I|we)\s+(?:really\s+|just\s+|truly\s+|strongly\s+|do\s+|don't\s+|don\u2019t\s+)?"
+    r"(?:think|believe|feel|hope|wish|guess|suppose|love|hate|want|like|trust|expect|"
+    r"am (?:sure|confident|proud|glad|happy|pleased)|are (?:proud|glad|happy|pleased|confident))\b"
+    r"|\b(?:in my (?:view|opinion)|my (?:view|opinion) is|personally|frankly|honestly|"
+    r"of course|needless to say|it seems|seems to me|arguably|I'm sure|I\u2019m sure)\b"
+    r"|\b(?:should|ought to|must)\b"
+    r"|\b(?:proud|thrilled|delighted|excited|devastated|heartbroken|disappointed|saddened|"
+    r"honoured|honored|grateful|incredible|amazing|wonderful|beautiful|terrible|awful|"
+    r"fantastic|lovely|special|welcoming|sad|happy|glad|feelings?|felt|fear|fears)\b",
+    re.IGNORECASE,
+)
+_SPECULATION = re.compile(
+    r"\b(?:could|might|(?-i:may)|would|perhaps|maybe|possibly|remains to be seen|expected to|"
+    r"likely to|is due to|are due to|will)\b",
+    re.IGNORECASE,
+)
+_PROMOTION = re.compile(
+    r"^\s*(?:please\s+)?(?:subscribe|sign up|click|read|join|follow|share|watch|listen|"
+    r"visit|download|register|tap|call|email|contact|find out|don't miss|don\u2019t miss|"
+    r"let's|let\u2019s|check out|see|learn|discover|get|buy|order|book|try)\b"
+    r"|\b(?:good (?:morning|afternoon|evening|night)|welcome to|thank you|thanks for|"
+    r"newsletter|subscribe|click here|this story has been updated|"
+    r"reporting by|editing by|additional reporting|stay tuned|sponsored)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w'\u2019\-]+")
+_SHORT_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A sentence's check-worthiness: the summed weights and the reasons behind them."""
+
+    value: float
+    reasons: tuple[str, ...]
+
+
+def _named_entities(text: str) -> list[str]:
+    """Capitalised words that are not just the first word of the sentence, plus acronyms.
+
+    A heuristic stand-in for a named-entity tagger: no model, no download, and good enough
+    to tell "Senator Maria Lopez said" from "she said".
+    """
+    words = list(_CAPITALISED.finditer(text))
+    first = _WORD.search(text)
+    first_start = first.start() if first else -1
+    entities = [
+        match.group()
+        for match in words
+        if match.start() != first_start
+        and match.group() not in _NOT_NAMES
+        and not _after_sentence_opener(text, match.start())
+    ]
+    entities += [match.group() for match in _ACRONYM.finditer(text) if match.group() != "I"]
+    return entities
+
+
+def _after_sentence_opener(text: str, position: int) -> bool:
+    """True when the word at ``position`` opens a quotation or a clause after a colon."""
+    before = text[:position].rstrip()
+    return before.endswith(('"', "“", "\u2018", ":", "(", "—"))
+
+
+def _has_named_person(text: str) -> bool:
+    """True when ``text`` names someone outside quotation marks ("Senator Maria Lopez")."""
+    for match in _PERSON_NAME.finditer(_QUOTE.sub(" ", text)):
+        if not any(word in _NOT_NAMES for word in match.group().split()):
+            return True
+    return False
+
+
+def _figures(text: str, consumed: Iterable[re.Match[str]]) -> bool:
+    """True when a number remains once percentages, money and dates are accounted for."""
+    spans = [match.span() for match in consumed]
+    for match in _DIGITS.finditer(text):
+        if not any(start <= match.start() < end for start, end in spans):
+            return True
+    return _FIGURE_WORDS.search(text) is not None
+
+
+def _present_features(text: str) -> list[str]:
+    """Names of the :data:`FEATURES` that ``text`` shows, in table order."""
+    stripped = text.strip()
+    words = _WORD.findall(stripped)
+    percentages = list(_PERCENT.finditer(stripped))
+    money = list(_MONEY.finditer(stripped))
+    if _MONEY_CONTEXT.search(stripped):
+        money += _LARGE_AMOUNT.finditer(stripped)
+    dates = list(_DATE.finditer(stripped))
+    entities = _named_entities(stripped)
+    speakers = _named_entities(_QUOTE.sub(" ", stripped))
+    attributed = _ATTRIBUTION.search(stripped) is not None
+    quote = _QUOTE.search(stripped) is not None
+    named_person = _has_named_person(stripped)
+
+    present: set[str] = set()
+    if percentages:
+        present.add("percentage")
+    if money:
+        present.add("money")
+    if _figures(stripped, percentages + money + dates + list(_TIME.finditer(stripped))):
+        present.add("figure")
+    if dates:
+        present.add("date")
+    if _COMPARISON.search(stripped):
+        present.add("comparison")
+    if _RECORD.search(stripped):
+        present.add("record")
+    if attributed and (named_person or speakers):
+        present.add("attributed_named")
+    elif attributed:
+        present.add("attributed")
+    if quote:
+        present.add("quote")
+    if entities and "attributed_named" not in present:
+        present.add("named_entity")
+    if stripped.endswith("?") or stripped.endswith('?"') or stripped.endswith("?”"):
+        present.add("question")
+    if _OPINION.search(stripped):
+        present.add("opinion")
+    if _SPECULATION.search(stripped):
+        present.add("speculation")
+    if _PROMOTION.search(stripped):
+        present.add("promotion")
+    if len(words) < _SHORT_WORDS:
+        present.add("short")
+    return [name for name in FEATURES if name in present]
+
+
+def score_sentence(text: str) -> Score:
+    """Score one sentence for check-worthiness.
+
+    The value is the sum of the weights of the features the sentence shows (see
+    :data:`FEATURES`); the reasons list only the positive features, in table order, because
+    they are what a fact-checker needs to see next to a suggestion.
+    """
+    names = _present_features(text)
+    value = round(sum(FEATURES[name].weight for name in names), 4)
+    reasons = tuple(FEATURES[name].reason for name in names if FEATURES[name].weight > 0)
+    return Score(value=value, reasons=reasons)
+
+
+# --------------------------------------------------------------------------------------
+# Suggestions
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A sentence worth checking: where it is, what it says, and why it was suggested."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start < span_end and span_start < end for span_start, span_end in spans)
+
+
+def suggest(
+    body: str,
+    covered: Sequence[tuple[int, int]] = (),
+    dismissed: Collection[tuple[int, int]] = (),
+    limit: int = 5,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Suggestion]:
+    """The best check-worthy sentences of ``body``, best first, at most ``limit``.
+
+    ``covered`` are the ``(start, end)`` spans of existing claims: a sentence that intersects
+    any of them is never suggested, because the fact-checker has already marked it.
+    ``dismissed`` are sentence spans a user has waved away; they stay away. Sentences scoring
+    below ``threshold`` are dropped. Order is score descending, then position in the body,
+    so the same body always yields the same list.
+    """
+    if limit <= 0:
+        return []
+    dismissed_spans = set(dismissed)
+    candidates: list[Suggestion] = []
+    for sentence in split_sentences(body):
+        if (sentence.start, sentence.end) in dismissed_spans:
+            continue
+        if _overlaps(sentence.start, sentence.end, covered):
+            continue
+        score = score_sentence(sentence.text)
+        if score.value < threshold:
+            continue
+        candidates.append(Suggestion(sentence.start, sentence.end, sentence.text, score.value, score.reasons))
+    candidates.sort(key=lambda suggestion: (-suggestion.score, suggestion.start))
+    return candidates[:limit]
+
+
+# --------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """How well the scorer's yes/no (score >= threshold) matches human labels."""
+
+    precision: float
+    recall: float
+    f1: float
+    n: int
+
+
+def evaluate(labelled: Iterable[tuple[str, int]], threshold: float = DEFAULT_THRESHOLD) -> Metrics:
+    """Precision, recall and F1 of "score >= threshold" against labels (1 = check-worthy).
+
+    Used by the test suite to guard a quality floor and by docs/checkworthiness.md to report
+    the measured numbers, so both always describe the same computation.
+    """
+    true_positive = false_positive = false_negative = n = 0
+    for text, label in labelled:
+        n += 1
+        predicted = score_sentence(text).value >= threshold
+        if predicted and label:
+            true_positive += 1
+        elif predicted:
+            false_positive += 1
+        elif label:
+            false_negative += 1
+    precision = true_positive / (true_positive + false_positive) if true_positive else 0.0
+    recall = true_positive / (true_positive + false_negative) if true_positive else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Metrics(precision=precision, recall=recall, f1=f1, n=n)
+
+
+def rank_by_score(texts: Iterable[str]) -> list[int]:
+    """Indices of ``texts`` from most to least check-worthy (ties keep input order)."""
+    scores = [score_sentence(text).value for text in texts]
+    return sorted(range(len(scores)), key=lambda index: -scores[index])
+
+
+def precision_at_k(labelled: Sequence[tuple[str, int]], k: int) -> float:
+    """Share of check-worthy sentences among the ``k`` best-scored: what a reader of the
+    top of the suggestion list actually sees."""
+    ranking = rank_by_score(text for text, _ in labelled)[:k]
+    return sum(labelled[index][1] for index in ranking) / k if k > 0 else 0.0
+
+
+def average_precision(labelled: Sequence[tuple[str, int]]) -> float:
+    """Average precision of the score ranking (the CLEF CheckThat! measure, per debate)."""
+    hits = 0
+    total = 0.0
+    for rank, index in enumerate(rank_by_score(text for text, _ in labelled), start=1):
+        if labelled[index][1]:
+            hits += 1
+            total += hits / rank
+    return total / hits if hits else 0.0
+
+
+def _load_rows(path: str) -> list[dict[str, str]]:
+    """Read labelled rows (``text``, ``label``, optionally ``file_name``) from .jsonl, .json or .csv."""
+    import csv
+    import json
+    from pathlib import Path
+
+    file = Path(path)
+    if file.suffix == ".csv":
+        with file.open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+    if file.suffix == ".jsonl":
+        return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return json.loads(file.read_text(encoding="utf-8"))
+
+
+def _main(paths: Sequence[str]) -> None:
+    """Print the numbers reported in docs/checkworthiness.md for each labelled file.
+
+    Files whose rows carry a ``file_name`` (CLEF CheckThat! debates) are also ranked per
+    debate, and the mean average precision (MAP) and mean P@10 over debates are printed.
+    """
+    print("file\tn\tP\tR\tF1\tP@10\tAP")
+    for path in paths:
+        rows = _load_rows(path)
+        labelled = [(row["text"], int(row["label"])) for row in rows]
+        metrics = evaluate(labelled)
+        print(
+            f"{path}\t{metrics.n}\t{metrics.precision:.3f}\t{metrics.recall:.3f}\t{metrics.f1:.3f}\t"
+            f"{precision_at_k(labelled, 10):.3f}\t{average_precision(labelled):.3f}"
+        )
+        debates: dict[str, list[tuple[str, int]]] = {}
+        for row, pair in zip(rows, labelled, strict=True):
+            if row.get("file_name"):
+                debates.setdefault(row["file_name"], []).append(pair)
+        if debates:
+            mean_ap = sum(map(average_precision, debates.values())) / len(debates)
+            mean_p10 = sum(precision_at_k(lines, 10) for lines in debates.values()) / len(debates)
+            print(f"  per debate ({len(debates)}): MAP={mean_ap:.3f} mean P@10={mean_p10:.3f}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:] or ["tests/fixtures/checkworthiness.jsonl"])
