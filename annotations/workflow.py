@@ -1,0 +1,648 @@
+"""The review workflow: the one place that says how a claim moves between statuses.
+
+A claim goes New → Researching (someone takes it or is assigned) → In review (the
+fact-checker submits a verdict) → Published (a second person, an editor, approves it), or
+back to Researching with a note when the editor requests changes. Editors may dismiss a
+claim that is not worth checking and reopen it later, and correct a published verdict or
+rationale with a public note.
+
+Every door (the claim panel, the Django admin, management commands, a later API) calls
+:func:`available_transitions`, :func:`check` and :func:`apply`, so a rule such as the
+two-person rule holds whichever way a change comes in. The transitions are a declarative
+table (:data:`TRANSITIONS`): each row says where it may start, where it leads, who may use
+it and what must be true first.
+
+Refusals come in two flavours, because the desk reacts to them differently:
+
+* *forbidden*: the user's role or relation to the claim rules the step out (HTTP 403);
+* *not ready*: the claim is in another status, or something is missing such as a source
+  or a note (HTTP 400). Every missing thing is listed, in plain sentences, so the user can
+  fix them all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from annotations import notifications
+from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification, RatingLabel
+from annotations.roles import is_editor, is_fact_checker
+from annotations.services import EditConflict, field_text, record_event
+
+AnyUser = AbstractBaseUser | AnonymousUser
+Params = dict[str, Any]
+
+#: Longest dismissal reason the claim can store (Claim.dismissal_reason).
+MAX_REASON_LENGTH = Claim._meta.get_field("dismissal_reason").max_length
+
+
+class TransitionRefused(Exception):
+    """A workflow step was refused; ``reasons`` says, in sentences, everything that stands in the way.
+
+    ``forbidden`` is true when the user may not take this step at all (their role, or
+    their relation to the claim, rules it out); otherwise the claim is not ready yet.
+    """
+
+    def __init__(self, reasons: list[str], *, forbidden: bool) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+        self.forbidden = forbidden
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status a view answers with: 403 for forbidden, 400 for not ready."""
+        return 403 if self.forbidden else 400
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the workflow table.
+
+    ``role`` is the coarse permission (fact-checker or editor); ``rule`` a finer one that
+    depends on the claim (the two-person rule, "only the assignee submits"). Both make the
+    step *forbidden*; ``preconditions`` list what is *missing* (verdict, source, note...).
+    """
+
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    role: Callable[[AnyUser], bool]
+    role_refusal: str
+    perform: Callable[[Claim, AnyUser, str, Params], list[PendingNotice]]
+    description: str = ""
+    rule: Callable[[Claim, AnyUser], str | None] | None = None
+    preconditions: Callable[[Claim, AnyUser, str, Params], list[str]] | None = None
+    note: str = ""  # "", "optional" or "required": whether the step shows a note field
+    note_label: str = "Note"
+    style: str = ""
+    #: Whether a ``rule`` refusal is worth showing next to the buttons (the two-person rule is;
+    #: "this claim is already yours" is not).
+    explain_rule: bool = True
+
+    @property
+    def note_required(self) -> bool:
+        return self.note == "required"
+
+    def targets(self) -> frozenset[str]:
+        """Statuses this step can lead to (reopen may lead to New or Researching)."""
+        if self.name == "reopen":
+            return frozenset({ClaimStatus.NEW, ClaimStatus.RESEARCHING})
+        return frozenset({self.target})
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    """A notification to send once the transition is saved."""
+
+    recipients: tuple[AbstractBaseUser, ...]
+    kind: str
+    message: str
+    email: bool = True
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def status_label(value: str) -> str:
+    """"in_review" -> "In review" (unknown values are shown as they are)."""
+    try:
+        return ClaimStatus(value).label
+    except ValueError:
+        return value
+
+
+def person(user: AbstractBaseUser | None) -> str:
+    """How a user is named in messages: their full name, else their username."""
+    if user is None:
+        return "someone"
+    full_name = getattr(user, "get_full_name", lambda: "")()
+    return full_name or user.get_username()
+
+
+def short(claim: Claim, limit: int = 80) -> str:
+    """The claim as one short line, for messages and email subjects."""
+    text = " ".join((claim.statement or claim.exact).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clean_text(value: object) -> str:
+    """Notes and reasons arrive from forms: drop NUL bytes and surrounding blanks."""
+    if value is None:
+        return ""
+    return str(value).replace("\x00", "").strip()
+
+
+def _has_sources(claim: Claim) -> bool:
+    return claim.sources.exists()
+
+
+def _is(user: AnyUser, other_id: int | None) -> bool:
+    return other_id is not None and getattr(user, "pk", None) == other_id
+
+
+def _others(users: Iterable[AbstractBaseUser | None], actor: AnyUser) -> tuple[AbstractBaseUser, ...]:
+    """Distinct users except the actor (nobody is notified of their own action)."""
+    seen: dict[int, AbstractBaseUser] = {}
+    for user in users:
+        if user is not None and user.pk != getattr(actor, "pk", None):
+            seen.setdefault(user.pk, user)
+    return tuple(seen.values())
+
+
+def _research_complete(claim: Claim, before: str) -> list[str]:
+    """What a verdict needs before it can be reviewed or published."""
+    missing = []
+    if claim.verdict_id is None:
+        missing.append(f"Choose a verdict before {before}.")
+    if not claim.rationale.strip():
+        missing.append(f"Write a rationale before {before}.")
+    if not _has_sources(claim):
+        missing.append(f"Add at least one source before {before}.")
+    return missing
+
+
+def _log_transition(claim: Claim, user: AnyUser, from_status: str, note: str) -> None:
+    record_event(
+        claim, ClaimEvent.Kind.TRANSITION, user, from_status=from_status, to_status=claim.status, note=note
+    )
+
+
+def _set_assignee(claim: Claim, user: AnyUser, assignee: AbstractBaseUser, note: str) -> None:
+    record_event(
+        claim, ClaimEvent.Kind.ASSIGNED, user,
+        field="assignee", old_value=field_text(claim.assignee), new_value=field_text(assignee), note=note,
+    )
+    claim.assignee = assignee
+
+
+def _assignment_notice(claim: Claim, user: AnyUser, assignee: AbstractBaseUser) -> list[PendingNotice]:
+    recipients = _others([assignee], user)
+    if not recipients:
+        return []
+    message = f"{person(user)} assigned you a claim: “{short(claim)}”"
+    return [PendingNotice(recipients, Notification.Kind.ASSIGNED, message)]
+
+
+# --- take ----------------------------------------------------------------------------
+
+
+def _take_rule(claim: Claim, user: AnyUser) -> str | None:
+    if _is(user, claim.assignee_id):
+        return "This claim is already assigned to you."
+    if claim.assignee_id is not None:
+        return f"This claim is assigned to {person(claim.assignee)}: ask an editor to reassign it."
+    return None
+
+
+def _take(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    from_status = claim.status
+    _set_assignee(claim, user, user, note)
+    claim.status = ClaimStatus.RESEARCHING
+    if from_status != claim.status:
+        _log_transition(claim, user, from_status, note)
+    return []
+
+
+# --- assign --------------------------------------------------------------------------
+
+
+def _assign_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
+    assignee = params.get("assignee")
+    if assignee is None:
+        return ["Choose who to assign this claim to."]
+    if not is_fact_checker(assignee):
+        return [f"{person(assignee)} is not a fact-checker or editor, so they cannot be assigned claims."]
+    if claim.assignee_id == assignee.pk:
+        return [f"This claim is already assigned to {person(assignee)}."]
+    return []
+
+
+def _assign(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    assignee = params["assignee"]
+    from_status = claim.status
+    _set_assignee(claim, user, assignee, note)
+    claim.status = ClaimStatus.RESEARCHING
+    if from_status != claim.status:
+        _log_transition(claim, user, from_status, "")
+    return _assignment_notice(claim, user, assignee)
+
+
+# --- submit --------------------------------------------------------------------------
+
+
+def _submit_rule(claim: Claim, user: AnyUser) -> str | None:
+    if claim.assignee_id is None or _is(user, claim.assignee_id) or is_editor(user):
+        return None
+    return f"This claim is assigned to {person(claim.assignee)}: only they or an editor can submit it for review."
+
+
+def _submit_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
+    return _research_complete(claim, "submitting for review")
+
+
+def _submit(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    from_status = claim.status
+    claim.status = ClaimStatus.IN_REVIEW
+    claim.submitted_at = timezone.now()
+    if claim.verdict_by_id is None:
+        # A verdict set outside the panel (admin, import) has no recorded author: the person
+        # submitting vouches for it, so the two-person rule still has someone to compare with.
+        claim.verdict_by = user
+    _log_transition(claim, user, from_status, note)
+    editors = _others(_editors_to_tell(claim), user)
+    if not editors:
+        return []
+    return [
+        PendingNotice(
+            editors, Notification.Kind.SUBMITTED,
+            f"{person(user)} submitted a claim for review: “{short(claim)}”", email=False,
+        )
+    ]
+
+
+def _editors_to_tell(claim: Claim) -> list[AbstractBaseUser]:
+    """Editors who could publish the claim (not the one who set its verdict)."""
+    from django.contrib.auth import get_user_model
+
+    from annotations.roles import EDITOR
+
+    users = get_user_model().objects.filter(is_active=True, groups__name=EDITOR).distinct()
+    if claim.verdict_by_id is not None:
+        users = users.exclude(pk=claim.verdict_by_id)
+    return list(users)
+
+
+# --- request changes -----------------------------------------------------------------
+
+
+def _request_changes_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
+    return [] if note else ["Write a note saying what needs to change."]
+
+
+def _request_changes(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    from_status = claim.status
+    claim.status = ClaimStatus.RESEARCHING
+    _log_transition(claim, user, from_status, note)
+    recipients = _others([claim.assignee, claim.verdict_by], user)
+    if not recipients:
+        return []
+    return [
+        PendingNotice(
+            recipients, Notification.Kind.CHANGES_REQUESTED,
+            f"{person(user)} requested changes on “{short(claim)}”: {note}",
+        )
+    ]
+
+
+# --- publish -------------------------------------------------------------------------
+
+
+def _publish_rule(claim: Claim, user: AnyUser) -> str | None:
+    if _is(user, claim.verdict_by_id):
+        return "You set this verdict yourself: another editor must publish it (two-person rule)."
+    return None
+
+
+def _publish_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
+    missing = _research_complete(claim, "publishing")
+    if claim.verdict_id is not None and claim.verdict_by_id is None:
+        missing.append(
+            "Nobody is on record as having set this verdict, so the two-person rule cannot be checked: "
+            "request changes and have the fact-checker set it again."
+        )
+    return missing
+
+
+def _publish(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    from_status = claim.status
+    claim.status = ClaimStatus.PUBLISHED
+    claim.reviewed_by = user
+    claim.published_at = timezone.now()
+    _log_transition(claim, user, from_status, note)
+    recipients = _others([claim.assignee, claim.verdict_by], user)
+    if not recipients:
+        return []
+    verdict = f" ({claim.verdict.name})" if claim.verdict_id else ""
+    return [
+        PendingNotice(
+            recipients, Notification.Kind.PUBLISHED,
+            f"{person(user)} published the fact-check of “{short(claim)}”{verdict}.",
+        )
+    ]
+
+
+# --- dismiss and reopen --------------------------------------------------------------
+
+
+def _dismiss_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
+    if not note:
+        return ["Give a reason for dismissing this claim (for example: opinion, not check-worthy, duplicate)."]
+    if len(note) > MAX_REASON_LENGTH:
+        return [f"Keep the reason to {MAX_REASON_LENGTH} characters (it has {len(note)})."]
+    return []
+
+
+def _dismiss(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    from_status = claim.status
+    claim.status = ClaimStatus.DISMISSED
+    claim.dismissal_reason = note
+    _log_transition(claim, user, from_status, note)
+    return []
+
+
+def _reopen_target(claim: Claim, params: Params) -> str:
+    wanted = params.get("status")
+    if wanted:
+        return str(wanted)
+    return ClaimStatus.RESEARCHING if claim.assignee_id else ClaimStatus.NEW
+
+
+def _reopen_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
+    target = _reopen_target(claim, params)
+    if target not in (ClaimStatus.NEW, ClaimStatus.RESEARCHING):
+        return ["A dismissed claim can be reopened as New or as Researching."]
+    if target == ClaimStatus.RESEARCHING and claim.assignee_id is None:
+        return ["Assign someone before reopening this claim into Researching, or reopen it as New."]
+    return []
+
+
+def _reopen(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    from_status = claim.status
+    claim.status = _reopen_target(claim, params)
+    claim.dismissal_reason = ""
+    _log_transition(claim, user, from_status, note)
+    return []
+
+
+# --- correct -------------------------------------------------------------------------
+
+
+def _correction_changes(claim: Claim, params: Params) -> dict[str, Any]:
+    """The fields a correction actually changes (unchanged values are ignored)."""
+    changes: dict[str, Any] = {}
+    verdict = params.get("verdict")
+    if verdict is not None and verdict.pk != claim.verdict_id:
+        changes["verdict"] = verdict
+    rationale = params.get("rationale")
+    if rationale is not None and clean_text(rationale) != claim.rationale.strip():
+        changes["rationale"] = clean_text(rationale)
+    return changes
+
+
+def _correct_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
+    missing = []
+    verdict = params.get("verdict")
+    if verdict is not None and not isinstance(verdict, RatingLabel):
+        missing.append("Choose a verdict from the rating scale.")
+    elif verdict is not None and verdict.pk != claim.verdict_id and not verdict.is_active:
+        missing.append(f"“{verdict.name}” is no longer on the rating scale: choose an active verdict.")
+    rationale = params.get("rationale")
+    if rationale is not None and not clean_text(rationale):
+        missing.append("A published claim needs a rationale: write the corrected rationale.")
+    if not missing and not _correction_changes(claim, params):
+        missing.append("Change the verdict or the rationale: a correction has to correct something.")
+    if not note:
+        missing.append("Write a public correction note that tells readers what changed and why.")
+    return missing
+
+
+def _correct(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    changes = _correction_changes(claim, params)
+    for name, value in changes.items():
+        record_event(
+            claim, ClaimEvent.Kind.CORRECTED, user,
+            field=name, old_value=field_text(getattr(claim, name)), new_value=field_text(value),
+            from_status=claim.status, to_status=claim.status, note=note, is_public=True,
+        )
+        setattr(claim, name, value)
+    if "verdict" in changes:
+        claim.verdict_by = user
+    return []
+
+
+# --- the table -----------------------------------------------------------------------
+
+S = ClaimStatus
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition(
+            name="take", label="Take this claim", description="Assign the claim to yourself and start researching.",
+            sources=frozenset({S.NEW, S.RESEARCHING}), target=S.RESEARCHING,
+            role=is_fact_checker, role_refusal="Only fact-checkers and editors can take claims.",
+            rule=_take_rule, explain_rule=False, perform=_take, style="primary",
+        ),
+        Transition(
+            name="assign", label="Assign", description="Give the claim to a fact-checker.",
+            sources=frozenset({S.NEW, S.RESEARCHING}), target=S.RESEARCHING,
+            role=is_editor, role_refusal="Only editors can assign claims to someone else.",
+            preconditions=_assign_preconditions, perform=_assign, note="optional",
+        ),
+        Transition(
+            name="submit", label="Submit for review", description="Send your verdict to an editor for review.",
+            sources=frozenset({S.RESEARCHING}), target=S.IN_REVIEW,
+            role=is_fact_checker, role_refusal="Only fact-checkers and editors can submit claims for review.",
+            rule=_submit_rule, preconditions=_submit_preconditions, perform=_submit, style="primary",
+        ),
+        Transition(
+            name="request_changes", label="Request changes", description="Send the claim back for more research.",
+            sources=frozenset({S.IN_REVIEW}), target=S.RESEARCHING,
+            role=is_editor, role_refusal="Only editors can request changes.",
+            preconditions=_request_changes_preconditions, perform=_request_changes,
+            note="required", note_label="What needs to change",
+        ),
+        Transition(
+            name="publish", label="Publish", description="Approve the verdict and publish the fact-check.",
+            sources=frozenset({S.IN_REVIEW}), target=S.PUBLISHED,
+            role=is_editor, role_refusal="Only editors can publish claims; fact-checkers submit them for review.",
+            rule=_publish_rule, preconditions=_publish_preconditions, perform=_publish, style="primary",
+        ),
+        Transition(
+            name="dismiss", label="Dismiss", description="Mark the claim as not worth checking.",
+            sources=frozenset({S.NEW, S.RESEARCHING}), target=S.DISMISSED,
+            role=is_editor, role_refusal="Only editors can dismiss claims.",
+            preconditions=_dismiss_preconditions, perform=_dismiss,
+            note="required", note_label="Reason for dismissing", style="danger",
+        ),
+        Transition(
+            name="reopen", label="Reopen", description="Bring a dismissed claim back into the workflow.",
+            sources=frozenset({S.DISMISSED}), target=S.NEW,
+            role=is_editor, role_refusal="Only editors can reopen dismissed claims.",
+            preconditions=_reopen_preconditions, perform=_reopen, note="optional",
+        ),
+        Transition(
+            name="correct", label="Publish correction",
+            description="Change the published verdict or rationale; the note is shown to readers.",
+            sources=frozenset({S.PUBLISHED}), target=S.PUBLISHED,
+            role=is_editor, role_refusal="Only editors can correct published claims.",
+            preconditions=_correct_preconditions, perform=_correct,
+            note="required", note_label="Public correction note",
+        ),
+    )
+}
+
+
+# --- public API ----------------------------------------------------------------------
+
+
+def get_transition(name: str) -> Transition:
+    """The transition called ``name``; TransitionRefused (not ready) if there is none."""
+    try:
+        return TRANSITIONS[name]
+    except KeyError:
+        raise TransitionRefused([f"There is no workflow step called “{name}”."], forbidden=False) from None
+
+
+def _forbidden(claim: Claim, user: AnyUser, transition: Transition) -> list[str]:
+    if not transition.role(user):
+        return [transition.role_refusal]
+    if transition.rule is not None:
+        refusal = transition.rule(claim, user)
+        if refusal:
+            return [refusal]
+    return []
+
+
+def _state_problem(claim: Claim, transition: Transition) -> str | None:
+    if claim.status in transition.sources:
+        return None
+    allowed = " or ".join(status_label(s) for s in sorted(transition.sources, key=list(S.values).index))
+    return (
+        f"This claim is {status_label(claim.status)}: “{transition.label}” is only possible "
+        f"for claims that are {allowed}."
+    )
+
+
+def _not_ready(claim: Claim, user: AnyUser, transition: Transition, note: str, params: Params) -> list[str]:
+    state = _state_problem(claim, transition)
+    if state:
+        return [state]
+    if transition.preconditions is None:
+        return []
+    return transition.preconditions(claim, user, note, params)
+
+
+def forbidden_reasons(claim: Claim, user: AnyUser, name: str) -> list[str]:
+    """Why the user may not take step ``name`` on this claim at all (empty: they may)."""
+    return _forbidden(claim, user, get_transition(name))
+
+
+def check(claim: Claim, user: AnyUser, name: str, *, note: str = "", **params: Any) -> list[str]:
+    """Everything that stands in the way of ``name`` for this user, as sentences (empty: allowed).
+
+    Forbidden reasons (role, two-person rule) come first, then what is missing. Nothing
+    is written; :func:`apply` runs the same checks under a row lock.
+    """
+    transition = get_transition(name)
+    note = clean_text(note)
+    return _forbidden(claim, user, transition) + _not_ready(claim, user, transition, note, params)
+
+
+def is_permitted(claim: Claim, user: AnyUser, transition: Transition) -> bool:
+    """Whether the user may take this step from the claim's current status (data aside)."""
+    return _state_problem(claim, transition) is None and not _forbidden(claim, user, transition)
+
+
+def available_transitions(claim: Claim, user: AnyUser) -> list[Transition]:
+    """The steps to offer this user as buttons: right status, right role, rules satisfied.
+
+    Missing data (a source, a note) does not hide a step: the button stays and the refusal
+    explains what to add, which is more useful than a button that silently never appears.
+    """
+    return [t for t in TRANSITIONS.values() if is_permitted(claim, user, t)]
+
+
+def blocked_explanations(claim: Claim, user: AnyUser) -> list[str]:
+    """Why a step the user would normally have is withheld here (e.g. the two-person rule)."""
+    notes = []
+    for transition in TRANSITIONS.values():
+        if not transition.explain_rule or transition.rule is None:
+            continue
+        if _state_problem(claim, transition) is None and transition.role(user):
+            refusal = transition.rule(claim, user)
+            if refusal:
+                notes.append(refusal)
+    return notes
+
+
+def next_step_problems(claim: Claim, user: AnyUser) -> list[str]:
+    """What is missing before the obvious next step (submit or publish) of an offered button."""
+    for name in ("submit", "publish"):
+        transition = TRANSITIONS[name]
+        if is_permitted(claim, user, transition) and transition.preconditions is not None:
+            return transition.preconditions(claim, user, "", {})
+    return []
+
+
+def step_towards(claim: Claim, target: str) -> tuple[Transition, Params]:
+    """The transition that moves the claim to ``target`` (for "move to a state" in bulk).
+
+    Assignment is not a state move: New claims reach Researching through take or assign.
+    Raises TransitionRefused (not ready) when no single step leads there.
+    """
+    if claim.status == target:
+        raise TransitionRefused([f"This claim is already {status_label(target)}."], forbidden=False)
+    for transition in TRANSITIONS.values():
+        if transition.name in ("take", "assign", "correct"):
+            continue
+        if claim.status in transition.sources and target in transition.targets():
+            params: Params = {"status": target} if transition.name == "reopen" else {}
+            return transition, params
+    if claim.status == S.NEW and target == S.RESEARCHING:
+        reason = "A New claim moves to Researching when someone takes it or is assigned: use “Assign to a user…”."
+    else:
+        reason = f"No workflow step leads from {status_label(claim.status)} to {status_label(target)}."
+    raise TransitionRefused([reason], forbidden=False)
+
+
+def apply(
+    claim: Claim,
+    user: AnyUser,
+    name: str,
+    *,
+    note: str = "",
+    expected_version: int | None = None,
+    **params: Any,
+) -> Claim:
+    """Move the claim through workflow step ``name`` and return the updated claim.
+
+    Runs in one transaction with the claim row locked, so two editors clicking Publish at
+    once cannot both succeed. Order of checks: forbidden (TransitionRefused, 403), stale
+    page (services.EditConflict when ``expected_version`` is given and outdated), then
+    everything missing (TransitionRefused, 400). On success the step is written to the
+    claim's history, the version is bumped, and the people concerned are notified
+    (emails leave only after the transaction commits).
+    """
+    transition = get_transition(name)
+    note = clean_text(note)
+    with transaction.atomic():
+        current = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("verdict", "assignee", "verdict_by", "article")
+            .get(pk=claim.pk)
+        )
+        forbidden = _forbidden(current, user, transition)
+        if forbidden:
+            raise TransitionRefused(forbidden, forbidden=True)
+        if expected_version is not None and current.version != expected_version:
+            raise EditConflict(current)
+        missing = _not_ready(current, user, transition, note, params)
+        if missing:
+            raise TransitionRefused(missing, forbidden=False)
+        notices = transition.perform(current, user, note, params)
+        current.version = F("version") + 1
+        current.save()
+        current.refresh_from_db()
+        for notice in notices:
+            for recipient in notice.recipients:
+                notifications.notify(recipient, current, notice.kind, notice.message, email=notice.email)
+    return current
