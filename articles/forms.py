@@ -1,0 +1,139 @@
+"""Forms for adding, uploading and correcting articles.
+
+Forms only check the shape of the input (types, sizes, file types); the rules about
+article content live in the import parsers (``articles.importing.formats.build_article``)
+and in ``articles.corrections``, which the views call, so the browser, the admin and the
+management command agree on what a valid article is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from articles.importing.parsers import PARSERS, SUPPORTED_EXTENSIONS_TEXT
+from articles.models import Article, ArticleRevision, http_url_validator
+
+
+def human_size(count: int) -> str:
+    """Bytes as people read them ("5 MB", "256 KB")."""
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f}".removesuffix(".0") + " KB"
+    return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+class ArticleForm(forms.Form):
+    """Paste an article: metadata fields plus the body text."""
+
+    title = forms.CharField(max_length=Article._meta.get_field("title").max_length)
+    outlet = forms.CharField(
+        label="Outlet / publisher", max_length=Article._meta.get_field("outlet").max_length, required=False
+    )
+    byline = forms.CharField(max_length=Article._meta.get_field("byline").max_length, required=False)
+    # A CharField with the model's validator, not a URLField: one clear message for
+    # "javascript:" or "ftp:" instead of URLField's generic one (twice).
+    url = forms.CharField(
+        label="URL",
+        max_length=Article._meta.get_field("url").max_length,
+        required=False,
+        validators=[http_url_validator],
+        widget=forms.URLInput,
+        help_text="The article's address at the outlet (http:// or https://).",
+    )
+    # ISO only, as in imports: "03/04/2024" is a different day in different newsrooms.
+    published_on = forms.DateField(
+        label="Published", required=False, input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), help_text="YYYY-MM-DD",
+    )
+    language = forms.CharField(max_length=16, initial="en", help_text="A language code such as en or pt-BR.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 18}),
+        strip=False,
+        help_text="Paste the article text; separate paragraphs with a blank line.",
+    )
+
+
+class ArticleEditForm(forms.Form):
+    """Correct an article: title and body, the version the edit is based on, and a note."""
+
+    title = forms.CharField(max_length=Article._meta.get_field("title").max_length)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 24}), strip=False)
+    note = forms.CharField(
+        label="Note for the revision history",
+        max_length=ArticleRevision._meta.get_field("note").max_length,
+        required=False,
+        help_text="What changed and why, e.g. \u201cOutlet corrected the unemployment figure\u201d.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _types_text(extensions: Sequence[str]) -> str:
+    """".txt, .md or .html" for messages, leaving out alternative spellings (.htm, .markdown)."""
+    shown = [ext for ext in extensions if ext not in (".htm", ".markdown", ".ndjson")]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+class ImportFileForm(forms.Form):
+    """One file to import; the size limit and the file type are checked before it is read.
+
+    ``allowed_types`` narrows the accepted extensions (default: every format the import
+    parsers read). The parsers check type, size and encoding again, so this is about
+    giving the clearest message early, not about safety.
+    """
+
+    file = forms.FileField(label="File")
+
+    def __init__(self, *args: Any, allowed_types: Sequence[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed_types = tuple(allowed_types) if allowed_types is not None else tuple(PARSERS)
+        self.types_text = _types_text(self.allowed_types) if allowed_types is not None else SUPPORTED_EXTENSIONS_TEXT
+        limit = human_size(settings.FACTDESK_MAX_UPLOAD_BYTES)
+        field = self.fields["file"]
+        field.help_text = f"A {self.types_text} file of at most {limit}."
+        field.widget.attrs["accept"] = ",".join(self.allowed_types)
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        name = upload.name or ""
+        stem, dot, suffix = name.replace("\\", "/").rsplit("/", 1)[-1].rpartition(".")
+        extension = f".{suffix.lower()}" if dot and stem else ""
+        if extension not in self.allowed_types:
+            shown = f"'{extension}'" if extension else "(no extension)"
+            raise forms.ValidationError(
+                f"Unsupported file type {shown}: use {self.types_text}.", code="file_type"
+            )
+        limit = settings.FACTDESK_MAX_UPLOAD_BYTES
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {human_size(upload.size)}; the limit is {human_size(limit)}.", code="too_large"
+            )
+        if not upload.size:
+            raise forms.ValidationError("The file is empty.", code="empty")
+        return upload
+
+
+class ReattachForm(forms.Form):
+    """A new place for a claim: browser offsets (UTF-16 units) and the selected text.
+
+    Without JavaScript the offsets stay empty and the editor types or pastes the words
+    instead; the view then looks for them in the article.
+    """
+
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    exact = forms.CharField(
+        label="Text to attach the claim to",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Select the words in the article above, or paste them here.",
+    )
+
+    def clean_exact(self) -> str:
+        # Browsers submit textarea and hidden-field line breaks as CRLF; the body uses LF.
+        return self.cleaned_data["exact"].replace("\r\n", "\n").replace("\r", "\n")
