@@ -1,0 +1,102 @@
+"""Published fact-checks as schema.org ``ClaimReview`` JSON-LD (what search engines read).
+
+Only published claims are ever exported here, whoever asks: a ClaimReview is a public
+statement by the organisation. Ratings come from the desk's rating scale: ``ratingValue``
+is the label's value and ``bestRating``/``worstRating`` the highest and lowest values on
+the scale; a label without a value (e.g. Unverifiable) gives only ``alternateName``.
+The organisation is ``settings.FACTDESK_ORGANIZATION_NAME`` / ``_URL``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+
+from annotations.exports.data import (
+    RatingScale,
+    ReportClaim,
+    article_public_url,
+    claim_site_url,
+    http_url,
+    rating_scale,
+    report_claims,
+)
+from articles.models import Article
+
+SCHEMA_CONTEXT = "https://schema.org"
+
+#: Words that mark a claimant as an organisation rather than a person (a heuristic: the
+#: desk records claimants as free text). Anything else is published as a Person.
+_ORGANISATION_WORDS = re.compile(
+    r"\b(ministry|ministries|department|council|government|officials|office|agency|party|committee|"
+    r"commission|company|corporation|inc|ltd|llc|plc|gmbh|association|union|institute|university|"
+    r"bank|police|army|campaign|newspaper|group|foundation|authority|parliament|senate|congress)\b",
+    re.IGNORECASE,
+)
+
+
+def claimant_type(claimant: str) -> str:
+    """``"Organization"`` for claimants that read like one, else ``"Person"``."""
+    return "Organization" if _ORGANISATION_WORDS.search(claimant) else "Person"
+
+
+def _appearance(article: Article) -> dict[str, Any]:
+    appearance: dict[str, Any] = {
+        "@type": "CreativeWork", "url": article_public_url(article), "headline": article.title,
+    }
+    if article.published_on:
+        appearance["datePublished"] = article.published_on.isoformat()
+    if article.outlet:
+        appearance["publisher"] = {"@type": "Organization", "name": article.outlet}
+    return appearance
+
+
+def _rating(note: ReportClaim, scale: RatingScale) -> dict[str, Any]:
+    verdict = note.claim.verdict
+    rating: dict[str, Any] = {"@type": "Rating", "alternateName": verdict.name if verdict else ""}
+    if verdict is not None and verdict.value is not None:
+        rating["ratingValue"] = verdict.value
+        if scale.best is not None and scale.worst is not None:
+            rating["bestRating"] = scale.best
+            rating["worstRating"] = scale.worst
+    return rating
+
+
+def claim_review(article: Article, note: ReportClaim, scale: RatingScale) -> dict[str, Any]:
+    """One published claim as a ClaimReview."""
+    claim = note.claim
+    item: dict[str, Any] = {
+        "@type": "Claim",
+        "appearance": [_appearance(article)] + [_appearance(other) for other in note.linked_articles],
+    }
+    if claim.claimant:
+        item["author"] = {"@type": claimant_type(claim.claimant), "name": claim.claimant}
+    if article.published_on:
+        item["datePublished"] = article.published_on.isoformat()
+    organisation: dict[str, Any] = {"@type": "Organization", "name": settings.FACTDESK_ORGANIZATION_NAME}
+    organisation_url = http_url(settings.FACTDESK_ORGANIZATION_URL)
+    if organisation_url:
+        organisation["url"] = organisation_url
+    review: dict[str, Any] = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "ClaimReview",
+        "url": claim_site_url(claim.pk),
+        "claimReviewed": claim.statement or claim.exact,
+        "author": organisation,
+        "reviewRating": _rating(note, scale),
+        "itemReviewed": item,
+    }
+    if claim.published_at:
+        review["datePublished"] = claim.published_at.date().isoformat()
+    if claim.rationale:
+        review["reviewBody"] = claim.rationale
+    return review
+
+
+def article_claim_reviews(article: Article) -> list[dict[str, Any]]:
+    """ClaimReviews for the article's published claims (never anything unpublished)."""
+    notes = report_claims(article, published_only=True)
+    scale = rating_scale()
+    return [claim_review(article, note, scale) for note in notes if note.claim.is_published and note.claim.verdict]

@@ -1,0 +1,198 @@
+"""The one place exports read fact-check data from.
+
+Every export format (HTML, PDF, Markdown, CSV, W3C, ClaimReview) starts from
+:func:`report_claims`, so "which claims does a report show, in which order, with what
+numbers" has a single answer: claims in text order, numbered from 1, and for a
+published-only report nothing that is not published. Loading costs a fixed number of
+queries however many claims an article has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Max, Min, Prefetch, QuerySet
+
+from annotations.models import AnchorState, Claim, ClaimEvent, ClaimStatus, RatingLabel, Source
+from annotations.roles import is_fact_checker
+from articles.models import Article
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Highlight colour for claims without a verdict yet.
+NO_VERDICT_COLOUR = "#9a6700"
+
+
+def may_see_unpublished(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """Only the desk (fact-checkers, editors, admins) may export claims that are not published."""
+    return user is not None and is_fact_checker(user)
+
+
+def http_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None: exports link nothing else."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def safe_colour(colour: str | None, default: str = NO_VERDICT_COLOUR) -> str:
+    """A ``#rrggbb`` colour safe to put in a style attribute (labels are validated, but be sure)."""
+    return colour if colour and _HEX_COLOUR.match(colour) else default
+
+
+def person_name(user: AbstractBaseUser | None) -> str:
+    """How a desk member is named in reports: full name, else username, else empty."""
+    if user is None:
+        return ""
+    full_name = getattr(user, "get_full_name", lambda: "")()
+    return full_name or user.get_username()
+
+
+def site_url(path: str = "") -> str:
+    """An absolute URL on this Factdesk (``FACTDESK_SITE_URL``), for ids in exported data."""
+    return settings.FACTDESK_SITE_URL.rstrip("/") + path
+
+
+def article_site_url(article: Article) -> str:
+    return site_url(f"/articles/{article.pk}/")
+
+
+def claim_site_url(claim_id: int) -> str:
+    return site_url(f"/claims/{claim_id}/")
+
+
+def article_public_url(article: Article) -> str:
+    """The article's own URL when it has one, else its page on this Factdesk."""
+    return http_url(article.url) or article_site_url(article)
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A source with its URLs checked: ``url``/``archive_url`` are None unless http(s)."""
+
+    source: Source
+    url: str | None
+    archive_url: str | None
+
+    @property
+    def label(self) -> str:
+        return self.source.title or self.source.url
+
+
+@dataclass
+class ReportClaim:
+    """One claim as every export sees it: its number and everything needed to render it."""
+
+    number: int
+    claim: Claim
+    sources: list[Source]
+    corrections: list[ClaimEvent]
+    linked_articles: list[Article] = field(default_factory=list)
+
+    @property
+    def highlighted(self) -> bool:
+        """Orphaned claims are listed but not highlighted: their offsets may not fit the body."""
+        return self.claim.anchor_state != AnchorState.ORPHANED
+
+    @property
+    def verdict_colour(self) -> str:
+        verdict = self.claim.verdict
+        return safe_colour(verdict.colour if verdict else None)
+
+    @property
+    def source_links(self) -> list[SourceLink]:
+        return [SourceLink(source, http_url(source.url), http_url(source.archive_url)) for source in self.sources]
+
+    @property
+    def checked_by(self) -> str:
+        """Who set the verdict, else who the claim is assigned to."""
+        return person_name(self.claim.verdict_by) or person_name(self.claim.assignee)
+
+    @property
+    def reviewed_by(self) -> str:
+        return person_name(self.claim.reviewed_by)
+
+    @property
+    def assignee(self) -> str:
+        return person_name(self.claim.assignee)
+
+
+def claims_for_export(published_only: bool) -> QuerySet[Claim]:
+    """All claims an export may show, with the rows every format reads joined in."""
+    claims = Claim.objects.select_related("verdict", "assignee", "verdict_by", "reviewed_by", "created_by")
+    if published_only:
+        claims = claims.filter(status=ClaimStatus.PUBLISHED)
+    return claims
+
+
+def report_claims(article: Article, *, published_only: bool) -> list[ReportClaim]:
+    """The article's claims in text order, numbered from 1, with sources and corrections.
+
+    ``published_only`` drops every claim that is not published and every correction note
+    that is not public, so a public report can never leak work in progress. Four queries
+    (claims, sources, corrections, linked claims) however many claims there are.
+    """
+    corrections = ClaimEvent.objects.filter(kind=ClaimEvent.Kind.CORRECTED).select_related("actor")
+    if published_only:
+        corrections = corrections.filter(is_public=True)
+    linked = Claim.objects.select_related("article").only(
+        "id", "group_id", "article__id", "article__title", "article__url", "article__published_on",
+        "article__outlet",
+    )
+    claims = (
+        claims_for_export(published_only)
+        .filter(article=article)
+        .order_by("start", "end", "id")
+        .prefetch_related(
+            Prefetch("sources", queryset=Source.objects.order_by("id"), to_attr="export_sources"),
+            Prefetch("events", queryset=corrections.order_by("created_at", "id"), to_attr="export_corrections"),
+            Prefetch("group__claims", queryset=linked.order_by("article_id", "id")),
+        )
+    )
+    rows: list[ReportClaim] = []
+    for number, claim in enumerate(claims, start=1):
+        claim.article = article  # avoid one query per claim when a format reads claim.article
+        rows.append(
+            ReportClaim(
+                number=number,
+                claim=claim,
+                sources=claim.export_sources,
+                corrections=claim.export_corrections,
+                linked_articles=_linked_articles(claim),
+            )
+        )
+    return rows
+
+
+def _linked_articles(claim: Claim) -> list[Article]:
+    """Other articles where an editor linked "the same claim" (distinct, in id order)."""
+    if claim.group_id is None or claim.group is None:
+        return []
+    seen: dict[int, Article] = {}
+    for other in claim.group.claims.all():
+        if other.article_id != claim.article_id and other.article_id not in seen:
+            seen[other.article_id] = other.article
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    """The numeric range of the desk's rating scale, for ClaimReview best/worst ratings."""
+
+    worst: int | None
+    best: int | None
+
+
+def rating_scale() -> RatingScale:
+    """Min and max ``value`` over the rating labels that have one (one query)."""
+    bounds = RatingLabel.objects.filter(value__isnull=False).aggregate(worst=Min("value"), best=Max("value"))
+    return RatingScale(worst=bounds["worst"], best=bounds["best"])

@@ -1,0 +1,71 @@
+"""schema.org ClaimReview JSON-LD: published claims only, ratings from the scale."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annotations.exports import render_export_bytes
+from annotations.exports.claimreview import article_claim_reviews, claimant_type
+from annotations.models import ClaimStatus
+from tests import factories
+from tests.exports_helpers import SECRET, checked_article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claim_review_has_the_schema_org_fields(settings):
+    settings.FACTDESK_ORGANIZATION_NAME = "Example Checks"
+    settings.FACTDESK_ORGANIZATION_URL = "https://checks.example.org"
+    settings.FACTDESK_SITE_URL = "https://desk.example.org"
+    data = checked_article()
+    [review] = json.loads(render_export_bytes(data.article, "claimreview", published_only=False))
+    assert review["@context"] == "https://schema.org"
+    assert review["@type"] == "ClaimReview"
+    assert review["claimReviewed"] == "The budget is 4.2 million euros."
+    assert review["url"] == f"https://desk.example.org/claims/{data.published.pk}/"
+    assert review["datePublished"] == data.published.published_at.date().isoformat()
+    assert review["author"] == {"@type": "Organization", "name": "Example Checks", "url": "https://checks.example.org"}
+    assert review["reviewRating"] == {
+        "@type": "Rating", "ratingValue": 1, "bestRating": 5, "worstRating": 1, "alternateName": "False",
+    }
+    item = review["itemReviewed"]
+    assert item["@type"] == "Claim"
+    assert item["author"] == {"@type": "Person", "name": "The mayor"}
+    assert item["datePublished"] == "2024-03-05"
+    assert item["appearance"] == [{
+        "@type": "CreativeWork", "url": data.article.url, "headline": data.article.title,
+        "datePublished": "2024-03-05", "publisher": {"@type": "Organization", "name": "The Daily Example"},
+    }]
+
+
+def test_claim_review_is_published_only_whatever_is_asked():
+    data = checked_article()
+    raw = render_export_bytes(data.article, "claimreview", published_only=False).decode()
+    assert SECRET not in raw
+    assert len(json.loads(raw)) == 1
+
+
+def test_label_without_a_value_gives_only_its_name():
+    claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("unverifiable"))
+    [review] = article_claim_reviews(claim.article)
+    assert review["reviewRating"] == {"@type": "Rating", "alternateName": "Unverifiable"}
+
+
+def test_linked_claims_add_their_articles_as_appearances(django_assert_max_num_queries):
+    group = factories.ClaimGroupFactory()
+    claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"), group=group)
+    others = [factories.ClaimFactory(group=group) for _ in range(3)]
+    with django_assert_max_num_queries(6):
+        [review] = article_claim_reviews(claim.article)
+    urls = [appearance["url"] for appearance in review["itemReviewed"]["appearance"]]
+    assert urls == [claim.article.url] + [other.article.url for other in others]
+
+
+@pytest.mark.parametrize(
+    ("claimant", "kind"),
+    [("Jane Doe", "Person"), ("City officials", "Organization"), ("Ministry of Finance", "Organization")],
+)
+def test_claimant_type(claimant, kind):
+    assert claimant_type(claimant) == kind

@@ -1,0 +1,152 @@
+"""The admin's "Export selected articles as ZIP" action, inline and as a background job."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from annotations.exports import bundle, jobs
+from annotations.exports.bundle import write_zip
+from tests import factories
+from tests.exports_helpers import SECRET, checked_article
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:articles_article_changelist"
+
+
+def run_action(client, articles):
+    return client.post(
+        reverse(CHANGELIST),
+        {"action": "export_articles_zip", "_selected_action": [a.pk for a in articles]},
+    )
+
+
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.testzip() is None
+    return archive
+
+
+def test_zip_has_every_format_for_every_article():
+    data = checked_article()
+    other = factories.ArticleFactory(title="Second article")
+    factories.ClaimFactory(article=other)
+    buffer = io.BytesIO()
+    assert write_zip([data.article.pk, other.pk], buffer, published_only=False) == 2
+    archive = open_zip(buffer.getvalue())
+    folder = bundle.article_folder(data.article)
+    names = set(archive.namelist())
+    assert {f"{folder}/{name}" for name in (
+        "report.html", "report.pdf", "report.md", "claims.csv", "annotations.jsonld", "claimreview.jsonld",
+    )} <= names
+    assert f"{bundle.article_folder(other)}/report.html" in names
+    rows = list(csv.DictReader(io.StringIO(archive.read("claims.csv").decode("utf-8-sig"))))
+    assert len(rows) == 5
+    assert archive.read(f"{folder}/report.pdf").startswith(b"%PDF-")
+
+
+def test_published_only_zip_leaks_no_unpublished_claim():
+    data = checked_article()
+    buffer = io.BytesIO()
+    write_zip([data.article.pk], buffer, published_only=True, formats=("html", "md", "csv", "w3c", "claimreview"))
+    archive = open_zip(buffer.getvalue())
+    for name in archive.namelist():
+        assert SECRET.encode() not in archive.read(name), name
+
+
+def test_admin_action_downloads_a_zip_for_a_few_articles(admin_client):
+    data = checked_article()
+    response = run_action(admin_client, [data.article])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith('attachment; filename="factdesk-export-')
+    archive = open_zip(b"".join(response.streaming_content))
+    assert f"{bundle.article_folder(data.article)}/report.html" in archive.namelist()
+    assert SECRET.encode() in archive.read("claims.csv"), "admins get the internal version"
+
+
+def test_staff_without_a_desk_role_get_published_claims_only(client):
+    from django.contrib.auth.models import Permission
+
+    staff = factories.UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_article"))
+    client.force_login(staff)
+    data = checked_article()
+    response = run_action(client, [data.article])
+    assert response.status_code == 200
+    archive = open_zip(b"".join(response.streaming_content))
+    assert SECRET.encode() not in archive.read("claims.csv")
+    assert b"4.2 million euros" in archive.read("claims.csv")
+
+
+def test_many_articles_go_to_a_background_job_with_progress_and_download(admin_client, monkeypatch):
+    monkeypatch.setattr("annotations.exports.admin_actions.INLINE_LIMIT", 2)
+    articles = [factories.ArticleFactory() for _ in range(3)]
+    for article in articles:
+        factories.ClaimFactory(article=article)
+    response = run_action(admin_client, articles)
+    assert response.status_code == 302
+    job_url = response["Location"]
+    job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
+    assert jobs.load(job_id)["status"] == jobs.DONE, "the immediate backend ran the task"
+
+    page = admin_client.get(job_url)
+    assert page.status_code == 200
+    assert b"The ZIP is ready." in page.content
+    download = reverse("exports:job_download", args=[job_id])
+    assert download.encode() in page.content
+
+    zipped = admin_client.get(download)
+    assert zipped.status_code == 200
+    archive = open_zip(b"".join(zipped.streaming_content))
+    assert sum(name.endswith("/report.html") for name in archive.namelist()) == 3
+    default_storage.delete(jobs.zip_name(job_id))
+
+
+def test_progress_page_polls_while_running(admin_client, admin_user):
+    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1, 2, 3, 4], published_only=False)
+    jobs.update(job_id, status=jobs.RUNNING, processed=1)
+    page = admin_client.get(reverse("exports:job", args=[job_id]))
+    assert b'<progress id="export-progress-bar" max="100" value="25">' in page.content
+    assert b'hx-trigger="every 1s"' in page.content
+    partial = admin_client.get(reverse("exports:job", args=[job_id]), HTTP_HX_REQUEST="true")
+    assert b"<h1>" not in partial.content and b"1 of 4 articles done" in partial.content
+    assert admin_client.get(reverse("exports:job_download", args=[job_id])).status_code == 404
+
+
+def test_failed_job_says_so(admin_client, admin_user):
+    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1], published_only=False)
+    jobs.update(job_id, status=jobs.FAILED, error="OSError: disk full")
+    page = admin_client.get(reverse("exports:job", args=[job_id]))
+    assert b"The export failed: OSError: disk full" in page.content
+    assert b"hx-trigger" not in page.content
+
+
+def test_task_failure_is_recorded_on_the_job(monkeypatch, admin_user):
+    from annotations.tasks import build_export_zip
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("annotations.tasks.write_zip", explode)
+    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1], published_only=False)
+    result = build_export_zip.enqueue(job_id, [1], False)
+    assert result.status == "FAILED"
+    assert jobs.load(job_id)["status"] == jobs.FAILED
+    assert "boom" in jobs.load(job_id)["error"]
+
+
+def test_jobs_are_private_to_their_owner(client, admin_user):
+    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1], published_only=False)
+    other = factories.EditorFactory()
+    client.force_login(other)
+    assert client.get(reverse("exports:job", args=[job_id])).status_code == 403
+    assert client.get(reverse("exports:job", args=["not-a-job"])).status_code == 404
+    assert client.get(reverse("exports:job", args=["0" * 32])).status_code == 404
+    assert client.get("/exports/jobs/..%2F..%2Fsettings/").status_code == 404
