@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class SearchConfig(AppConfig):
+    """Full-text search, check-worthiness suggestions, similar and linked claims."""
+
+    name = "search"
+    verbose_name = "Search"
+
+    def ready(self) -> None:
+        post_migrate.connect(repair_index, sender=self, dispatch_uid="search.repair_index")
+
+
+def repair_index(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """Put back index triggers a later migration dropped (SQLite rebuilds tables on ALTER).
+
+    Runs after every ``migrate``; does nothing until migration ``search.0001`` is applied and
+    costs one catalogue query when everything is in place.
+    """
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from search import index
+
+    connection = connections[using]
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    recorder = MigrationRecorder(connection)
+    if not recorder.has_table() or ("search", "0001_fulltext_index") not in recorder.applied_migrations():
+        return
+    index.ensure(connection)

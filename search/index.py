@@ -1,0 +1,690 @@
+"""The full-text index behind search and similar claims, one implementation per database.
+
+Why two: SQLite and PostgreSQL both ship real full-text search, with ranking and highlighted
+snippets, but with different machinery. Both are kept *outside* the models (they are derived
+data, rebuilt from the article and claim tables at any time) and in sync by triggers in the
+database itself, so every writer -- views, admin, importer, ``bulk_create``, raw SQL -- keeps the
+index current without remembering to.
+
+SQLite: two FTS5 *external content* tables, ``search_article_fts(title, body, outlet)`` over
+``articles_article`` and ``search_claim_fts(statement, exact, claimant, rationale)`` over
+``annotations_claim``, with the Porter stemmer; ranked with ``bm25()``, highlighted with
+``highlight()``/``snippet()``.
+
+PostgreSQL: two side tables, ``search_article_doc`` and ``search_claim_doc``, holding a weighted
+``tsvector`` per row (English configuration) with a GIN index; ranked with ``ts_rank``,
+highlighted with ``ts_headline``. A stored vector (rather than an expression index on the
+article table) keeps ranking cheap: ranking thousands of hits must not re-parse their bodies.
+Claims also get an unweighted ``wording`` vector (statement and quote) for similar claims.
+
+Both rank with the same relative column weights (articles: title 10, outlet 4, body 1;
+claims: statement 4, quote 3, claimant 2, rationale 1). Queries arrive already parsed
+(:mod:`search.query`) so the same words mean the same thing on both databases.
+
+The index is created and back-filled by migration ``search.0001`` and checked after every
+``migrate`` (:func:`ensure`): SQLite drops a table's triggers when Django rebuilds the table
+during a later migration, and :func:`ensure` puts them back and rebuilds the index.
+
+Highlights are marked with the control characters :data:`START` and :data:`STOP`, which the
+canonical text never contains; :func:`search.results.marked_html` escapes the text and only
+then turns them into ``<mark>`` tags.
+"""
+
+# SQL in this module is assembled only from identifiers and numbers defined here; anything a user
+# typed is passed as a bound parameter. Hence:
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from search.query import ParsedQuery, fts5_match, websearch_text
+
+START = "\x02"
+STOP = "\x03"
+
+#: How many words around a hit a snippet shows.
+SNIPPET_WORDS = 30
+
+
+class SearchUnavailable(Exception):
+    """The database has no supported full-text search (only SQLite with FTS5 and PostgreSQL do)."""
+
+
+# --------------------------------------------------------------------------------------
+# Schema: SQLite
+# --------------------------------------------------------------------------------------
+
+_SQLITE_TOKENIZER = "porter unicode61 remove_diacritics 0"
+
+
+def _sqlite_fts(name: str, table: str, columns: Sequence[str]) -> list[str]:
+    """DDL for an external-content FTS5 table over ``table`` plus the triggers that sync it."""
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({cols}, content='{table}', content_rowid='id', "
+        f"tokenize='{_SQLITE_TOKENIZER}')",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {name}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {name}({name}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {name}_au AFTER UPDATE ON {table} WHEN {changed} BEGIN "
+        f"INSERT INTO {name}({name}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {name}(rowid, {cols}) VALUES (new.id, {new}); END",
+    ]
+
+
+SQLITE_INDEXES = {
+    "search_article_fts": ("articles_article", ("title", "body", "outlet")),
+    "search_claim_fts": ("annotations_claim", ("statement", "exact", "claimant", "rationale")),
+}
+
+
+def _sqlite_objects() -> list[str]:
+    names = []
+    for name in SQLITE_INDEXES:
+        names += [name, f"{name}_ai", f"{name}_ad", f"{name}_au"]
+    return names
+
+
+# --------------------------------------------------------------------------------------
+# Schema: PostgreSQL
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PostgresDoc:
+    """A side table of search vectors for one source table.
+
+    ``weighted`` maps ts_rank weights (A..D) to source columns: they make the ``document``
+    vector that search ranks. ``plain`` source columns, if any, make a second, unweighted
+    ``similar`` vector with its own GIN index: similar-claim look-ups match on it without the
+    heap rechecks that weight-restricted queries on ``document`` would need.
+    """
+
+    key: str
+    table: str
+    weighted: dict[str, str]
+    plain: tuple[str, ...] = ()
+
+    def vectors(self, prefix: str) -> dict[str, str]:
+        """SQL for each vector column, reading source columns as ``{prefix}column``."""
+        document = " || ".join(
+            f"setweight(to_tsvector('english'::regconfig, coalesce({prefix}{column}, '')), '{weight}')"
+            for weight, column in self.weighted.items()
+        )
+        vectors = {"document": document}
+        if self.plain:
+            text = " || ' ' || ".join(f"coalesce({prefix}{column}, '')" for column in self.plain)
+            vectors["wording"] = f"to_tsvector('english'::regconfig, {text})"
+        return vectors
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys([*self.weighted.values(), *self.plain]))
+
+
+POSTGRES_INDEXES = {
+    "search_article_doc": PostgresDoc("article_id", "articles_article", {"A": "title", "B": "outlet", "D": "body"}),
+    "search_claim_doc": PostgresDoc(
+        "claim_id",
+        "annotations_claim",
+        {"A": "statement", "B": "exact", "C": "claimant", "D": "rationale"},
+        plain=("statement", "exact"),
+    ),
+}
+
+
+def _postgres_ddl(name: str, doc: PostgresDoc) -> list[str]:
+    key, table = doc.key, doc.table
+    unchanged = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in doc.sources)
+    vectors = doc.vectors("NEW.")
+    columns = ", ".join(vectors)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in vectors)
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {name} ({key} bigint PRIMARY KEY, document tsvector NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {name}_gin ON {name} USING gin (document)",
+    ]
+    if "wording" in vectors:
+        statements += [
+            f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS wording tsvector",
+            f"CREATE INDEX IF NOT EXISTS {name}_wording_gin ON {name} USING gin (wording)",
+        ]
+    return [
+        *statements,
+        f"""CREATE OR REPLACE FUNCTION {name}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'DELETE' THEN
+            DELETE FROM {name} WHERE {key} = OLD.id;
+            RETURN OLD;
+          END IF;
+          IF TG_OP = 'UPDATE' AND {unchanged} THEN
+            RETURN NEW;
+          END IF;
+          INSERT INTO {name} ({key}, {columns}) VALUES (NEW.id, {", ".join(vectors.values())})
+          ON CONFLICT ({key}) DO UPDATE SET {updates};
+          RETURN NEW;
+        END $$""",
+        f"""CREATE OR REPLACE FUNCTION {name}_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          DELETE FROM {name};
+          RETURN NULL;
+        END $$""",
+        f"DROP TRIGGER IF EXISTS {name}_sync ON {table}",
+        f"CREATE TRIGGER {name}_sync AFTER INSERT OR UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {name}_sync()",
+        f"DROP TRIGGER IF EXISTS {name}_clear ON {table}",
+        f"CREATE TRIGGER {name}_clear AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}_clear()",
+    ]
+
+
+def _postgres_objects() -> list[str]:
+    names = []
+    for name, doc in POSTGRES_INDEXES.items():
+        names += [name, f"{name}_gin", f"{name}_sync", f"{name}_clear"]
+        if doc.plain:
+            names.append(f"{name}_wording_gin")
+    return names
+
+
+# --------------------------------------------------------------------------------------
+# Install, check, rebuild
+# --------------------------------------------------------------------------------------
+
+
+def install(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Create the index tables and triggers (idempotent) and fill them from existing rows."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name, (table, columns) in SQLITE_INDEXES.items():
+                try:
+                    for statement in _sqlite_fts(name, table, columns):
+                        cursor.execute(statement)
+                except Exception as error:
+                    if "fts5" in str(error).lower():
+                        raise SearchUnavailable(
+                            "This SQLite library was built without FTS5, which Factdesk's search needs. "
+                            "Use a Python whose sqlite3 module includes FTS5, or PostgreSQL."
+                        ) from error
+                    raise
+        elif connection.vendor == "postgresql":
+            for name, doc in POSTGRES_INDEXES.items():
+                for statement in _postgres_ddl(name, doc):
+                    cursor.execute(statement)
+        else:
+            return
+    rebuild(connection)
+
+
+def uninstall(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Drop everything :func:`install` created."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in SQLITE_INDEXES:
+                for suffix in ("_ai", "_ad", "_au"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}{suffix}")
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        elif connection.vendor == "postgresql":
+            for name, doc in POSTGRES_INDEXES.items():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}_sync ON {doc.table}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}_clear ON {doc.table}")
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}_sync()")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}_clear()")
+
+
+def rebuild(connection: BaseDatabaseWrapper = default_connection) -> None:
+    """Recompute the whole index from the article and claim tables."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in SQLITE_INDEXES:
+                cursor.execute(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
+        elif connection.vendor == "postgresql":
+            for name, doc in POSTGRES_INDEXES.items():
+                vectors = doc.vectors("")
+                cursor.execute(f"DELETE FROM {name}")
+                cursor.execute(
+                    f"INSERT INTO {name} ({doc.key}, {', '.join(vectors)}) "
+                    f"SELECT id, {', '.join(vectors.values())} FROM {doc.table}"
+                )
+
+
+def missing_objects(connection: BaseDatabaseWrapper = default_connection) -> list[str]:
+    """Index tables or triggers that should exist but do not (empty when all is well)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            expected = _sqlite_objects()
+            cursor.execute(
+                f"SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name IN ({_in_list(expected)})",
+                expected,
+            )
+        elif connection.vendor == "postgresql":
+            expected = _postgres_objects()
+            cursor.execute(
+                "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind IN ('r', 'i') "
+                "AND relnamespace = to_regnamespace(current_schema())::oid "
+                "UNION SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s)",
+                [expected, expected],
+            )
+        else:
+            return []
+        present = {row[0] for row in cursor.fetchall()}
+    return [name for name in expected if name not in present]
+
+
+def ensure(connection: BaseDatabaseWrapper = default_connection) -> bool:
+    """Re-create missing index objects and rebuild; True when a repair was needed."""
+    if not missing_objects(connection):
+        return False
+    install(connection)
+    return True
+
+
+# --------------------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFilter:
+    """Restrictions on claim hits: any of these statuses / verdict label ids (empty = any)."""
+
+    statuses: tuple[str, ...] = ()
+    verdict_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    id: int
+    score: float
+    title: str  # with START/STOP markers
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    id: int
+    score: float
+    statement: str  # with START/STOP markers
+    quote: str
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A claim that shares words with the one being matched (for :mod:`search.similarity`)."""
+
+    id: int
+    statement: str
+    exact: str
+
+
+def _in_list(values: Sequence[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+class SQLiteIndex:
+    """FTS5 queries. Scores are bm25 (lower is better) negated, so higher is better everywhere."""
+
+    ARTICLE_WEIGHTS = "10.0, 1.0, 4.0"
+    CLAIM_WEIGHTS = "4.0, 3.0, 2.0, 1.0"
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+
+    def _claim_where(self, filters: ClaimFilter) -> tuple[str, list[object]]:
+        sql, params = "", []
+        if filters.statuses:
+            sql += f" AND c.status IN ({_in_list(filters.statuses)})"
+            params += list(filters.statuses)
+        if filters.verdict_ids:
+            sql += f" AND c.verdict_id IN ({_in_list(filters.verdict_ids)})"
+            params += list(filters.verdict_ids)
+        return sql, params
+
+    @staticmethod
+    def _claim_source(filters: ClaimFilter) -> str:
+        # The claim table is joined only to filter: the triggers keep index and table in step.
+        if filters.statuses or filters.verdict_ids:
+            return "search_claim_fts f JOIN annotations_claim c ON c.id = f.rowid"
+        return "search_claim_fts f"
+
+    def count_articles(self, query: ParsedQuery) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM search_article_fts WHERE search_article_fts MATCH %s", [fts5_match(query)]
+            )
+            return cursor.fetchone()[0]
+
+    def articles(self, query: ParsedQuery, offset: int, limit: int) -> list[ArticleRow]:
+        match = fts5_match(query)
+        sql = f"""
+            SELECT rowid, -bm25(search_article_fts, {self.ARTICLE_WEIGHTS}) AS score,
+                   highlight(search_article_fts, 0, char(2), char(3)),
+                   snippet(search_article_fts, 1, char(2), char(3), '…', {SNIPPET_WORDS})
+            FROM search_article_fts
+            WHERE search_article_fts MATCH %s AND rowid IN (
+                SELECT rowid FROM search_article_fts WHERE search_article_fts MATCH %s
+                ORDER BY bm25(search_article_fts, {self.ARTICLE_WEIGHTS}), rowid DESC LIMIT %s OFFSET %s
+            )
+            ORDER BY score DESC, rowid DESC
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [match, match, limit, offset])
+            return [ArticleRow(*row) for row in cursor.fetchall()]
+
+    def count_claims(self, query: ParsedQuery, filters: ClaimFilter) -> int:
+        where, params = self._claim_where(filters)
+        sql = f"SELECT count(*) FROM {self._claim_source(filters)} WHERE search_claim_fts MATCH %s{where}"
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [fts5_match(query), *params])
+            return cursor.fetchone()[0]
+
+    def claims(self, query: ParsedQuery, filters: ClaimFilter, offset: int, limit: int) -> list[ClaimRow]:
+        match = fts5_match(query)
+        where, params = self._claim_where(filters)
+        sql = f"""
+            SELECT rowid, -bm25(search_claim_fts, {self.CLAIM_WEIGHTS}) AS score,
+                   highlight(search_claim_fts, 0, char(2), char(3)),
+                   snippet(search_claim_fts, 1, char(2), char(3), '…', {SNIPPET_WORDS}),
+                   snippet(search_claim_fts, 3, char(2), char(3), '…', {SNIPPET_WORDS})
+            FROM search_claim_fts
+            WHERE search_claim_fts MATCH %s AND rowid IN (
+                SELECT f.rowid FROM {self._claim_source(filters)}
+                WHERE search_claim_fts MATCH %s{where}
+                ORDER BY bm25(search_claim_fts, {self.CLAIM_WEIGHTS}), f.rowid DESC LIMIT %s OFFSET %s
+            )
+            ORDER BY score DESC, rowid DESC
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [match, match, *params, limit, offset])
+            return [ClaimRow(*row) for row in cursor.fetchall()]
+
+    @staticmethod
+    def _similar_match(words: Sequence[str]) -> str:
+        # Only the statement and quote columns count for similarity; all words must appear.
+        return "{statement exact} : (" + " AND ".join(f'"{word}"' for word in words) + ")"
+
+    def claim_total(self) -> int:
+        """About how many claims there are (the highest id: instant, and close enough for weights)."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM annotations_claim")
+            return cursor.fetchone()[0]
+
+    def claim_word_counts(self, words: Sequence[str], cap: int, total: int = 0) -> dict[str, int]:
+        """{word: claims whose statement or quote has it}, each count capped at ``cap + 1``.
+
+        The cap keeps the cost bounded: a word in more claims than that is too common to be
+        worth an exact count (or a place in the candidate query).
+        """
+        parts: list[str] = []
+        params: list[object] = []
+        for position, word in enumerate(words):
+            parts.append(
+                f"SELECT {position}, count(*) FROM (SELECT 1 FROM search_claim_fts "
+                f"WHERE search_claim_fts MATCH %s LIMIT {int(cap) + 1})"
+            )
+            params.append(self._similar_match([word]))
+        with self.connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            return {words[position]: count for position, count in cursor.fetchall()}
+
+    def candidates(
+        self,
+        weighted: Sequence[tuple[str, float]],
+        *,
+        require_all: bool,
+        exclude_article_id: int,
+        published_only: bool,
+        limit: int,
+    ) -> list[Candidate]:
+        """Claims of other articles sharing the words, best first.
+
+        By default a claim's score is the sum of the weights of the words it contains (the
+        caller passes inverse document frequencies), computed by the database over the words'
+        posting lists. With ``require_all`` only claims containing every word qualify, ranked
+        by bm25 -- the fallback for claims made only of very common words.
+        """
+        if not weighted:
+            return []
+        params: list[object] = []
+        # Readers only ever see published claims: filter before the cut, not after it.
+        published = (
+            " JOIN annotations_claim p ON p.id = hits.id AND p.status = 'published'" if published_only else ""
+        )
+        if require_all:
+            top = (
+                "SELECT hits.id, hits.score FROM (SELECT rowid AS id, -bm25(search_claim_fts, 4.0, 3.0, 0.0, 0.0) "
+                f"AS score FROM search_claim_fts WHERE search_claim_fts MATCH %s) AS hits{published} "
+                "ORDER BY hits.score DESC, hits.id LIMIT %s"
+            )
+            params += [self._similar_match([word for word, _ in weighted]), limit]
+        else:
+            union = " UNION ALL ".join(
+                ["SELECT rowid AS id, %s AS w FROM search_claim_fts WHERE search_claim_fts MATCH %s"] * len(weighted)
+            )
+            top = (
+                f"SELECT hits.id, sum(hits.w) AS score FROM ({union}) AS hits{published} "
+                "GROUP BY hits.id ORDER BY score DESC, hits.id LIMIT %s"
+            )
+            for word, weight in weighted:
+                params += [float(weight), self._similar_match([word])]
+            params.append(limit)
+        sql = f"""
+            SELECT c.id, c.statement, c.exact FROM ({top}) AS top JOIN annotations_claim c ON c.id = top.id
+            WHERE c.article_id <> %s
+            ORDER BY top.score DESC, c.id
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*params, exclude_article_id])
+            return [Candidate(*row) for row in cursor.fetchall()]
+
+
+class PostgresIndex:
+    """PostgreSQL full-text queries over the stored, weighted vectors."""
+
+    # ts_rank weights for {D, C, B, A}: the same ratios as the SQLite bm25 column weights.
+    ARTICLE_WEIGHTS = "{0.1, 0.1, 0.4, 1.0}"
+    CLAIM_WEIGHTS = "{0.25, 0.5, 0.75, 1.0}"
+    # Rank normalisation 1: divide by 1 + log(length), like bm25's preference for focused text.
+    NORMALIZATION = 1
+    HEADLINE = (
+        "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || "
+        f"', MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=\" … \"'"
+    )
+    HEADLINE_ALL = "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', HighlightAll=true'"
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+
+    def _claim_where(self, filters: ClaimFilter) -> tuple[str, list[object]]:
+        sql, params = "", []
+        if filters.statuses:
+            sql += " AND c.status = ANY(%s)"
+            params.append(list(filters.statuses))
+        if filters.verdict_ids:
+            sql += " AND c.verdict_id = ANY(%s)"
+            params.append(list(filters.verdict_ids))
+        return sql, params
+
+    @staticmethod
+    def _claim_source(filters: ClaimFilter) -> str:
+        # The claim table is joined only to filter: the triggers keep index and table in step.
+        if filters.statuses or filters.verdict_ids:
+            return "search_claim_doc d JOIN annotations_claim c ON c.id = d.claim_id"
+        return "search_claim_doc d"
+
+    def count_articles(self, query: ParsedQuery) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM search_article_doc d "
+                "WHERE d.document @@ websearch_to_tsquery('english', %s)",
+                [websearch_text(query)],
+            )
+            return cursor.fetchone()[0]
+
+    def articles(self, query: ParsedQuery, offset: int, limit: int) -> list[ArticleRow]:
+        sql = f"""
+            SELECT a.id, top.score,
+                   ts_headline('english', a.title, q, {self.HEADLINE_ALL}),
+                   ts_headline('english', a.body, q, {self.HEADLINE})
+            FROM (
+                SELECT d.article_id, ts_rank('{self.ARTICLE_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
+                FROM search_article_doc d,
+                     websearch_to_tsquery('english', %s) q
+                WHERE d.document @@ q
+                ORDER BY score DESC, d.article_id DESC LIMIT %s OFFSET %s
+            ) AS top
+            JOIN articles_article a ON a.id = top.article_id, websearch_to_tsquery('english', %s) q
+            ORDER BY top.score DESC, a.id DESC
+        """
+        text = websearch_text(query)
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [text, limit, offset, text])
+            return [ArticleRow(*row) for row in cursor.fetchall()]
+
+    def count_claims(self, query: ParsedQuery, filters: ClaimFilter) -> int:
+        where, params = self._claim_where(filters)
+        sql = (
+            f"SELECT count(*) FROM {self._claim_source(filters)} "
+            f"WHERE d.document @@ websearch_to_tsquery('english', %s){where}"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [websearch_text(query), *params])
+            return cursor.fetchone()[0]
+
+    def claims(self, query: ParsedQuery, filters: ClaimFilter, offset: int, limit: int) -> list[ClaimRow]:
+        where, params = self._claim_where(filters)
+        sql = f"""
+            SELECT c.id, top.score,
+                   ts_headline('english', c.statement, q, {self.HEADLINE_ALL}),
+                   ts_headline('english', c.exact, q, {self.HEADLINE}),
+                   ts_headline('english', c.rationale, q, {self.HEADLINE})
+            FROM (
+                SELECT d.claim_id, ts_rank('{self.CLAIM_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
+                FROM {self._claim_source(filters)},
+                     websearch_to_tsquery('english', %s) q
+                WHERE d.document @@ q{where}
+                ORDER BY score DESC, d.claim_id DESC LIMIT %s OFFSET %s
+            ) AS top
+            JOIN annotations_claim c ON c.id = top.claim_id, websearch_to_tsquery('english', %s) q
+            ORDER BY top.score DESC, c.id DESC
+        """
+        text = websearch_text(query)
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [text, *params, limit, offset, text])
+            return [ClaimRow(*row) for row in cursor.fetchall()]
+
+    @staticmethod
+    def _similar_tsquery(words: Sequence[str]) -> str:
+        # to_tsquery input over the ``wording`` vector (statement and quote). Words are letters
+        # and digits only (search.query.tokenize), so nothing here is tsquery syntax.
+        return " & ".join(words)
+
+    def claim_total(self) -> int:
+        """See :meth:`SQLiteIndex.claim_total`."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM annotations_claim")
+            return cursor.fetchone()[0]
+
+    def _known_frequencies(self, words: Sequence[str]) -> dict[str, float]:
+        """Share of claims containing each word, where the planner's statistics know it (the
+        most common elements ANALYZE keeps for the ``wording`` vector).
+
+        Counting a common word exactly would visit thousands of rows; the statistics answer
+        in one catalogue read. Without statistics (a fresh database) nothing is known and every
+        word is counted, which is cheap on a small desk.
+        """
+        sql = """
+            SELECT w.word, f.freq FROM unnest(%s::text[]) AS w(word)
+            JOIN (
+                SELECT e.elem, e.freq FROM pg_stats st,
+                LATERAL unnest(st.most_common_elems::text::text[], st.most_common_elem_freqs) AS e(elem, freq)
+                WHERE st.schemaname = current_schema() AND st.tablename = 'search_claim_doc'
+                  AND st.attname = 'wording'
+            ) AS f ON f.elem = (tsvector_to_array(to_tsvector('english', w.word)))[1]
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [list(words)])
+            return dict(cursor.fetchall())
+
+    def claim_word_counts(self, words: Sequence[str], cap: int, total: int = 0) -> dict[str, int]:
+        """See :meth:`SQLiteIndex.claim_word_counts`. Words the statistics know are estimated
+        from them (frequency x ``total``) instead of counted."""
+        known = self._known_frequencies(words) if total else {}
+        counts = {word: min(int(cap) + 1, max(1, round(share * total))) for word, share in known.items()}
+        rest = [word for word in words if word not in counts]
+        if not rest:
+            return counts
+        parts: list[str] = []
+        params: list[object] = []
+        for position, word in enumerate(rest):
+            parts.append(
+                f"(SELECT {position}, count(*) FROM (SELECT 1 FROM search_claim_doc "
+                f"WHERE wording @@ to_tsquery('english', %s) LIMIT {int(cap) + 1}) AS hits)"
+            )
+            params.append(self._similar_tsquery([word]))
+        with self.connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            counts.update({rest[position]: count for position, count in cursor.fetchall()})
+        return counts
+
+    def candidates(
+        self,
+        weighted: Sequence[tuple[str, float]],
+        *,
+        require_all: bool,
+        exclude_article_id: int,
+        published_only: bool,
+        limit: int,
+    ) -> list[Candidate]:
+        """See :meth:`SQLiteIndex.candidates`."""
+        if not weighted:
+            return []
+        params: list[object] = []
+        published = (
+            " JOIN annotations_claim p ON p.id = hits.id AND p.status = 'published'" if published_only else ""
+        )
+        if require_all:
+            top = (
+                "SELECT hits.id, hits.score FROM (SELECT d.claim_id AS id, "
+                f"ts_rank(d.wording, q, {self.NORMALIZATION}) AS score FROM search_claim_doc d, "
+                f"to_tsquery('english', %s) q WHERE d.wording @@ q) AS hits{published} "
+                "ORDER BY hits.score DESC, hits.id LIMIT %s"
+            )
+            params += [self._similar_tsquery([word for word, _ in weighted]), limit]
+        else:
+            union = " UNION ALL ".join(
+                ["SELECT claim_id AS id, %s::float8 AS w FROM search_claim_doc "
+                 "WHERE wording @@ to_tsquery('english', %s)"] * len(weighted)
+            )
+            top = (
+                f"SELECT hits.id, sum(hits.w) AS score FROM ({union}) AS hits{published} "
+                "GROUP BY hits.id ORDER BY score DESC, hits.id LIMIT %s"
+            )
+            for word, weight in weighted:
+                params += [float(weight), self._similar_tsquery([word])]
+            params.append(limit)
+        sql = f"""
+            SELECT c.id, c.statement, c.exact FROM ({top}) AS top JOIN annotations_claim c ON c.id = top.id
+            WHERE c.article_id <> %s
+            ORDER BY top.score DESC, c.id
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*params, exclude_article_id])
+            return [Candidate(*row) for row in cursor.fetchall()]
+
+
+def backend(connection: BaseDatabaseWrapper = default_connection) -> SQLiteIndex | PostgresIndex:
+    """The index implementation for ``connection``'s database."""
+    if connection.vendor == "sqlite":
+        return SQLiteIndex(connection)
+    if connection.vendor == "postgresql":
+        return PostgresIndex(connection)
+    raise SearchUnavailable(f"Search supports SQLite (FTS5) and PostgreSQL, not {connection.vendor}.")

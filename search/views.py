@@ -1,0 +1,234 @@
+"""Search page, suggestion list, similar/linked claims partials and their actions.
+
+Views read top to bottom: parse input, call a service (search.results, search.suggestions,
+search.similarity, search.linking), render. Actions answer htmx with the re-rendered partial
+and, when a claim changed, ``HX-Trigger: {"claim-changed": {"id": N}}``. Refusals re-render
+the partial with the reason (400 bad input, 403 not allowed, 409 out of date), which
+static/js/search.js lets htmx swap in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from annotations.anchoring import AnchorError
+from annotations.models import Claim, ClaimStatus, RatingLabel
+from annotations.roles import is_editor, is_fact_checker
+from annotations.services import require_fact_checker
+from articles.models import Article
+from search import linking
+from search import suggestions as suggestion_service
+from search.forms import SearchForm
+from search.query import parse_query
+from search.results import search_articles, search_claims
+from search.similarity import can_see_unpublished, similar_claims
+
+PER_PAGE = 20
+
+
+def _messages(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Articles and claims matching the query, grouped, each group ranked and paginated."""
+    published_only = not can_see_unpublished(request.user)
+    form = SearchForm(
+        request.GET or None, labels=list(RatingLabel.objects.all()), published_only=published_only
+    )
+    context: dict[str, Any] = {"form": form, "published_only": published_only, "searched": False}
+    status = 200
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        query = parse_query(form.cleaned_data["q"])
+        context["searched"] = True
+        context["query_empty"] = not query
+        context["articles"] = Paginator(search_articles(query), PER_PAGE).get_page(request.GET.get("apage"))
+        context["claims"] = Paginator(
+            search_claims(
+                query, statuses=form.statuses(), verdict_ids=form.verdict_ids(), published_only=published_only
+            ),
+            PER_PAGE,
+        ).get_page(request.GET.get("cpage"))
+    elif form.is_bound and form.errors:
+        status = 400
+    return render(request, "search/search.html", context, status=status)
+
+
+# --- Suggestions ------------------------------------------------------------------------
+
+
+def _suggestion_list(
+    request: HttpRequest, article: Article, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    can_act = is_fact_checker(request.user)
+    context = {
+        "article": article,
+        "suggestions": suggestion_service.suggestions_for(article) if can_act else [],
+        "can_act": can_act,
+        "error": error,
+    }
+    return render(request, "search/_suggestion_list.html", context, status=status)
+
+
+def _span(request: HttpRequest) -> tuple[int, int, str]:
+    try:
+        start, end = int(request.POST["start"]), int(request.POST["end"])
+    except (KeyError, ValueError) as error:
+        raise ValidationError("The suggestion's position is missing or not a number.") from error
+    if not 0 <= start < end:
+        raise ValidationError("The suggestion's position is not a valid range.")
+    return start, end, request.POST.get("sentence", "")
+
+
+@require_GET
+def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The article's suggested sentences (lazy-loaded by the article page)."""
+    return _suggestion_list(request, get_object_or_404(Article, pk=pk))
+
+
+@require_POST
+def accept_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create a claim on exactly the suggested sentence."""
+    article = get_object_or_404(Article, pk=pk)
+    if not is_fact_checker(request.user):
+        return _suggestion_list(request, article, error="Only fact-checkers and editors can accept suggestions.",
+                                status=403)
+    try:
+        start, end, sentence = _span(request)
+    except ValidationError as error:
+        return _suggestion_list(request, article, error=_messages(error), status=400)
+    try:
+        claim = suggestion_service.accept(article, request.user, start, end, sentence)
+    except (suggestion_service.StaleSuggestion, AnchorError) as error:
+        article.refresh_from_db()
+        return _suggestion_list(request, article, error=_messages(error), status=409)
+    article.refresh_from_db()
+    response = _suggestion_list(request, article)
+    return trigger_client_event(response, "claim-changed", {"id": claim.pk})
+
+
+@require_POST
+def dismiss_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hide the suggested sentence for everyone."""
+    article = get_object_or_404(Article, pk=pk)
+    if not is_fact_checker(request.user):
+        return _suggestion_list(request, article, error="Only fact-checkers and editors can dismiss suggestions.",
+                                status=403)
+    try:
+        start, end, sentence = _span(request)
+        suggestion_service.dismiss(article, request.user, start, end, sentence)
+    except suggestion_service.StaleSuggestion as error:
+        return _suggestion_list(request, article, error=_messages(error), status=409)
+    except ValidationError as error:
+        return _suggestion_list(request, article, error=_messages(error), status=400)
+    return _suggestion_list(request, article)
+
+
+# --- Similar and linked claims -----------------------------------------------------------
+
+
+def _visible_claim(request: HttpRequest, pk: int) -> Claim:
+    claim = get_object_or_404(Claim.objects.select_related("article", "verdict"), pk=pk)
+    if claim.status != ClaimStatus.PUBLISHED and not can_see_unpublished(request.user):
+        raise Http404("No claim with this number.")
+    return claim
+
+
+def _similar_panel(
+    request: HttpRequest, claim: Claim, *, error: str = "", notice: str = "", status: int = 200
+) -> HttpResponse:
+    published_only = not can_see_unpublished(request.user)
+    linked = linking.linked_claims(claim)
+    if published_only:
+        linked = [c for c in linked if c.status == ClaimStatus.PUBLISHED]
+    context = {
+        "claim": claim,
+        "similar": similar_claims(claim, published_only=published_only),
+        "linked": linked,
+        "precedent": linking.precedent(claim, linked),
+        "can_link": is_editor(request.user),
+        "can_copy": is_fact_checker(request.user),
+        "error": error,
+        "notice": notice,
+    }
+    return render(request, "search/_similar.html", context, status=status)
+
+
+def _changed(response: HttpResponse, claim: Claim) -> HttpResponse:
+    return trigger_client_event(response, "claim-changed", {"id": claim.pk})
+
+
+def _other_claim(request: HttpRequest, field: str) -> Claim:
+    try:
+        pk = int(request.POST[field])
+    except (KeyError, ValueError) as error:
+        raise ValidationError("Choose a claim: its number is missing.") from error
+    try:
+        return Claim.objects.select_related("article").get(pk=pk)
+    except Claim.DoesNotExist as error:
+        raise ValidationError(f"There is no claim number {pk}.") from error
+
+
+@require_GET
+def similar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Similar claims from other articles, linked claims and precedent (claim panel partial)."""
+    return _similar_panel(request, _visible_claim(request, pk))
+
+
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link this claim with another one as the same claim (editors)."""
+    claim = _visible_claim(request, pk)
+    try:
+        linking.require_editor(request.user)
+        other = _other_claim(request, "other")
+        linking.link_claims(claim, other, request.user)
+    except PermissionDenied as error:
+        return _similar_panel(request, claim, error=str(error), status=403)
+    except ValidationError as error:
+        return _similar_panel(request, claim, error=_messages(error), status=400)
+    claim.refresh_from_db()
+    return _changed(_similar_panel(request, claim, notice=f"Linked with claim #{other.pk}."), claim)
+
+
+@require_POST
+def unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take this claim out of its group of linked claims (editors)."""
+    claim = _visible_claim(request, pk)
+    try:
+        linking.unlink(claim, request.user)
+    except PermissionDenied as error:
+        return _similar_panel(request, claim, error=str(error), status=403)
+    except ValidationError as error:
+        return _similar_panel(request, claim, error=_messages(error), status=400)
+    claim.refresh_from_db()
+    return _changed(_similar_panel(request, claim, notice="Unlinked."), claim)
+
+
+@require_POST
+def copy_sources(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy a linked claim's sources onto this claim (fact-checkers)."""
+    claim = _visible_claim(request, pk)
+    try:
+        require_fact_checker(request.user)
+        other = _other_claim(request, "from")
+        copied = linking.copy_sources(other, claim, request.user)
+    except PermissionDenied as error:
+        return _similar_panel(request, claim, error=str(error), status=403)
+    except ValidationError as error:
+        return _similar_panel(request, claim, error=_messages(error), status=400)
+    claim.refresh_from_db()
+    if not copied:
+        return _similar_panel(request, claim, notice="Nothing to copy: this claim already has all those sources.")
+    noun = "source" if len(copied) == 1 else "sources"
+    return _changed(_similar_panel(request, claim, notice=f"Copied {len(copied)} {noun}."), claim)
