@@ -121,7 +121,7 @@ def update_claim(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    current = Claim.objects.select_for_update().select_related("verdict").get(pk=claim.pk)
+    current = Claim.objects.select_for_update(of=("self",)).select_related("verdict").get(pk=claim.pk)
     if current.version != expected_version:
         raise EditConflict(current)
     changed = {name: value for name, value in changes.items() if getattr(current, name) != value}

@@ -9,11 +9,17 @@ from factcheck import views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="articles:list", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("search.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("articles/", include("articles.urls")),
+    path("articles/", include("articles.editing_urls")),
     path("claims/", include("annotations.urls")),
+    path("review/", include("annotations.review_urls")),
+    path("exports/", include("annotations.export_urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "factcheck.views.server_error"
 
 admin.site.site_header = "Factdesk administration"
 admin.site.site_title = "Factdesk admin"

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
+
+from factcheck.middleware import database_unavailable_response, is_database_unavailable
 
 
 @login_not_required
@@ -21,3 +27,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError as error:
         return JsonResponse({"status": "error", "database": "unavailable", "detail": type(error).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler: a friendly page, or the 503 page when the database is what failed.
+
+    Django calls this from inside the ``except`` block that caught the error, so
+    ``sys.exc_info()`` still names it. Database errors raised outside views (for example
+    by the session or login middleware) reach this handler instead of
+    :class:`factcheck.middleware.DatabaseUnavailableMiddleware`. Neither page is rendered
+    with the request: context processors would query the database that may be gone.
+    """
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response()
+    return HttpResponseServerError(loader.get_template("500.html").render())
