@@ -1,0 +1,182 @@
+"""Forms of the claim panel: they parse and validate input, the services do the work.
+
+Each form only turns request data into Python values with clear, field-level messages;
+rules that hold whichever door a change comes through (anchors, optimistic locking,
+http(s)-only URLs, who may delete) stay in :mod:`annotations.services`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+
+from annotations.anchoring import AnchorError
+from annotations.highlight import selection_to_range
+from annotations.models import Claim, RatingLabel, Source
+from annotations.services import EDITABLE_FIELDS
+from articles.models import Article, http_url_validator
+
+
+class PanelFormMixin:
+    """Labels without a trailing colon: they sit above their fields in the panel."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def _unix_newlines(text: str) -> str:
+    """Browsers submit textarea line breaks as CRLF; store them as the body does, as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class NewClaimForm(PanelFormMixin, forms.Form):
+    """A text selection sent by the article page: UTF-16 offsets plus the text the browser saw.
+
+    ``clean`` converts the offsets to code points, orders a backwards selection, checks the
+    quote against the body and trims surrounding whitespace (see
+    :func:`annotations.highlight.selection_to_range`); afterwards ``start``/``end``/``exact``
+    are ready for :func:`annotations.services.create_claim`.
+    """
+
+    start = forms.IntegerField(min_value=0, error_messages={"required": "Select some text in the article first."})
+    end = forms.IntegerField(min_value=0, error_messages={"required": "Select some text in the article first."})
+    exact = forms.CharField(strip=False, error_messages={"required": "Select some text in the article first."})
+
+    def __init__(self, *args: Any, article: Article, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.article = article
+
+    def clean_exact(self) -> str:
+        # A form submission may turn the "\n\n" between paragraphs into CRLFs; the body has none.
+        return _unix_newlines(self.cleaned_data["exact"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        body = self.article.body
+        try:
+            start, end = selection_to_range(body, data["start"], data["end"], data["exact"])
+        except AnchorError as error:
+            raise forms.ValidationError(str(error), code="anchor") from error
+        data.update(start=start, end=end, exact=body[start:end])
+        return data
+
+    def first_error(self) -> str:
+        """One sentence for the page's alert region."""
+        for errors in self.errors.values():
+            for error in errors:
+                return str(error)
+        return "The selection could not be read."
+
+
+class ClaimEditForm(PanelFormMixin, forms.Form):
+    """Panel edits of a claim, always with the version the user started from.
+
+    The statement form and the verdict form are both this form restricted to their
+    fields (``fields=``); whatever subset is posted, ``changes()`` returns only those, so
+    one form never blanks the other's fields.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
+        "required": "The page did not send the claim's version: reload the page and try again.",
+        "invalid": "The page sent a broken claim version: reload the page and try again.",
+    })
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="The claim in your own words.",
+        error_messages={"required": "Write the claim in your own words."},
+    )
+    claimant = forms.CharField(required=False, max_length=300, help_text="Who made the claim.")
+    verdict = forms.ModelChoiceField(
+        queryset=RatingLabel.objects.none(),
+        required=False,
+        empty_label="Unrated",
+        error_messages={"invalid_choice": "Choose a verdict from the rating scale."},
+    )
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=20000)
+
+    def __init__(self, *args: Any, claim: Claim, fields: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Inactive labels are not offered, except the one the claim already has.
+        self.fields["verdict"].queryset = RatingLabel.objects.filter(Q(is_active=True) | Q(pk=claim.verdict_id))
+        if fields is not None:
+            for name in EDITABLE_FIELDS:
+                if name not in fields:
+                    del self.fields[name]
+
+    @classmethod
+    def for_claim(cls, claim: Claim, fields: tuple[str, ...], **kwargs: Any) -> ClaimEditForm:
+        """An unbound form showing the claim's stored values."""
+        initial = {name: getattr(claim, name) for name in fields}
+        initial["version"] = claim.version
+        return cls(claim=claim, fields=fields, initial=initial, **kwargs)
+
+    @staticmethod
+    def posted_fields(data: Any) -> tuple[str, ...]:
+        """Which editable fields a request carries (the statement form or the verdict form)."""
+        return tuple(name for name in EDITABLE_FIELDS if name in data)
+
+    def clean_statement(self) -> str:
+        return _unix_newlines(self.cleaned_data["statement"])
+
+    def clean_rationale(self) -> str:
+        return _unix_newlines(self.cleaned_data["rationale"])
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.fields}
+
+
+class SourceForm(PanelFormMixin, forms.ModelForm):
+    """A source's fields; the URL must be http(s) (checked here for the message and again by the model)."""
+
+    url = forms.URLField(
+        label="URL",
+        max_length=1000,
+        assume_scheme="https",
+        validators=[http_url_validator],
+        error_messages={"invalid": "Enter an http:// or https:// URL."},
+    )
+    archive_url = forms.URLField(
+        label="Archived copy URL",
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        validators=[http_url_validator],
+        error_messages={"invalid": "Enter an http:// or https:// URL."},
+    )
+
+    class Meta:
+        model = Source
+        fields = ("url", "title", "publisher", "stance", "accessed_on", "archive_url", "excerpt")
+        widgets = {
+            "accessed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "excerpt": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_excerpt(self) -> str:
+        return _unix_newlines(self.cleaned_data["excerpt"])
+
+    def service_fields(self) -> dict[str, Any]:
+        """Keyword arguments for services.add_source / update_source."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CommentForm(PanelFormMixin, forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=10000,
+        error_messages={"required": "Write something before adding a comment."},
+    )
+
+    def clean_body(self) -> str:
+        return _unix_newlines(self.cleaned_data["body"])
+
+
+class DeleteClaimForm(PanelFormMixin, forms.Form):
+    note = forms.CharField(label="Reason (optional)", required=False, max_length=500)

@@ -1,0 +1,361 @@
+"""The claim panel: creating a claim from a text selection and editing it inside the article page.
+
+Views read the request, call :mod:`annotations.services` and render
+``annotations/claim_panel.html``. The htmx contract:
+
+* Every panel form posts with htmx and gets the re-rendered panel back (target
+  ``#claim-panel``). Field errors: 400; an edit conflict: 409 with both versions side by
+  side; a refusal that belongs to no form (permissions, a bad selection): 400/403 with a
+  short message retargeted to the page's alert region (``#annotate-alert``).
+* Every successful change answers with ``HX-Trigger: {"claim-changed": {"id": N}}``; the
+  article text and claim list reload on it, and so does an open panel when the change came
+  from outside the panel's own forms (see static/js/annotate.js).
+* Permissions are checked here *and* in the services: readers see the panel, only
+  fact-checkers (and editors, admins) change anything. Sources are looked up through the
+  claim in the URL, so one claim's URL cannot reach another claim's source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from annotations import services
+from annotations.anchoring import AnchorError
+from annotations.forms import ClaimEditForm, CommentForm, DeleteClaimForm, NewClaimForm, SourceForm
+from annotations.models import Claim, ClaimEvent, RatingLabel, Source
+from annotations.roles import is_fact_checker
+from articles.models import Article
+
+PANEL = "annotations/claim_panel.html"
+ALERT = "annotations/_alert.html"
+#: The two versioned forms of the panel and the fields each one edits.
+STATEMENT_FIELDS = ("statement", "claimant")
+VERDICT_FIELDS = ("verdict", "rationale")
+NEW_SOURCE_PREFIX = "new-source"
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def claim_changed(response: HttpResponse, claim_id: int) -> HttpResponse:
+    """Tell the page (htmx) that a claim changed, so highlights, list and panel refresh."""
+    response["HX-Trigger"] = json.dumps({"claim-changed": {"id": claim_id}})
+    return response
+
+
+def alert(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """A refusal that belongs to no form, shown in the page's alert region (``role="alert"``)."""
+    response = render(request, ALERT, {"message": message}, status=status)
+    response["HX-Retarget"] = "#annotate-alert"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _refuse_reader(request: HttpRequest) -> HttpResponse | None:
+    if is_fact_checker(request.user):
+        return None
+    return alert(request, "Only fact-checkers and editors can change claims.", 403)
+
+
+def load_claim(claim_id: int) -> Claim:
+    return get_object_or_404(
+        Claim.objects.select_related("article", "verdict", "assignee", "created_by", "verdict_by"), pk=claim_id
+    )
+
+
+def _display(value: Any) -> str:
+    """A field value as the conflict table shows it."""
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def claim_number(claim: Claim) -> int:
+    """The claim's position in its article's claim list (the number next to its highlight).
+
+    The list is ordered like ``Claim.Meta.ordering`` (start, end, id), so the number is one
+    more than the count of claims before it in that order.
+    """
+    before = (
+        Q(start__lt=claim.start)
+        | Q(start=claim.start, end__lt=claim.end)
+        | Q(start=claim.start, end=claim.end, pk__lt=claim.pk)
+    )
+    return Claim.objects.filter(article_id=claim.article_id).filter(before).count() + 1
+
+
+def panel_context(
+    request: HttpRequest,
+    claim: Claim,
+    *,
+    claim_form: ClaimEditForm | None = None,
+    verdict_form: ClaimEditForm | None = None,
+    source_form: SourceForm | None = None,
+    editing_source: Source | None = None,
+    edit_source_form: SourceForm | None = None,
+    comment_form: CommentForm | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Everything the claim panel shows; a fixed number of queries whatever the history's length."""
+    user = request.user
+    sources = list(claim.sources.all())
+    if editing_source is not None and edit_source_form is None:
+        edit_source_form = SourceForm(instance=editing_source, prefix=f"source-{editing_source.pk}")
+    return {
+        "claim": claim,
+        "number": claim_number(claim),
+        "can_edit": is_fact_checker(user),
+        "can_delete": services.can_delete_claim(user, claim),
+        "claim_form": claim_form or ClaimEditForm.for_claim(claim, STATEMENT_FIELDS, auto_id="cf-%s"),
+        "verdict_form": verdict_form or ClaimEditForm.for_claim(claim, VERDICT_FIELDS, auto_id="vf-%s"),
+        "source_form": source_form or SourceForm(prefix=NEW_SOURCE_PREFIX),
+        "sources": sources,
+        "editing_source": editing_source,
+        "edit_source_form": edit_source_form,
+        "comments": list(claim.comments.select_related("author")),
+        "comment_form": comment_form or CommentForm(auto_id="comment-%s"),
+        "events": list(
+            ClaimEvent.objects.filter(claim_ref=claim.pk).select_related("actor").order_by("created_at", "id")
+        ),
+        **extra,
+    }
+
+
+def render_panel(request: HttpRequest, claim: Claim, *, status: int = 200, **context: Any) -> HttpResponse:
+    """The panel partial; a plain (non-htmx) successful POST goes back to the article page instead."""
+    if request.method == "POST" and status < 300 and not request.htmx:
+        return HttpResponseRedirect(f"{claim.article.get_absolute_url()}?claim={claim.pk}#claim-{claim.pk}")
+    return render(request, PANEL, panel_context(request, claim, **context), status=status)
+
+
+# --- creating a claim ------------------------------------------------------------------
+
+
+@require_POST
+def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create a claim from a selection in article ``pk`` (UTF-16 offsets + quote) and open its panel."""
+    article = get_object_or_404(Article, pk=pk)
+    refusal = _refuse_reader(request)
+    if refusal:
+        return refusal
+    form = NewClaimForm(request.POST, article=article)
+    if not form.is_valid():
+        return alert(request, form.first_error(), 400)
+    data = form.cleaned_data
+    try:
+        claim = services.create_claim(article, data["start"], data["end"], data["exact"], user=request.user)
+    except AnchorError as error:
+        return alert(request, str(error), 400)
+    claim = load_claim(claim.pk)
+    notice = "Claim added. Write the claim in your own words, then add sources and a verdict."
+    response = render_panel(request, claim, status=201, notice=notice, focus="cf-statement")
+    return claim_changed(response, claim.pk)
+
+
+# --- the panel -------------------------------------------------------------------------
+
+
+@require_GET
+def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """The panel of one claim (readers see it without the forms)."""
+    return render_panel(request, load_claim(claim_id))
+
+
+@require_POST
+def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Save the statement form or the verdict form, refusing stale versions (409 with both values)."""
+    claim = load_claim(claim_id)
+    refusal = _refuse_reader(request)
+    if refusal:
+        return refusal
+    fields = ClaimEditForm.posted_fields(request.POST)
+    if not fields:
+        return alert(request, "Nothing to save: the form sent no claim fields.", 400)
+    section = "verdict" if set(fields) & set(VERDICT_FIELDS) else "claim"
+    form = ClaimEditForm(request.POST, claim=claim, fields=fields, auto_id="vf-%s" if section == "verdict" else "cf-%s")
+    form_key = f"{section}_form"
+    if not form.is_valid():
+        return render_panel(request, claim, status=400, **{form_key: form})
+    try:
+        updated = services.update_claim(
+            claim, user=request.user, expected_version=form.cleaned_data["version"], changes=form.changes()
+        )
+    except services.EditConflict as conflict:
+        return _conflict(request, conflict.current.pk, form, section)
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return render_panel(request, claim, status=400, **{form_key: form})
+    except PermissionDenied as error:
+        return alert(request, str(error), 403)
+    claim = load_claim(updated.pk)
+    notice = "Verdict saved." if section == "verdict" else "Claim saved."
+    return claim_changed(render_panel(request, claim, notice=notice), claim.pk)
+
+
+def _conflict(request: HttpRequest, claim_id: int, form: ClaimEditForm, section: str) -> HttpResponse:
+    """Someone saved first: show their values beside the user's, and a button to re-apply."""
+    current = load_claim(claim_id)
+    mine = form.changes()
+    rows = []
+    reapply: list[tuple[str, str]] = []
+    for name, value in mine.items():
+        stored = getattr(current, name)
+        rows.append({
+            "label": form.fields[name].label or name.capitalize(),
+            "current": _display(stored),
+            "mine": _display(value),
+            "differs": stored != value,
+        })
+        reapply.append((name, str(value.pk) if isinstance(value, RatingLabel) else ("" if value is None else value)))
+    last_change = (
+        ClaimEvent.objects.filter(claim_ref=current.pk).select_related("actor").order_by("-created_at", "-id").first()
+    )
+    conflict = {"rows": rows, "reapply": reapply, "version": current.version, "section": section, "last": last_change}
+    return render_panel(request, current, status=409, conflict=conflict, focus="conflict-title")
+
+
+# --- sources ---------------------------------------------------------------------------
+
+
+@require_POST
+def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Attach a source (http/https URL) to the claim."""
+    claim = load_claim(claim_id)
+    refusal = _refuse_reader(request)
+    if refusal:
+        return refusal
+    form = SourceForm(request.POST, prefix=NEW_SOURCE_PREFIX)
+    if not form.is_valid():
+        return render_panel(request, claim, status=400, source_form=form, focus="id_new-source-url")
+    try:
+        services.add_source(claim, user=request.user, **form.service_fields())
+    except ValidationError as error:
+        _add_errors(form, error)
+        return render_panel(request, claim, status=400, source_form=form, focus="id_new-source-url")
+    claim = load_claim(claim.pk)
+    return claim_changed(render_panel(request, claim, notice="Source added."), claim.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
+    """GET: the panel with this source's fields open for editing; POST: save them."""
+    claim = load_claim(claim_id)
+    source = get_object_or_404(Source, pk=source_id, claim=claim)
+    if request.method == "GET":
+        return render_panel(request, claim, editing_source=source, focus=f"id_source-{source.pk}-url")
+    refusal = _refuse_reader(request)
+    if refusal:
+        return refusal
+    form = SourceForm(request.POST, instance=Source.objects.get(pk=source.pk), prefix=f"source-{source.pk}")
+    if not form.is_valid():
+        return render_panel(request, claim, status=400, editing_source=source, edit_source_form=form)
+    source.claim = claim
+    try:
+        services.update_source(source, user=request.user, **form.service_fields())
+    except ValidationError as error:
+        _add_errors(form, error)
+        return render_panel(request, claim, status=400, editing_source=source, edit_source_form=form)
+    claim = load_claim(claim.pk)
+    return claim_changed(render_panel(request, claim, notice="Source saved.", focus="sources-title"), claim.pk)
+
+
+@require_POST
+def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
+    """Detach a source from the claim (the history keeps its URL)."""
+    claim = load_claim(claim_id)
+    source = get_object_or_404(Source, pk=source_id, claim=claim)
+    refusal = _refuse_reader(request)
+    if refusal:
+        return refusal
+    source.claim = claim
+    services.remove_source(source, user=request.user)
+    claim = load_claim(claim.pk)
+    return claim_changed(render_panel(request, claim, notice="Source removed.", focus="sources-title"), claim.pk)
+
+
+def _add_errors(form: SourceForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- comments --------------------------------------------------------------------------
+
+
+@require_POST
+def comment_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Add a discussion entry to the claim."""
+    claim = load_claim(claim_id)
+    refusal = _refuse_reader(request)
+    if refusal:
+        return refusal
+    form = CommentForm(request.POST, auto_id="comment-%s")
+    if not form.is_valid():
+        return render_panel(request, claim, status=400, comment_form=form, focus="comment-body")
+    try:
+        services.add_comment(claim, user=request.user, body=form.cleaned_data["body"])
+    except ValidationError as error:
+        form.add_error("body", error.messages)
+        return render_panel(request, claim, status=400, comment_form=form, focus="comment-body")
+    claim = load_claim(claim.pk)
+    return claim_changed(render_panel(request, claim, notice="Comment added."), claim.pk)
+
+
+# --- deleting --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """GET: the panel with a confirmation step; POST: delete (own unpublished claims, or any for editors)."""
+    claim = load_claim(claim_id)
+    if not services.can_delete_claim(request.user, claim):
+        return alert(request, "You can delete only your own claims that are not published.", 403)
+    if request.method == "GET":
+        return render_panel(request, claim, confirm_delete=True, delete_form=DeleteClaimForm(), focus="delete-title")
+    form = DeleteClaimForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    article_id, quote = claim.article_id, claim.exact
+    try:
+        services.delete_claim(claim, user=request.user, note=note)
+    except PermissionDenied as error:
+        return alert(request, str(error), 403)
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("articles:detail", args=[article_id]))
+    response = render(request, "annotations/_claim_deleted.html", {"quote": quote, "claim_id": claim_id})
+    return claim_changed(response, claim_id)
+
+
+# --- verdict colours -------------------------------------------------------------------
+
+
+@require_GET
+def verdict_styles(request: HttpRequest) -> HttpResponse:
+    """The verdict colours as a stylesheet (``.verdict-<id> { --hl: #rrggbb }``).
+
+    Colours live in the database (admins edit the rating scale) but the page keeps all
+    styles in files so a strict Content-Security-Policy needs no inline styles.
+    """
+    rules = [
+        f".verdict-{label.pk} {{ --hl: {label.colour}; }}"
+        for label in RatingLabel.objects.only("pk", "colour")
+        if _HEX_COLOUR.match(label.colour)
+    ]
+    css = "\n".join(rules) + "\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["ETag"] = '"' + hashlib.sha256(css.encode()).hexdigest()[:16] + '"'
+    return response

@@ -1,0 +1,441 @@
+"""The claim panel endpoints: create from a selection, edit with optimistic locking, sources,
+comments, delete; permissions, error answers and the htmx contract (HX-Trigger claim-changed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from annotations.highlight import utf16_length
+from annotations.models import Claim, ClaimEvent, ClaimStatus, Comment, Source
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+PHRASE = "unemployment fell to 6 percent"
+
+
+def trigger(response) -> dict:
+    return json.loads(response["HX-Trigger"])
+
+
+def page(response) -> HTMLParser:
+    return HTMLParser(response.content.decode())
+
+
+def post_selection(client, article, quote: str, *, start16: int | None = None, end16: int | None = None, **extra):
+    if start16 is None:
+        index = article.body.index(quote.strip())
+        start16 = utf16_length(article.body[:index])
+        end16 = start16 + utf16_length(quote)
+    return client.post(
+        f"/articles/{article.pk}/claims/",
+        {"start": start16, "end": end16, "exact": quote, **extra},
+        headers=HTMX,
+    )
+
+
+def edit(client, claim, **data):
+    return client.post(f"/claims/{claim.pk}/edit/", data, headers=HTMX)
+
+
+# --- creating ------------------------------------------------------------------------------
+
+
+def test_a_selection_becomes_a_claim_and_the_panel_opens_with_a_change_event(checker_client, article, fact_checker):
+    response = post_selection(checker_client, article, PHRASE)
+    assert response.status_code == 201
+    claim = Claim.objects.get()
+    start = article.body.index(PHRASE)
+    assert (claim.start, claim.end, claim.exact, claim.created_by) == (start, start + len(PHRASE), PHRASE, fact_checker)
+    assert trigger(response) == {"claim-changed": {"id": claim.pk}}
+    panel = page(response).css_first(".claim-panel")
+    assert panel.attributes["data-claim-id"] == str(claim.pk)
+    assert panel.attributes["data-focus"] == "cf-statement"
+    assert ClaimEvent.objects.get(claim_ref=claim.pk).kind == ClaimEvent.Kind.CREATED
+
+
+def test_browser_utf16_offsets_after_an_emoji_are_stored_as_code_points(checker_client):
+    body = "The 🏥 clinic reported 9 days.\n\nIt 🎉 worked."
+    article = factories.ArticleFactory(body=body)
+    response = post_selection(checker_client, article, "clinic reported")
+    assert response.status_code == 201
+    claim = Claim.objects.get()
+    assert (claim.start, claim.end) == (6, 21)
+    assert body[claim.start:claim.end] == "clinic reported"
+
+
+def test_a_backwards_selection_with_spaces_across_paragraphs_is_stored_in_order_and_trimmed(checker_client, article):
+    quote = " the mayor said.\n\nOfficials "
+    index = article.body.index(quote)
+    response = post_selection(checker_client, article, quote, start16=index + len(quote), end16=index)
+    assert response.status_code == 201
+    assert Claim.objects.get().exact == "the mayor said.\n\nOfficials"
+
+
+def test_a_quote_whose_paragraph_break_arrives_as_crlf_still_matches(checker_client, article):
+    quote = "the mayor said.\n\nOfficials"
+    index = article.body.index(quote)
+    response = post_selection(
+        checker_client, article, quote.replace("\n", "\r\n"), start16=index, end16=index + len(quote)
+    )
+    assert response.status_code == 201
+    assert Claim.objects.get().exact == quote
+
+
+def test_a_quote_that_does_not_match_the_body_is_refused_with_a_clear_message(checker_client, article):
+    index = article.body.index(PHRASE)
+    response = post_selection(checker_client, article, "unemployment rose to 6 percent", start16=index,
+                              end16=index + len(PHRASE))
+    assert response.status_code == 400
+    assert response["HX-Retarget"] == "#annotate-alert"
+    assert "does not match the article text" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_an_empty_post_asks_for_a_selection(checker_client, article):
+    response = checker_client.post(f"/articles/{article.pk}/claims/", {}, headers=HTMX)
+    assert response.status_code == 400
+    assert "Select some text in the article first." in response.content.decode()
+
+
+def test_readers_cannot_create_claims(client, article):
+    client.force_login(factories.UserFactory())
+    response = post_selection(client, article, PHRASE)
+    assert response.status_code == 403
+    assert "Only fact-checkers and editors" in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_anonymous_posts_are_redirected_to_login_and_change_nothing(client, article):
+    response = post_selection(client, article, PHRASE)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not Claim.objects.exists()
+
+
+def test_creating_a_claim_needs_post(checker_client, article):
+    assert checker_client.get(f"/articles/{article.pk}/claims/").status_code == 405
+
+
+def test_a_plain_form_post_without_htmx_goes_back_to_the_article(checker_client, article):
+    index = article.body.index(PHRASE)
+    response = checker_client.post(
+        f"/articles/{article.pk}/claims/", {"start": index, "end": index + len(PHRASE), "exact": PHRASE}
+    )
+    claim = Claim.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/articles/{article.pk}/?claim={claim.pk}#claim-{claim.pk}"
+
+
+# --- the panel -------------------------------------------------------------------------------
+
+
+def test_the_panel_shows_forms_review_actions_and_history_to_fact_checkers(checker_client, fact_checker):
+    claim = factories.ClaimFactory(created_by=fact_checker)
+    factories.ClaimEventFactory(claim=claim, actor=fact_checker, field="statement", old_value="old", new_value="new")
+    panel = page(checker_client.get(f"/claims/{claim.pk}/panel/"))
+    buttons = {button.text(deep=True).strip() for button in panel.css("button")}
+    assert {"Save", "Save verdict", "Add source", "Add comment", "Delete claim…"} <= buttons
+    assert panel.css_first("[data-review-actions]") is not None
+    assert panel.css_first("input[name=version]").attributes["value"] == str(claim.version)
+    history = panel.css_first(".timeline").text(deep=True)
+    assert fact_checker.username in history and "old" in history and "new" in history
+
+
+def test_readers_see_the_panel_without_any_form(client):
+    client.force_login(factories.UserFactory())
+    claim = factories.ClaimFactory(statement="Visible to readers")
+    panel = page(client.get(f"/claims/{claim.pk}/panel/"))
+    assert "Visible to readers" in panel.text()
+    assert panel.css("form[hx-post*='/claims/']") == []
+
+
+def test_an_unknown_claim_is_not_found(checker_client):
+    assert checker_client.get("/claims/424242/panel/").status_code == 404
+
+
+def test_the_panel_costs_the_same_queries_however_long_its_history(checker_client, fact_checker):
+    claim = factories.ClaimFactory(created_by=fact_checker)
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            factories.SourceFactory(claim=claim, added_by=factories.FactCheckerFactory())
+            factories.CommentFactory(claim=claim)
+            factories.ClaimEventFactory(claim=claim, actor=factories.FactCheckerFactory())
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert checker_client.get(f"/claims/{claim.pk}/panel/").status_code == 200
+        return len(captured)
+
+    grow(1)
+    one = queries()
+    grow(20)
+    assert queries() == one
+
+
+# --- editing with optimistic locking -------------------------------------------------------
+
+
+def test_saving_the_statement_form_changes_only_its_fields_and_records_who(checker_client, fact_checker):
+    claim = factories.ClaimFactory(rationale="Keep me")
+    response = edit(checker_client, claim, version=claim.version, statement="New\r\nwording", claimant="The mayor")
+    assert response.status_code == 200
+    assert trigger(response) == {"claim-changed": {"id": claim.pk}}
+    claim.refresh_from_db()
+    assert (claim.statement, claim.claimant, claim.rationale) == ("New\nwording", "The mayor", "Keep me")
+    assert claim.version == 2
+    events = ClaimEvent.objects.filter(claim_ref=claim.pk, kind=ClaimEvent.Kind.EDITED)
+    assert {(e.field, e.actor_id) for e in events} == {("statement", fact_checker.pk), ("claimant", fact_checker.pk)}
+    assert "Claim saved." in response.content.decode()
+
+
+def test_setting_a_verdict_and_rationale_records_who_set_it(checker_client, fact_checker):
+    claim = factories.ClaimFactory(statement="Stays")
+    false = factories.rating("false")
+    response = edit(checker_client, claim, version=1, verdict=false.pk, rationale="The survey says 7.1%.")
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    assert (claim.verdict, claim.rationale, claim.verdict_by, claim.statement) == (
+        false, "The survey says 7.1%.", fact_checker, "Stays"
+    )
+
+
+def test_a_stale_version_is_refused_showing_both_values_and_a_reapply_button(checker_client, editor):
+    claim = factories.ClaimFactory(statement="Original")
+    factories_update = edit_as(editor, claim, statement="Editor's wording")
+    assert factories_update.status_code == 200
+
+    response = edit(checker_client, claim, version=1, statement="My wording", claimant="City officials")
+    assert response.status_code == 409
+    assert "HX-Trigger" not in response
+    claim.refresh_from_db()
+    assert claim.statement == "Editor's wording"
+    conflict = page(response).css_first(".conflict")
+    rows = [[cell.text(strip=True) for cell in row.css("th, td")] for row in conflict.css("tbody tr")]
+    assert rows[0][1:] == ["Editor's wording", "My wording"]
+    assert editor.username in conflict.text()
+    reapply = {i.attributes["name"]: i.attributes["value"] for i in conflict.css("input[type=hidden]")
+               if i.attributes["name"] != "csrfmiddlewaretoken"}
+    assert reapply == {"version": "2", "statement": "My wording", "claimant": "City officials"}
+    # The statement field itself shows what is stored now.
+    assert page(response).css_first("#cf-statement").text().strip() == "Editor's wording"
+
+    again = edit(checker_client, claim, **reapply)
+    assert again.status_code == 200
+    claim.refresh_from_db()
+    assert claim.statement == "My wording"
+
+
+def edit_as(user, claim, **data):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    claim.refresh_from_db()
+    return edit(client, claim, version=claim.version, **data)
+
+
+def test_a_stale_verdict_form_is_refused_too(checker_client, editor):
+    claim = factories.ClaimFactory()
+    edit_as(editor, claim, verdict=factories.rating("true").pk, rationale="Editor says true")
+    response = edit(checker_client, claim, version=1, verdict=factories.rating("false").pk, rationale="Mine")
+    assert response.status_code == 409
+    claim.refresh_from_db()
+    assert claim.verdict.slug == "true"
+
+
+def test_an_empty_statement_is_a_field_error(checker_client):
+    claim = factories.ClaimFactory()
+    response = edit(checker_client, claim, version=1, statement="  ", claimant="")
+    assert response.status_code == 400
+    assert "Write the claim in your own words." in response.content.decode()
+    assert page(response).css_first("#cf-statement").attributes.get("aria-invalid") == "true"
+
+
+def test_a_published_verdict_is_changed_only_through_a_correction(checker_client):
+    claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"))
+    response = edit(checker_client, claim, version=1, verdict=factories.rating("false").pk, rationale="x")
+    assert response.status_code == 400
+    assert "through a correction" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.verdict.slug == "true"
+
+
+def test_inactive_verdicts_are_not_offered_unless_the_claim_has_one(checker_client):
+    retired = factories.RatingLabelFactory(name="Retired label", is_active=False)
+    other = factories.ClaimFactory()
+    options = [o.text() for o in page(checker_client.get(f"/claims/{other.pk}/panel/")).css("#vf-verdict option")]
+    assert "Retired label" not in options and "Unrated" in options and "False" in options
+    claim = factories.ClaimFactory(verdict=retired, phrase="Residents gathered")
+    options = [o.text() for o in page(checker_client.get(f"/claims/{claim.pk}/panel/")).css("#vf-verdict option")]
+    assert "Retired label" in options
+
+
+def test_readers_cannot_edit(client):
+    client.force_login(factories.UserFactory())
+    claim = factories.ClaimFactory(statement="Untouched")
+    response = edit(client, claim, version=1, statement="Changed")
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert claim.statement == "Untouched"
+
+
+def test_a_post_without_claim_fields_is_refused(checker_client):
+    claim = factories.ClaimFactory()
+    response = edit(checker_client, claim, version=1)
+    assert response.status_code == 400
+    assert "Nothing to save" in response.content.decode()
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+def source_data(prefix: str = "new-source", **fields) -> dict:
+    data = {"url": "https://stats.example.org/report", "title": "Report", "publisher": "Statistics Office",
+            "stance": "refutes", "accessed_on": "2024-03-05", "archive_url": "", "excerpt": "Unemployment: 7.1%"}
+    data.update(fields)
+    return {f"{prefix}-{key}": value for key, value in data.items()}
+
+
+def test_adding_a_source_saves_it_records_it_and_renders_a_safe_link(checker_client, fact_checker):
+    claim = factories.ClaimFactory()
+    response = checker_client.post(f"/claims/{claim.pk}/sources/", source_data(), headers=HTMX)
+    assert response.status_code == 200
+    assert trigger(response) == {"claim-changed": {"id": claim.pk}}
+    source = Source.objects.get(claim=claim)
+    assert (source.url, source.stance, str(source.accessed_on), source.added_by) == (
+        "https://stats.example.org/report", "refutes", "2024-03-05", fact_checker
+    )
+    assert ClaimEvent.objects.filter(claim_ref=claim.pk, kind=ClaimEvent.Kind.SOURCE_ADDED, actor=fact_checker).exists()
+    link = page(response).css_first(f"#source-{source.pk} a")
+    assert link.attributes["href"] == "https://stats.example.org/report"
+    assert link.attributes["rel"] == "noopener noreferrer nofollow"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://files.example.org/x", "data:text/html,hi", "not a url"])
+def test_only_http_and_https_source_urls_are_accepted(checker_client, url):
+    claim = factories.ClaimFactory()
+    response = checker_client.post(f"/claims/{claim.pk}/sources/", source_data(url=url), headers=HTMX)
+    assert response.status_code == 400
+    assert "Enter an http:// or https:// URL." in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_a_bad_archive_url_is_refused_too(checker_client):
+    claim = factories.ClaimFactory()
+    response = checker_client.post(
+        f"/claims/{claim.pk}/sources/", source_data(archive_url="javascript:alert(1)"), headers=HTMX
+    )
+    assert response.status_code == 400
+    assert not Source.objects.exists()
+
+
+def test_editing_a_source_opens_its_form_and_saves_changed_fields_to_history(checker_client):
+    source = factories.SourceFactory(title="Old title")
+    claim = source.claim
+    form = page(checker_client.get(f"/claims/{claim.pk}/sources/{source.pk}/edit/", headers=HTMX))
+    assert form.css_first(f"#id_source-{source.pk}-title").attributes["value"] == "Old title"
+    data = source_data(f"source-{source.pk}", url=source.url, title="New title", stance="supports")
+    response = checker_client.post(f"/claims/{claim.pk}/sources/{source.pk}/edit/", data, headers=HTMX)
+    assert response.status_code == 200
+    source.refresh_from_db()
+    assert (source.title, source.stance) == ("New title", "supports")
+    fields = set(ClaimEvent.objects.filter(claim_ref=claim.pk, kind=ClaimEvent.Kind.SOURCE_CHANGED)
+                 .values_list("field", flat=True))
+    assert {"source.title", "source.stance"} <= fields
+
+
+def test_removing_a_source_keeps_a_record_of_its_url(checker_client):
+    source = factories.SourceFactory()
+    response = checker_client.post(f"/claims/{source.claim_id}/sources/{source.pk}/remove/", headers=HTMX)
+    assert response.status_code == 200
+    assert not Source.objects.filter(pk=source.pk).exists()
+    event = ClaimEvent.objects.get(claim_ref=source.claim_id, kind=ClaimEvent.Kind.SOURCE_REMOVED)
+    assert event.old_value == source.url
+
+
+@pytest.mark.parametrize("action", ["edit", "remove"])
+def test_a_source_cannot_be_changed_through_another_claims_url(checker_client, action):
+    source = factories.SourceFactory(title="Someone else's")
+    other_article_claim = factories.ClaimFactory()
+    url = f"/claims/{other_article_claim.pk}/sources/{source.pk}/{action}/"
+    response = checker_client.post(url, source_data(f"source-{source.pk}", title="Hijacked"), headers=HTMX)
+    assert response.status_code == 404
+    source.refresh_from_db()
+    assert source.title == "Someone else's"
+
+
+def test_readers_cannot_add_sources(client):
+    client.force_login(factories.UserFactory())
+    claim = factories.ClaimFactory()
+    assert client.post(f"/claims/{claim.pk}/sources/", source_data(), headers=HTMX).status_code == 403
+    assert not Source.objects.exists()
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+
+def test_adding_a_comment_saves_it_and_records_it(checker_client, fact_checker):
+    claim = factories.ClaimFactory()
+    response = checker_client.post(f"/claims/{claim.pk}/comments/", {"body": "Check <b>Q2</b>"}, headers=HTMX)
+    assert response.status_code == 200
+    assert Comment.objects.get(claim=claim).body == "Check <b>Q2</b>"
+    assert "Check &lt;b&gt;Q2&lt;/b&gt;" in response.content.decode()
+    assert ClaimEvent.objects.filter(claim_ref=claim.pk, kind=ClaimEvent.Kind.COMMENTED, actor=fact_checker).exists()
+
+
+def test_an_empty_comment_is_a_field_error(checker_client):
+    claim = factories.ClaimFactory()
+    response = checker_client.post(f"/claims/{claim.pk}/comments/", {"body": "   "}, headers=HTMX)
+    assert response.status_code == 400
+    assert "Write something before adding a comment." in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+# --- deleting ------------------------------------------------------------------------------------
+
+
+def test_delete_asks_for_confirmation_first(checker_client, fact_checker):
+    claim = factories.ClaimFactory(created_by=fact_checker)
+    response = checker_client.get(f"/claims/{claim.pk}/delete/", headers=HTMX)
+    assert response.status_code == 200
+    assert "Delete this claim?" in response.content.decode()
+    assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_fact_checkers_delete_their_own_unpublished_claims_and_the_history_remembers(checker_client, fact_checker):
+    claim = factories.ClaimFactory(created_by=fact_checker)
+    response = checker_client.post(f"/claims/{claim.pk}/delete/", {"note": "Duplicate"}, headers=HTMX)
+    assert response.status_code == 200
+    assert trigger(response) == {"claim-changed": {"id": claim.pk}}
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+    event = ClaimEvent.objects.get(claim_ref=claim.pk, kind=ClaimEvent.Kind.DELETED)
+    assert (event.actor, event.note) == (fact_checker, "Duplicate")
+
+
+@pytest.mark.parametrize("mine, status", [(False, ClaimStatus.NEW), (True, ClaimStatus.PUBLISHED)])
+def test_fact_checkers_cannot_delete_others_or_published_claims(checker_client, fact_checker, mine, status):
+    claim = factories.ClaimFactory(
+        created_by=fact_checker if mine else factories.FactCheckerFactory(),
+        status=status,
+        verdict=factories.rating("true"),
+    )
+    response = checker_client.post(f"/claims/{claim.pk}/delete/", headers=HTMX)
+    assert response.status_code == 403
+    assert "only your own claims that are not published" in response.content.decode()
+    assert Claim.objects.filter(pk=claim.pk).exists()
+    panel = page(checker_client.get(f"/claims/{claim.pk}/panel/"))
+    assert "Delete claim…" not in panel.text()
+
+
+def test_editors_may_delete_any_claim(editor_client):
+    claim = factories.ClaimFactory()
+    assert editor_client.post(f"/claims/{claim.pk}/delete/", headers=HTMX).status_code == 200
+    assert not Claim.objects.filter(pk=claim.pk).exists()
