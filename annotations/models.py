@@ -105,7 +105,9 @@ class Claim(models.Model):
     dismissal_reason = models.CharField(max_length=500, blank=True)
 
     assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_claims")
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_claims")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_claims"
+    )
     verdict_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Who last set the verdict."
     )

@@ -20,6 +20,7 @@ from annotations.anchoring import describe, validate_anchor
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Comment, RatingLabel, Source
 from annotations.roles import is_editor, is_fact_checker
 from articles.models import Article
+from articles.text import strip_control_chars
 
 #: Claim fields a user edits directly in the claim panel (not through a workflow transition).
 EDITABLE_FIELDS = ("statement", "claimant", "verdict", "rationale")
@@ -36,6 +37,18 @@ class EditConflict(Exception):
             "Review the current values and apply your change again."
         )
         self.current = current
+
+
+#: URLs are validated, never silently repaired: a NUL inside a URL is refused, not removed.
+_VALIDATED_NOT_CLEANED = frozenset({"url", "archive_url"})
+
+
+def _clean_strings(values: dict[str, Any]) -> dict[str, Any]:
+    """Strip control characters (NUL) from free-text values before they reach the database."""
+    return {
+        name: strip_control_chars(value) if isinstance(value, str) and name not in _VALIDATED_NOT_CLEANED else value
+        for name, value in values.items()
+    }
 
 
 def require_fact_checker(user: AbstractBaseUser) -> None:
@@ -100,8 +113,8 @@ def create_claim(
         exact=anchor.exact,
         prefix=anchor.prefix,
         suffix=anchor.suffix,
-        statement=statement.strip() or anchor.exact,
-        claimant=claimant.strip(),
+        statement=strip_control_chars(statement).strip() or anchor.exact,
+        claimant=strip_control_chars(claimant).strip(),
         created_by=user if user is not None and user.is_authenticated else None,
     )
     record_event(claim, ClaimEvent.Kind.CREATED, user, new_value=anchor.exact)
@@ -118,6 +131,7 @@ def update_claim(
     :class:`EditConflict` carries the current values so the user can re-apply their edit.
     """
     require_fact_checker(user)
+    changes = _clean_strings(changes)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
@@ -165,7 +179,7 @@ def _validated_source(source: Source) -> Source:
 def add_source(claim: Claim, *, user: AbstractBaseUser, **fields: Any) -> Source:
     """Attach evidence to a claim (URL must be http/https, enforced by validator and constraint)."""
     require_fact_checker(user)
-    source = _validated_source(Source(claim=claim, added_by=user, **fields))
+    source = _validated_source(Source(claim=claim, added_by=user, **_clean_strings(fields)))
     source.save()
     record_event(claim, ClaimEvent.Kind.SOURCE_ADDED, user, field="source", new_value=source.url)
     bump_version(claim)
@@ -177,7 +191,7 @@ def update_source(source: Source, *, user: AbstractBaseUser, **fields: Any) -> S
     """Change a source's fields; the history records each changed field."""
     require_fact_checker(user)
     before = {name: getattr(source, name) for name in SOURCE_FIELDS}
-    for name, value in fields.items():
+    for name, value in _clean_strings(fields).items():
         if name not in SOURCE_FIELDS:
             raise ValidationError(f"Unknown source field: {name}.")
         setattr(source, name, value)
@@ -206,7 +220,7 @@ def remove_source(source: Source, *, user: AbstractBaseUser) -> None:
 def add_comment(claim: Claim, *, user: AbstractBaseUser, body: str) -> Comment:
     """Add a discussion entry to a claim."""
     require_fact_checker(user)
-    body = body.replace("\x00", "").strip()
+    body = strip_control_chars(body).strip()
     if not body:
         raise ValidationError("A comment cannot be empty.")
     comment = Comment.objects.create(claim=claim, author=user, body=body)

@@ -42,6 +42,15 @@ def canonicalize_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def strip_control_chars(text: str) -> str:
+    """Drop NUL and other control characters (keeping ``\n`` and ``\t``) from user text.
+
+    PostgreSQL refuses NUL in text columns, so every service that stores user text passes
+    it through here: a pasted NUL becomes nothing instead of a server error.
+    """
+    return _CONTROL_CHARS.sub("", text)
+
+
 def split_paragraphs(body: str) -> list[tuple[int, str]]:
     """Split a canonical body into ``(start_offset, paragraph_text)`` pairs.
 

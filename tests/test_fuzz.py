@@ -88,11 +88,6 @@ def test_the_importer_answers_any_structured_records(rows, extension):
     assert_valid_outcome(parse_file(f"feed{extension}", data, limits), limits)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="articles.importing.parsers.parse_csv returns no record at all for a header-only CSV "
-    "(an empty JSON list gets a ParseError); the import report then says nothing about the file.",
-)
 def test_a_csv_with_only_a_header_is_reported():
     outcome = parse_file("feed.csv", b"title,body\n")
     assert [type(record) for record in outcome.records] == [ParseError]

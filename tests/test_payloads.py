@@ -348,12 +348,6 @@ def test_nul_bytes_are_refused_by_forms_and_stripped_by_imports(desk):
     assert comment.body == "Nullbytetext"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="annotations.services.update_claim (and create_claim's statement/claimant, update_source) store NUL "
-    "bytes as given; PostgreSQL then raises ValueError (a 500) for any door without a Django form. "
-    "add_comment already strips them: the other services should do the same.",
-)
 def test_claim_services_strip_or_refuse_nul_bytes(desk):
     claim = Claim.objects.get(pk=desk.claim.pk)
     try:

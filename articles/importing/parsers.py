@@ -226,6 +226,8 @@ def parse_csv(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> 
         )
     if header is None:
         outcome.records.append(ParseError(origin, "the CSV has no header row"))
+    elif not outcome.records:
+        outcome.records.append(ParseError(origin, "the CSV has a header but no rows: no articles to import"))
     return outcome
 
 
