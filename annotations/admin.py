@@ -13,11 +13,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 
 from annotations import services, workflow
-from annotations.admin_csv import claims_csv_response
+from annotations.exports.csv_export import stream_csv
 from annotations.models import (
     Claim,
     ClaimEvent,
@@ -230,8 +230,11 @@ class ClaimAdmin(admin.ModelAdmin):
         return self._bulk_action(request, queryset, DismissForm, "Dismiss claims", "Dismissed")
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse:
-        return claims_csv_response(queryset)
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Claim]) -> StreamingHttpResponse:
+        """The selection as the same streamed CSV the article export produces."""
+        response = StreamingHttpResponse(stream_csv(queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+        return response
 
 
 @admin.register(Source)

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from annotations import notifications, workflow
 from annotations.models import Claim, ClaimStatus, Notification, RatingLabel
@@ -50,6 +50,7 @@ def _claim_list() -> object:
 # --- queues --------------------------------------------------------------------------
 
 
+@require_safe
 def my_claims(request: HttpRequest) -> HttpResponse:
     """Claims assigned to me: open ones grouped by status, then the latest finished ones."""
     _require_fact_checker(request)
@@ -74,6 +75,7 @@ def my_claims(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Claims in review, oldest submission first; those I set the verdict of are listed apart."""
     _require_editor(request)
@@ -88,6 +90,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "review/queue.html", {"claims": ready, "needs_other_editor": mine})
 
 
+@require_safe
 def desk(request: HttpRequest) -> HttpResponse:
     """Counts per status and per assignee: two aggregate queries for the whole desk."""
     _require_fact_checker(request)
@@ -119,6 +122,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 # --- notifications -------------------------------------------------------------------
 
 
+@require_safe
 def notification_list(request: HttpRequest) -> HttpResponse:
     """My latest notifications, unread first highlighted, with mark-as-read buttons."""
     items = list(

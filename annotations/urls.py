@@ -12,6 +12,7 @@ app_name = "annotations"
 
 urlpatterns = [
     path("verdicts.css", views.verdict_styles, name="verdict_css"),
+    path("<int:claim_id>/", views.claim_permalink, name="permalink"),
     path("<int:claim_id>/panel/", views.claim_panel, name="panel"),
     path("<int:claim_id>/edit/", views.claim_edit, name="edit"),
     path("<int:claim_id>/sources/", views.source_add, name="source_add"),

@@ -33,6 +33,7 @@ from annotations import services
 from annotations.anchoring import AnchorError
 from annotations.forms import ClaimEditForm, CommentForm, DeleteClaimForm, NewClaimForm, SourceForm
 from annotations.models import Claim, ClaimEvent, RatingLabel, Source
+from annotations.notifications import claim_path
 from annotations.roles import is_fact_checker
 from articles.models import Article
 
@@ -164,6 +165,13 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- the panel -------------------------------------------------------------------------
+
+
+@require_GET
+def claim_permalink(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """A claim's stable address (the ``id`` of its W3C annotation): its article page, panel open."""
+    claim = get_object_or_404(Claim.objects.only("id", "article_id"), pk=claim_id)
+    return HttpResponseRedirect(claim_path(claim))
 
 
 @require_GET

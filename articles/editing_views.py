@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 from rapidfuzz import fuzz
 
@@ -160,6 +160,7 @@ def _require_revision_access(request: HttpRequest) -> None:
     _require_perm(request, "articles.view_articlerevision", "Only the desk's staff can see revisions.")
 
 
+@require_safe
 def revision_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Every kept version of the article: who replaced it, when, and why."""
     _require_revision_access(request)
@@ -172,6 +173,7 @@ def revision_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_safe
 def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """What the correction that replaced revision ``number`` changed (compared with the next version)."""
     _require_revision_access(request)

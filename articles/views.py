@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from annotations.highlight import STATUS_SYMBOLS, claim_spans, highlight
 from annotations.models import AnchorState, Claim, ClaimStatus, RatingLabel
@@ -49,6 +49,7 @@ class ArticleFilterForm(forms.Form):
         ]
 
 
+@require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
     """The desk's articles, newest first, with claim counts per review status."""
     outlets = list(
@@ -111,6 +112,7 @@ def annotated_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     }
 
 
+@require_safe
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One article, paragraph by paragraph with its claims highlighted, the claim list and panel.
 

@@ -147,7 +147,7 @@ def test_csv_export_of_the_selection(admin_client, fact_checker):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    raw = response.content
+    raw = b"".join(response.streaming_content)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [int(r["claim_id"]) for r in rows] == [claim.pk, other.pk]
@@ -156,7 +156,8 @@ def test_csv_export_of_the_selection(admin_client, fact_checker):
     assert first["claimant"] == "Café owner"
     assert first["verdict"] == "False" and first["status"] == "Published"
     assert first["assignee"] == fact_checker.username
-    assert first["sources"] == claim.sources.get().url
+    source = claim.sources.get()
+    assert first["sources"] == f"{source.url} [{source.stance}]"
     assert rows[1]["statement"] == "'-5 percent"
 
 

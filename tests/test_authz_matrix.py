@@ -209,8 +209,8 @@ EXPECTED: dict[str, Rule] = {
     "password_reset_confirm": Rule(get=anyone(200), post=anyone(200)),
     "password_reset_complete": Rule(get=anyone(200), post=anyone(405)),
     # Articles: everyone on the desk reads; editors add and correct.
-    "articles:list": Rule(get=logged_in(200), post=logged_in(200)),
-    "articles:detail": Rule(get=logged_in(200), post=logged_in(200)),
+    "articles:list": Rule(get=logged_in(200), post=not_allowed()),
+    "articles:detail": Rule(get=logged_in(200), post=not_allowed()),
     "articles:highlights": Rule(get=logged_in(200), post=not_allowed()),
     "articles:add_claim": Rule(
         get=not_allowed(), post=checkers(302),
@@ -225,13 +225,14 @@ EXPECTED: dict[str, Rule] = {
         get=editors(200), post=editors(302),
         data=lambda w, u: {"title": "Corrected", "body": w.article.body + " Updated.", "version": w.article.version},
     ),
-    "editing:revisions": Rule(get=checkers(200), post=checkers(200)),
-    "editing:revision": Rule(get=checkers(200), post=checkers(200)),
+    "editing:revisions": Rule(get=checkers(200), post=not_allowed()),
+    "editing:revision": Rule(get=checkers(200), post=not_allowed()),
     "editing:reattach": Rule(get=editors(200), post=editors(200), kwargs=lambda w, u: {"claim_id": w.claim.pk}),
     "editing:checked": Rule(get=not_allowed(), post=editors(302), kwargs=lambda w, u: {"claim_id": w.claim.pk}),
     # The claim panel: readers see it, fact-checkers change it.
     "annotations:verdict_css": Rule(get=logged_in(200), post=not_allowed()),
     "annotations:panel": Rule(get=logged_in(200), post=not_allowed()),
+    "annotations:permalink": Rule(get=logged_in(302), post=not_allowed()),
     "annotations:edit": Rule(
         get=not_allowed(), post=checkers(302),
         data=lambda w, u: {"version": w.claim.version, "statement": "Reworded by the matrix"},
@@ -253,10 +254,10 @@ EXPECTED: dict[str, Rule] = {
         note="The claim belongs to the fact-checker, who may delete it while unpublished.",
     ),
     # Review workflow
-    "review:my_claims": Rule(get=checkers(200), post=checkers(200)),
-    "review:desk": Rule(get=checkers(200), post=checkers(200)),
-    "review:queue": Rule(get=editors(200), post=editors(200)),
-    "review:notifications": Rule(get=logged_in(200), post=logged_in(200)),
+    "review:my_claims": Rule(get=checkers(200), post=not_allowed()),
+    "review:desk": Rule(get=checkers(200), post=not_allowed()),
+    "review:queue": Rule(get=editors(200), post=not_allowed()),
+    "review:notifications": Rule(get=logged_in(200), post=not_allowed()),
     "review:notifications_read_all": Rule(get=not_allowed(), post=logged_in(302)),
     "review:notification_read": Rule(
         get=not_allowed(), post=logged_in(302), kwargs=lambda w, u: {"pk": own_notification(w, u)},

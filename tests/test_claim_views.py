@@ -439,3 +439,11 @@ def test_editors_may_delete_any_claim(editor_client):
     claim = factories.ClaimFactory()
     assert editor_client.post(f"/claims/{claim.pk}/delete/", headers=HTMX).status_code == 200
     assert not Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_claim_permalink_opens_the_article_with_the_panel(checker_client):
+    claim = factories.ClaimFactory()
+    response = checker_client.get(f"/claims/{claim.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/articles/{claim.article_id}/?claim={claim.pk}#claim-{claim.pk}"
+    assert checker_client.get("/claims/999999/").status_code == 404
