@@ -36,8 +36,8 @@ def inline_limits() -> tuple[int, int]:
     background task so the request never outlives a proxy timeout.
     """
     return (
-        getattr(settings, "FACTDESK_IMPORT_INLINE_MAX_RECORDS", 200),
-        getattr(settings, "FACTDESK_IMPORT_INLINE_MAX_BYTES", 256 * 1024),
+        settings.FACTDESK_IMPORT_INLINE_MAX_RECORDS,
+        settings.FACTDESK_IMPORT_INLINE_MAX_BYTES,
     )
 
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 def client_ip(request: HttpRequest) -> str:
     """The client's address: from the trusted part of X-Forwarded-For, else the socket's."""
     remote = request.META.get("REMOTE_ADDR", "") or ""
-    trusted = getattr(settings, "FACTDESK_TRUSTED_PROXY_COUNT", 0)
+    trusted = settings.FACTDESK_TRUSTED_PROXY_COUNT
     if trusted <= 0:
         return remote
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]

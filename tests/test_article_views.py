@@ -301,3 +301,10 @@ def test_verdict_colours_are_served_as_a_stylesheet(checker_client):
     response = checker_client.get("/claims/verdicts.css")
     assert response["Content-Type"].startswith("text/css")
     assert f".verdict-{label.pk} {{ --hl: #12ab34; }}" in response.content.decode()
+
+
+def test_article_list_offers_new_article_links_to_editors_only(editor_client, client, fact_checker):
+    content = editor_client.get("/articles/").content.decode()
+    assert 'href="/articles/new/"' in content and 'href="/articles/upload/"' in content
+    client.force_login(fact_checker)
+    assert 'href="/articles/new/"' not in client.get("/articles/").content.decode()
