@@ -86,6 +86,7 @@ def test_editor_reattaches_an_orphaned_claim_by_selecting_the_new_words(page: Pa
 
     panel.get_by_role("link", name=re.compile("Re-attach claim")).click()
     expect(page).to_have_url(re.compile(r"/reattach/$"))
+    page.wait_for_load_state("load")  # reattach.js (a deferred module) must be listening first
     # Select the new words (after an emoji, so UTF-16 and code point offsets differ) as a user would.
     page.evaluate(
         """(phrase) => {
