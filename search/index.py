@@ -329,24 +329,93 @@ def _in_list(values: Sequence[object]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-class SQLiteIndex:
+class _ClaimIndex:
+    """What both backends share: claim filters and the candidate query for similar claims.
+
+    A backend supplies the SQL that differs: how a value list is matched (``_in``), which
+    table holds the claim index (``_claim_source``), the all-words query (``_all_words_top``)
+    and the query one word's hits come from (``_word_hits``).
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+
+    def _in(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        raise NotImplementedError
+
+    def _all_words_top(self, words: Sequence[str], published: str) -> tuple[str, list[object]]:
+        raise NotImplementedError
+
+    def _word_hits(self) -> str:
+        raise NotImplementedError
+
+    def _word_param(self, word: str) -> str:
+        raise NotImplementedError
+
+    def _claim_where(self, filters: ClaimFilter) -> tuple[str, list[object]]:
+        sql, params = "", []
+        if filters.statuses:
+            clause, values = self._in("c.status", filters.statuses)
+            sql += f" AND {clause}"
+            params += values
+        if filters.verdict_ids:
+            clause, values = self._in("c.verdict_id", filters.verdict_ids)
+            sql += f" AND {clause}"
+            params += values
+        return sql, params
+
+    def candidates(
+        self,
+        weighted: Sequence[tuple[str, float]],
+        *,
+        require_all: bool,
+        exclude_article_id: int,
+        published_only: bool,
+        limit: int,
+    ) -> list[Candidate]:
+        """Claims of other articles sharing the words, best first.
+
+        By default a claim's score is the sum of the weights of the words it contains (the
+        caller passes inverse document frequencies), computed by the database over the words'
+        posting lists. With ``require_all`` only claims containing every word qualify, ranked
+        by the backend's relevance -- the fallback for claims made only of very common words.
+        """
+        if not weighted:
+            return []
+        # Readers only ever see published claims: filter before the cut, not after it.
+        published = (
+            " JOIN annotations_claim p ON p.id = hits.id AND p.status = 'published'" if published_only else ""
+        )
+        if require_all:
+            top, params = self._all_words_top([word for word, _ in weighted], published)
+        else:
+            union = " UNION ALL ".join([self._word_hits()] * len(weighted))
+            top = (
+                f"SELECT hits.id, sum(hits.w) AS score FROM ({union}) AS hits{published} "
+                "GROUP BY hits.id ORDER BY score DESC, hits.id LIMIT %s"
+            )
+            params = []
+            for word, weight in weighted:
+                params += [float(weight), self._word_param(word)]
+        params.append(limit)
+        sql = f"""
+            SELECT c.id, c.statement, c.exact FROM ({top}) AS top JOIN annotations_claim c ON c.id = top.id
+            WHERE c.article_id <> %s
+            ORDER BY top.score DESC, c.id
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*params, exclude_article_id])
+            return [Candidate(*row) for row in cursor.fetchall()]
+
+
+class SQLiteIndex(_ClaimIndex):
     """FTS5 queries. Scores are bm25 (lower is better) negated, so higher is better everywhere."""
 
     ARTICLE_WEIGHTS = "10.0, 1.0, 4.0"
     CLAIM_WEIGHTS = "4.0, 3.0, 2.0, 1.0"
 
-    def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        self.connection = connection
-
-    def _claim_where(self, filters: ClaimFilter) -> tuple[str, list[object]]:
-        sql, params = "", []
-        if filters.statuses:
-            sql += f" AND c.status IN ({_in_list(filters.statuses)})"
-            params += list(filters.statuses)
-        if filters.verdict_ids:
-            sql += f" AND c.verdict_id IN ({_in_list(filters.verdict_ids)})"
-            params += list(filters.verdict_ids)
-        return sql, params
+    def _in(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        return f"{column} IN ({_in_list(values)})", list(values)
 
     @staticmethod
     def _claim_source(filters: ClaimFilter) -> str:
@@ -435,58 +504,22 @@ class SQLiteIndex:
             cursor.execute(" UNION ALL ".join(parts), params)
             return {words[position]: count for position, count in cursor.fetchall()}
 
-    def candidates(
-        self,
-        weighted: Sequence[tuple[str, float]],
-        *,
-        require_all: bool,
-        exclude_article_id: int,
-        published_only: bool,
-        limit: int,
-    ) -> list[Candidate]:
-        """Claims of other articles sharing the words, best first.
-
-        By default a claim's score is the sum of the weights of the words it contains (the
-        caller passes inverse document frequencies), computed by the database over the words'
-        posting lists. With ``require_all`` only claims containing every word qualify, ranked
-        by bm25 -- the fallback for claims made only of very common words.
-        """
-        if not weighted:
-            return []
-        params: list[object] = []
-        # Readers only ever see published claims: filter before the cut, not after it.
-        published = (
-            " JOIN annotations_claim p ON p.id = hits.id AND p.status = 'published'" if published_only else ""
+    def _all_words_top(self, words: Sequence[str], published: str) -> tuple[str, list[object]]:
+        top = (
+            "SELECT hits.id, hits.score FROM (SELECT rowid AS id, -bm25(search_claim_fts, 4.0, 3.0, 0.0, 0.0) "
+            f"AS score FROM search_claim_fts WHERE search_claim_fts MATCH %s) AS hits{published} "
+            "ORDER BY hits.score DESC, hits.id LIMIT %s"
         )
-        if require_all:
-            top = (
-                "SELECT hits.id, hits.score FROM (SELECT rowid AS id, -bm25(search_claim_fts, 4.0, 3.0, 0.0, 0.0) "
-                f"AS score FROM search_claim_fts WHERE search_claim_fts MATCH %s) AS hits{published} "
-                "ORDER BY hits.score DESC, hits.id LIMIT %s"
-            )
-            params += [self._similar_match([word for word, _ in weighted]), limit]
-        else:
-            union = " UNION ALL ".join(
-                ["SELECT rowid AS id, %s AS w FROM search_claim_fts WHERE search_claim_fts MATCH %s"] * len(weighted)
-            )
-            top = (
-                f"SELECT hits.id, sum(hits.w) AS score FROM ({union}) AS hits{published} "
-                "GROUP BY hits.id ORDER BY score DESC, hits.id LIMIT %s"
-            )
-            for word, weight in weighted:
-                params += [float(weight), self._similar_match([word])]
-            params.append(limit)
-        sql = f"""
-            SELECT c.id, c.statement, c.exact FROM ({top}) AS top JOIN annotations_claim c ON c.id = top.id
-            WHERE c.article_id <> %s
-            ORDER BY top.score DESC, c.id
-        """
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, [*params, exclude_article_id])
-            return [Candidate(*row) for row in cursor.fetchall()]
+        return top, [self._similar_match(words)]
+
+    def _word_hits(self) -> str:
+        return "SELECT rowid AS id, %s AS w FROM search_claim_fts WHERE search_claim_fts MATCH %s"
+
+    def _word_param(self, word: str) -> str:
+        return self._similar_match([word])
 
 
-class PostgresIndex:
+class PostgresIndex(_ClaimIndex):
     """PostgreSQL full-text queries over the stored, weighted vectors."""
 
     # ts_rank weights for {D, C, B, A}: the same ratios as the SQLite bm25 column weights.
@@ -500,18 +533,8 @@ class PostgresIndex:
     )
     HEADLINE_ALL = "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', HighlightAll=true'"
 
-    def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        self.connection = connection
-
-    def _claim_where(self, filters: ClaimFilter) -> tuple[str, list[object]]:
-        sql, params = "", []
-        if filters.statuses:
-            sql += " AND c.status = ANY(%s)"
-            params.append(list(filters.statuses))
-        if filters.verdict_ids:
-            sql += " AND c.verdict_id = ANY(%s)"
-            params.append(list(filters.verdict_ids))
-        return sql, params
+    def _in(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+        return f"{column} = ANY(%s)", [list(values)]
 
     @staticmethod
     def _claim_source(filters: ClaimFilter) -> str:
@@ -635,50 +658,23 @@ class PostgresIndex:
             counts.update({rest[position]: count for position, count in cursor.fetchall()})
         return counts
 
-    def candidates(
-        self,
-        weighted: Sequence[tuple[str, float]],
-        *,
-        require_all: bool,
-        exclude_article_id: int,
-        published_only: bool,
-        limit: int,
-    ) -> list[Candidate]:
-        """See :meth:`SQLiteIndex.candidates`."""
-        if not weighted:
-            return []
-        params: list[object] = []
-        published = (
-            " JOIN annotations_claim p ON p.id = hits.id AND p.status = 'published'" if published_only else ""
+    def _all_words_top(self, words: Sequence[str], published: str) -> tuple[str, list[object]]:
+        top = (
+            "SELECT hits.id, hits.score FROM (SELECT d.claim_id AS id, "
+            f"ts_rank(d.wording, q, {self.NORMALIZATION}) AS score FROM search_claim_doc d, "
+            f"to_tsquery('english', %s) q WHERE d.wording @@ q) AS hits{published} "
+            "ORDER BY hits.score DESC, hits.id LIMIT %s"
         )
-        if require_all:
-            top = (
-                "SELECT hits.id, hits.score FROM (SELECT d.claim_id AS id, "
-                f"ts_rank(d.wording, q, {self.NORMALIZATION}) AS score FROM search_claim_doc d, "
-                f"to_tsquery('english', %s) q WHERE d.wording @@ q) AS hits{published} "
-                "ORDER BY hits.score DESC, hits.id LIMIT %s"
-            )
-            params += [self._similar_tsquery([word for word, _ in weighted]), limit]
-        else:
-            union = " UNION ALL ".join(
-                ["SELECT claim_id AS id, %s::float8 AS w FROM search_claim_doc "
-                 "WHERE wording @@ to_tsquery('english', %s)"] * len(weighted)
-            )
-            top = (
-                f"SELECT hits.id, sum(hits.w) AS score FROM ({union}) AS hits{published} "
-                "GROUP BY hits.id ORDER BY score DESC, hits.id LIMIT %s"
-            )
-            for word, weight in weighted:
-                params += [float(weight), self._similar_tsquery([word])]
-            params.append(limit)
-        sql = f"""
-            SELECT c.id, c.statement, c.exact FROM ({top}) AS top JOIN annotations_claim c ON c.id = top.id
-            WHERE c.article_id <> %s
-            ORDER BY top.score DESC, c.id
-        """
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, [*params, exclude_article_id])
-            return [Candidate(*row) for row in cursor.fetchall()]
+        return top, [self._similar_tsquery(words)]
+
+    def _word_hits(self) -> str:
+        return (
+            "SELECT claim_id AS id, %s::float8 AS w FROM search_claim_doc "
+            "WHERE wording @@ to_tsquery('english', %s)"
+        )
+
+    def _word_param(self, word: str) -> str:
+        return self._similar_tsquery([word])
 
 
 def backend(connection: BaseDatabaseWrapper = default_connection) -> SQLiteIndex | PostgresIndex:
