@@ -13,3 +13,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: browser tests write from the live server's thread
+    # while the test thread reads, and shared-cache SQLite answers that with "table is
+    # locked" instead of waiting; a file database in WAL mode waits (busy timeout).
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"factdesk-test-{os.getpid()}.sqlite3")
+    }

@@ -93,6 +93,10 @@ if (newClaimForm) {
   });
   // Keep the selection when the button is pressed with the mouse.
   newClaimForm.addEventListener("mousedown", (event) => event.preventDefault());
+  newClaimForm.addEventListener("htmx:configRequest", (event) => {
+    flushSelection();
+    for (const name of ["start", "end", "exact"]) event.detail.parameters[name] = newClaimForm.elements[name].value;
+  });
   newClaimForm.addEventListener("htmx:afterRequest", (event) => {
     if (event.detail.successful) {
       document.getSelection()?.removeAllRanges();
@@ -101,8 +105,17 @@ if (newClaimForm) {
   });
 }
 
+// The form's fields follow the selection late (selectionchange is queued, then we wait a
+// frame); a shortcut pressed in between must not send the previous selection, so read the
+// selection afresh right before submitting.
+function flushSelection() {
+  if (pendingFrame) cancelAnimationFrame(pendingFrame);
+  updateAddButton();
+}
+
 document.addEventListener("keydown", (event) => {
   if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyC") {
+    flushSelection();
     if (newClaimForm && !newClaimForm.hidden) {
       event.preventDefault();
       newClaimForm.requestSubmit();
