@@ -13,7 +13,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from annotations import notifications, workflow
-from annotations.models import Claim, ClaimStatus, Notification, RatingLabel
+from annotations.models import Claim, ClaimStatus, Notification, RatingLabel, Source
 from annotations.roles import is_editor, is_fact_checker
 from annotations.services import EditConflict
 
@@ -30,6 +32,9 @@ PARTIAL = "review/_claim_actions.html"
 OPEN_STATUSES = (ClaimStatus.RESEARCHING, ClaimStatus.NEW, ClaimStatus.IN_REVIEW)
 FINISHED_STATUSES = (ClaimStatus.PUBLISHED, ClaimStatus.DISMISSED)
 RECENT_FINISHED = 20
+#: Rows per status group in My claims and per page in the review queue: a desk with
+#: thousands of open claims must not render them all (the counts say how many there are).
+GROUP_LIMIT = 50
 NOTIFICATIONS_SHOWN = 50
 
 
@@ -55,14 +60,13 @@ def my_claims(request: HttpRequest) -> HttpResponse:
     """Claims assigned to me: open ones grouped by status, then the latest finished ones."""
     _require_fact_checker(request)
     mine = _claim_list().filter(assignee=request.user)
-    open_claims = list(mine.filter(status__in=OPEN_STATUSES).order_by("updated_at", "id"))
     finished = list(mine.filter(status__in=FINISHED_STATUSES).order_by("-updated_at", "-id")[:RECENT_FINISHED])
     counts = dict(mine.order_by().values_list("status").annotate(n=Count("id")))
     groups = [
         {
             "status": status,
             "label": status.label,
-            "claims": [c for c in open_claims if c.status == status],
+            "claims": list(mine.filter(status=status).order_by("updated_at", "id")[:GROUP_LIMIT]),
             "count": counts.get(status.value, 0),
         }
         for status in OPEN_STATUSES
@@ -79,15 +83,24 @@ def my_claims(request: HttpRequest) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Claims in review, oldest submission first; those I set the verdict of are listed apart."""
     _require_editor(request)
-    in_review = list(
+    source_count = (
+        Source.objects.filter(claim=OuterRef("pk")).order_by().values("claim").annotate(n=Count("id")).values("n")
+    )
+    in_review = (
         _claim_list()
         .filter(status=ClaimStatus.IN_REVIEW)
-        .annotate(n_sources=Count("sources"))
+        .annotate(n_sources=Coalesce(Subquery(source_count, output_field=IntegerField()), 0))
         .order_by("submitted_at", "id")
     )
-    mine = [c for c in in_review if c.verdict_by_id == request.user.pk]
-    ready = [c for c in in_review if c.verdict_by_id != request.user.pk]
-    return render(request, "review/queue.html", {"claims": ready, "needs_other_editor": mine})
+    page = Paginator(in_review.exclude(verdict_by=request.user), GROUP_LIMIT).get_page(request.GET.get("page"))
+    mine_all = in_review.filter(verdict_by=request.user)
+    mine = list(mine_all[:GROUP_LIMIT])
+    mine_count = len(mine) if len(mine) < GROUP_LIMIT else mine_all.count()
+    return render(
+        request,
+        "review/queue.html",
+        {"page": page, "claims": page.object_list, "needs_other_editor": mine, "needs_other_editor_count": mine_count},
+    )
 
 
 @require_safe

@@ -482,3 +482,31 @@ def test_review_history_is_recorded_through_http(client, people):
         .values_list("from_status", "to_status", "actor")
     )
     assert steps == [(S.RESEARCHING, S.IN_REVIEW, checker.pk), (S.IN_REVIEW, S.PUBLISHED, editor.pk)]
+
+
+def test_review_queue_pages_a_long_queue(editor_client):
+    from django.utils import timezone
+
+    from annotations.review_views import GROUP_LIMIT
+
+    article = factories.ArticleFactory()
+    factories.ClaimFactory.create_batch(
+        GROUP_LIMIT + 3, article=article, status=ClaimStatus.IN_REVIEW, submitted_at=timezone.now()
+    )
+    first = editor_client.get("/review/queue/")
+    assert first.status_code == 200
+    assert len(first.context["claims"]) == GROUP_LIMIT
+    assert f"Waiting for your review ({GROUP_LIMIT + 3})" in first.content.decode()
+    second = editor_client.get("/review/queue/?page=2")
+    assert len(second.context["claims"]) == 3
+
+
+def test_my_claims_shows_the_oldest_of_a_long_group_and_the_full_count(client, fact_checker):
+    from annotations.review_views import GROUP_LIMIT
+
+    factories.ClaimFactory.create_batch(GROUP_LIMIT + 2, assignee=fact_checker, status=ClaimStatus.RESEARCHING)
+    client.force_login(fact_checker)
+    response = client.get("/review/my-claims/")
+    group = next(g for g in response.context["groups"] if g["status"] == ClaimStatus.RESEARCHING)
+    assert (len(group["claims"]), group["count"]) == (GROUP_LIMIT, GROUP_LIMIT + 2)
+    assert f"of {GROUP_LIMIT + 2}." in response.content.decode()

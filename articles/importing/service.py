@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from articles.importing.formats import ImportLimits, ParsedArticle, ParseError, ParseOutcome
 from articles.importing.parsers import PARSERS, parse_file
@@ -60,10 +59,13 @@ def configured_limits() -> ImportLimits:
 
 def find_duplicate(parsed: ParsedArticle) -> Article | None:
     """An existing article with the same URL or the same canonical body, if any."""
-    condition = Q(content_hash=content_hash(parsed.body))
+    # Two indexed look-ups: an OR across the two columns makes SQLite scan the whole table.
+    articles = Article.objects.only("id", "title", "url").order_by()
     if parsed.url:
-        condition |= Q(url=parsed.url)
-    return Article.objects.filter(condition).only("id", "title", "url").first()
+        same_url = articles.filter(url=parsed.url).first()
+        if same_url is not None:
+            return same_url
+    return articles.filter(content_hash=content_hash(parsed.body)).first()
 
 
 def save_article(parsed: ParsedArticle, user: AbstractBaseUser | None, report: ImportReport) -> Article | None:
