@@ -11,17 +11,20 @@ import hashlib
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_safe
 
 from annotations.highlight import STATUS_SYMBOLS, claim_spans, highlight
 from annotations.models import AnchorState, Claim, ClaimStatus, RatingLabel
 from annotations.review_context import assignable_users
 from annotations.roles import is_fact_checker
+from annotations.templatetags.claim_tags import person
 from annotations.views import PANEL, load_claim, panel_context
 from articles.models import Article
 
@@ -108,7 +111,8 @@ def annotated_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     """Highlights, claim list and orphans for the article page and its htmx partial.
 
     One claims query (verdict and assignee joined) feeds everything; claim numbers follow
-    the list order so the marker after a highlight matches the list entry.
+    the list order so the marker after a highlight matches the list entry. ``paragraphs``
+    is computed lazily: when the rendered text comes from the fragment cache it is never needed.
     """
     claims = list(article.claims.select_related("verdict", "assignee"))
     for number, claim in enumerate(claims, start=1):
@@ -116,10 +120,58 @@ def annotated_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     return {
         "article": article,
         "claims": claims,
-        "paragraphs": highlight(article.body, claim_spans(claims)),
+        "paragraphs": lambda: highlight(article.body, claim_spans(claims)),
         "orphans": [c for c in claims if c.anchor_state == AnchorState.ORPHANED],
         "can_annotate": is_fact_checker(request.user),
     }
+
+
+FRAGMENT_TEMPLATE = "articles/article_detail.html"
+FRAGMENT_TIMEOUT = 24 * 3600
+
+
+def fragment_fingerprint(context: dict[str, Any]) -> str:
+    """Everything the highlighted text and the claim list show, hashed.
+
+    Every change to a claim bumps its ``version`` (services and workflow), and the body is
+    covered by its content hash, so the fingerprint changes whenever the fragments would:
+    cached HTML is found by what it shows and never has to be invalidated.
+    """
+    article: Article = context["article"]
+    parts = [str(article.pk), article.content_hash, str(context["can_annotate"])]
+    for claim in context["claims"]:
+        # Ids can be reused (SQLite after a delete), so the shown text is part of the key too.
+        parts += [
+            f"{claim.pk}:{claim.version}:{claim.updated_at.isoformat()}:{claim.start}:{claim.end}:{claim.status}:"
+            f"{claim.anchor_state}:{claim.verdict_id}:{claim.verdict.name if claim.verdict else ''}:"
+            f"{claim.assignee_id}:{person(claim.assignee) if claim.assignee else ''}",
+            claim.statement,
+            claim.exact,
+        ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def cached_fragment(request: HttpRequest, context: dict[str, Any], name: str, fingerprint: str) -> SafeString:
+    """A partial of the article page, rendered once per fingerprint (the page's expensive part).
+
+    The HTML is our template's own output, escaped when it was rendered; it is marked safe
+    only so it is not escaped a second time.
+    """
+    key = f"article-fragment:{name}:{fingerprint}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(f"{FRAGMENT_TEMPLATE}#{name}", context, request)
+        cache.set(key, html, FRAGMENT_TIMEOUT)
+    return mark_safe(html)  # our template's output, escaped when it was rendered
+
+
+def add_cached_fragments(request: HttpRequest, context: dict[str, Any]) -> None:
+    """Put the rendered text (and, unless a claim is selected, the claim list) into ``context``."""
+    fingerprint = fragment_fingerprint(context)
+    context["article_text_html"] = cached_fragment(request, context, "article_text", fingerprint)
+    if context.get("open_claim_id") is None:
+        name = "claim_list_oob" if context.get("oob") else "claim_list"
+        context["claim_list_html"] = cached_fragment(request, context, name, fingerprint)
 
 
 @require_safe
@@ -141,6 +193,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if open_claim is not None:
         context["panel_html"] = render_to_string(PANEL, panel_context(request, load_claim(open_claim.pk)), request)
         context["open_claim_id"] = open_claim.pk
+    add_cached_fragments(request, context)
     return render(request, "articles/article_detail.html", context)
 
 
@@ -150,4 +203,5 @@ def article_highlights(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
     context = annotated_context(request, article)
     context["oob"] = True
+    add_cached_fragments(request, context)
     return render(request, "articles/article_detail.html#highlights", context)

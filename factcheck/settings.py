@@ -212,10 +212,14 @@ TASKS = {
     }
 }
 
+# Per-process cache for rendered article fragments. Keys are fingerprints of the data they
+# show (article text hash, every claim's version), so nothing needs invalidating and
+# several app servers each keeping their own copy stay correct.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "factdesk",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FACTDESK_FRAGMENT_CACHE_ENTRIES", "2000"))},
     }
 }
 

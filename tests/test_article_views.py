@@ -308,3 +308,35 @@ def test_article_list_offers_new_article_links_to_editors_only(editor_client, cl
     assert 'href="/articles/new/"' in content and 'href="/articles/upload/"' in content
     client.force_login(fact_checker)
     assert 'href="/articles/new/"' not in client.get("/articles/").content.decode()
+
+
+def test_article_fragments_are_rendered_once_per_state_and_follow_every_change(checker_client, monkeypatch):
+    from annotations import services
+    from articles import views
+
+    calls = []
+    real_highlight = views.highlight
+    monkeypatch.setattr(views, "highlight", lambda *args: calls.append(1) or real_highlight(*args))
+    claim = factories.ClaimFactory(statement="First wording")
+    url = f"/articles/{claim.article_id}/"
+
+    first = checker_client.get(url).content.decode()
+    again = checker_client.get(url).content.decode()
+    assert len(calls) == 1  # the second view came from the fragment cache
+    assert "First wording" in first and "First wording" in again
+
+    services.update_claim(
+        claim, user=claim.created_by, expected_version=claim.version, changes={"statement": "Second wording"}
+    )
+    changed = checker_client.get(url).content.decode()
+    assert len(calls) == 2
+    assert "Second wording" in changed and "First wording" not in changed
+
+
+def test_reader_and_fact_checker_get_their_own_cached_text(client, fact_checker):
+    claim = factories.ClaimFactory()
+    reader = factories.UserFactory()
+    client.force_login(fact_checker)
+    assert 'aria-describedby="annotate-hint"' in client.get(f"/articles/{claim.article_id}/").content.decode()
+    client.force_login(reader)
+    assert 'aria-describedby="annotate-hint"' not in client.get(f"/articles/{claim.article_id}/").content.decode()
