@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from annotations.anchoring import Anchor, AnchorError, describe, reanchor, validate_anchor
 from annotations.models import AnchorState, Claim, ClaimEvent
+from annotations.services import record_event
 from articles.models import Article, ArticleRevision
 from articles.text import canonicalize_body, canonicalize_line
 from articles.textdiff import Block, align, map_edges, map_position, map_span
@@ -349,12 +350,10 @@ def reattach_claim(
     current.version += 1
     current.save(update_fields=ANCHOR_FIELDS)
     state_label = AnchorState(old_state).label.lower()
-    ClaimEvent.objects.create(
-        claim=current,
-        article_id=current.article_id,
-        claim_ref=current.pk,
-        actor=_actor(user),
-        kind=ClaimEvent.Kind.REANCHORED,
+    record_event(
+        current,
+        ClaimEvent.Kind.REANCHORED,
+        user,
         field="anchor",
         old_value=old_exact,
         new_value=anchor.exact,
@@ -375,12 +374,10 @@ def mark_checked(claim: Claim, *, user: AnyUser | None, check_permission: bool =
     current.anchor_state = AnchorState.ANCHORED
     current.version += 1
     current.save(update_fields=["anchor_state", "version", "updated_at"])
-    ClaimEvent.objects.create(
-        claim=current,
-        article_id=current.article_id,
-        claim_ref=current.pk,
-        actor=_actor(user),
-        kind=ClaimEvent.Kind.REANCHORED,
+    record_event(
+        current,
+        ClaimEvent.Kind.REANCHORED,
+        user,
         field="anchor_state",
         old_value=AnchorState.MOVED,
         new_value=AnchorState.ANCHORED,
