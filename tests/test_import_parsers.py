@@ -783,3 +783,14 @@ def test_real_aggregator_samples_split_into_clean_articles():
                 assert marker not in article.body, (sample.name, marker)
             assert not any(RELATIVE_TIME.fullmatch(line) for line in article.body.split("\n")), sample.name
             assert article.body == canonicalize_body(article.body)
+
+
+def test_trailing_site_furniture_is_cut_from_a_teaser_line():
+    from articles.importing.aggregator import strip_trailing_furniture
+
+    line = (
+        "Protesters gathered after Friday prayers, the agency said. Related Topics: Storm Warnings "
+        "Across the Coast Mayor Opens Bridge Short link : Post Views: 12"
+    )
+    assert strip_trailing_furniture(line) == "Protesters gathered after Friday prayers, the agency said."
+    assert strip_trailing_furniture("Views on the topic differ, she said.") == "Views on the topic differ, she said."

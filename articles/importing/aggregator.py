@@ -98,6 +98,12 @@ BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
 )
 
+# Furniture that scraped teasers carry at the END of a text line (the source site's own
+# related-links box, share link and view counter): cut from the first marker onwards.
+TRAILING_FURNITURE: re.Pattern[str] = re.compile(
+    r"\s*(?:\bRelated Topics:|\bShort link\s*:|\bPost Views:\s*\d).*$", re.IGNORECASE
+)
+
 # The "- Outlet" line of a related entry header (hyphen, en dash or em dash).
 _OUTLET_LINE = re.compile(r"[-\u2013\u2014]\s+(\S.*)")
 
@@ -163,8 +169,14 @@ def looks_like_aggregator_page(text: str) -> bool:
     return SECTION_BREAKS[-1].pattern in found or len(found) >= 2
 
 
+def strip_trailing_furniture(line: str) -> str:
+    """Cut a "Related Topics: … Short link : Post Views: 8" tail off a line of article text."""
+    return TRAILING_FURNITURE.sub("", line)
+
+
 def _content(lines: list[str]) -> list[str]:
-    return [line for line in lines if line and not is_boilerplate(line)]
+    kept = (strip_trailing_furniture(line) for line in lines if line and not is_boilerplate(line))
+    return [line for line in kept if line]
 
 
 def parse_aggregator_page(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
