@@ -191,9 +191,10 @@ def test_a_record_that_fails_in_the_database_does_not_stop_or_half_write_the_oth
     )
     report = service.import_upload("feed.jsonl", data, editor)
     assert [title for _o, _pk, title in report.created] == ["Before", "After"]
-    # The model's unique constraint (checked by full_clean) catches it before the insert.
-    [(origin, reason)] = report.failed
-    assert origin == "feed.jsonl line 2" and "already exists" in reason
+    # The database's unique constraint refuses the insert; the record is reported as a duplicate.
+    [(origin, reason)] = report.skipped
+    assert origin == "feed.jsonl line 2" and "duplicate" in reason
+    assert report.failed == []
     assert Article.objects.filter(url="https://valley.example/raced").count() == 1
 
 

@@ -62,7 +62,8 @@ def find_duplicate(parsed: ParsedArticle) -> Article | None:
     # Two indexed look-ups: an OR across the two columns makes SQLite scan the whole table.
     articles = Article.objects.only("id", "title", "url").order_by()
     if parsed.url:
-        same_url = articles.filter(url=parsed.url).first()
+        # exclude(url="") repeats the unique index's condition so SQLite can use that partial index.
+        same_url = articles.filter(url=parsed.url).exclude(url="").first()
         if same_url is not None:
             return same_url
     return articles.filter(content_hash=content_hash(parsed.body)).first()
@@ -86,7 +87,9 @@ def save_article(parsed: ParsedArticle, user: AbstractBaseUser | None, report: I
         added_by=user if user is not None and user.is_authenticated else None,
     )
     try:
-        article.full_clean(exclude=["added_by", "content_hash"])
+        # Field validators only (http(s) URL, lengths): the duplicate check above covers the
+        # unique URL, and full_clean's constraint checks would cost a query each per article.
+        article.clean_fields(exclude=["added_by", "content_hash"])
         with transaction.atomic():
             article.save()
     except ValidationError as error:
