@@ -2,42 +2,53 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PYPROJECT_HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Two install levels: `make demo` installs what running needs; `make test` adds the test tools.
+RUNTIME_STAMP := $(VENV)/.runtime-$(PYPROJECT_HASH)
+STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint bench serve worker clean system-deps
+.PHONY: demo test install install-runtime lint bench serve worker clean system-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(RUNTIME_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	@rm -f $(VENV)/.runtime-*
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
+
+install-runtime: $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
 # WeasyPrint needs Pango (PDF reports); browser tests need Debian's Chromium. Installed when missing and possible.
 system-deps:
-	@./scripts/system-deps.sh
+	@./scripts/system-deps.sh test
 
-demo: install system-deps
-	DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DEBUG=1 $(BIN)/python manage.py load_demo
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+# The server and the background worker together (Ctrl+C stops both), on HOST:PORT.
+demo: install-runtime
+	@./scripts/system-deps.sh runtime
+	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) ./scripts/demo.sh
 
-serve: install
+serve: install-runtime
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/gunicorn factcheck.wsgi --bind $(HOST):$(PORT) --workers 2
 
-worker: install
+worker: install-runtime
 	$(BIN)/python manage.py db_worker --no-reload
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 test: install system-deps lint

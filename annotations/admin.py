@@ -1,4 +1,16 @@
-"""Admin for fact-check data.
+"""Admin for fact-check data: every write goes through the claim services and the workflow.
+
+The admin is one more door into the desk, so it obeys the same rules as the claim panel:
+saving a claim calls :func:`annotations.services.update_claim` (optimistic locking, a
+history entry per field), a new claim is made by :func:`~annotations.services.create_claim`
+(the quote must match the article), sources are added, changed and removed by the source
+services, deleting goes through :func:`~annotations.services.delete_claim` (history, who
+may delete what) and review steps through :mod:`annotations.workflow` (bulk actions).
+
+Change forms carry the claim's version as a hidden field. A form opened before someone
+else saved the claim is refused with a form error that lists what changed in between, and
+nothing is saved. Anchors (offsets, quote, prefix, suffix, anchor state) are read-only:
+only creating a claim and re-anchoring after a correction may move them.
 
 Admin list pages select related rows up front so they cost a constant number of queries;
 history is read-only because it is an append-only record.
@@ -12,11 +24,18 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
 from annotations import services, workflow
+from annotations.anchoring import AnchorError
+from annotations.exports.admin_actions import export_articles_zip
 from annotations.exports.csv_export import stream_csv
 from annotations.models import (
     Claim,
@@ -29,11 +48,14 @@ from annotations.models import (
     Source,
     SuggestionDismissal,
 )
+from annotations.permissions import claim_policy
 from annotations.review_context import assignable_users
+from articles.admin import ArticleAdmin
+from articles.models import Article
 
 
 class ReadOnlyAdminMixin:
-    """For append-only records: visible to admins, never edited by hand."""
+    """For records the admin shows but never writes: history, and what only the desk writes."""
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -53,19 +75,162 @@ class RatingLabelAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+# --- optimistic locking in admin forms ------------------------------------------------------
+
+#: How many changes a conflict message lists before it summarises the rest.
+MAX_CONFLICT_CHANGES = 8
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_event(event: ClaimEvent) -> str:
+    """One history entry as a short phrase ("editor1: status change, Researching → In review")."""
+    who = event.actor.get_username() if event.actor is not None else "the system"
+    parts = [event.get_kind_display().lower()]
+    if event.field:
+        parts.append(event.field)
+    if event.from_status != event.to_status:
+        parts.append(f"{workflow.status_label(event.from_status)} → {workflow.status_label(event.to_status)}")
+    elif event.new_value or event.old_value:
+        parts.append(f"“{_clip(event.new_value or event.old_value, 60)}”")
+    return f"{who}: {', '.join(parts)}"
+
+
+def last_event_id(claim: Claim) -> int:
+    """The newest history entry of the claim (0: none), so a conflict can list what came after it."""
+    return ClaimEvent.objects.filter(claim_ref=claim.pk).order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def conflict_message(current: Claim, seen_history: int | None) -> str:
+    """Why a stale form is refused: the claim's version now, and the changes made since it was opened."""
+    events = ClaimEvent.objects.filter(claim_ref=current.pk).select_related("actor")
+    if seen_history is not None:
+        events = events.filter(id__gt=seen_history)
+    recent = list(events.order_by("-id")[: MAX_CONFLICT_CHANGES + 1])[::-1]
+    changes = "; ".join(describe_event(event) for event in recent[-MAX_CONFLICT_CHANGES:])
+    if len(recent) > MAX_CONFLICT_CHANGES:
+        changes = f"…; {changes}"
+    listing = f" Changed since: {changes}." if changes else ""
+    return (
+        f"This claim was changed by someone else since you opened it (now version {current.version}).{listing} "
+        "Nothing was saved: reload the page to see the current values, then apply your change again."
+    )
+
+
+class ClaimVersionFormMixin(forms.Form):
+    """A form that changes a claim, or something on it, and says which version of the claim it started from.
+
+    ``expected_version`` and ``seen_history`` are filled in when the form is opened. On
+    save, the claim row is locked (the admin's change view runs in one transaction) and a
+    form opened on an older version is refused with :func:`conflict_message`. The services
+    check the version again under the same lock.
+    """
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    seen_history = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def edited_claim(self) -> Claim | None:
+        """The claim whose version this form guards (None: a new object, nothing to guard)."""
+        raise NotImplementedError
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        claim = self.edited_claim()
+        if claim is not None:
+            self.initial.setdefault("expected_version", claim.version)
+            self.initial.setdefault("seen_history", last_event_id(claim))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        claim, expected = self.edited_claim(), data.get("expected_version")
+        if claim is None:
+            return data
+        if expected is None:  # a hidden field's own error would not be shown: say it for the whole form
+            raise ValidationError(
+                "The form did not send a valid version of the claim: reload the page and try again.", code="version"
+            )
+        current = Claim.objects.all()
+        if transaction.get_connection().in_atomic_block:
+            current = current.select_for_update(of=("self",))  # held until the save is done
+        stored = current.get(pk=claim.pk)
+        if stored.version != expected:
+            raise ValidationError(conflict_message(stored, data.get("seen_history")), code="conflict")
+        return data
+
+
+class ClaimAdminForm(ClaimVersionFormMixin, forms.ModelForm):
+    class Meta:
+        model = Claim
+        #: What may be typed here at all; the admin narrows it further (anchors only when adding).
+        fields = ("article", "start", "end", "exact", "statement", "claimant", "verdict", "rationale")
+
+    def edited_claim(self) -> Claim | None:
+        return self.instance if self.instance.pk is not None else None
+
+    def claim_changes(self) -> dict[str, Any]:
+        """The panel-editable fields this form carries (verdict and rationale are read-only once published)."""
+        return {name: self.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in self.fields}
+
+
+class SourceAdminForm(ClaimVersionFormMixin, forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ("claim", *services.SOURCE_FIELDS)
+
+    def edited_claim(self) -> Claim | None:
+        return self.instance.claim if self.instance.pk is not None else None
+
+    def source_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in services.SOURCE_FIELDS if name in self.cleaned_data}
+
+
+#: What a service may still refuse after the form validated (someone saved in between):
+#: shown as an error message, and the admin's transaction rolls everything back.
+SERVICE_REFUSALS = (services.EditConflict, ValidationError, AnchorError, workflow.TransitionRefused)
+
+
+def refusal_text(refusal: Exception) -> str:
+    if isinstance(refusal, ValidationError):
+        return " ".join(refusal.messages)
+    return str(refusal)
+
+
+class ServiceRefusalsMixin:
+    """Turn a service's late refusal into an error message instead of a server error."""
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SERVICE_REFUSALS as refusal:
+            self.message_user(request, f"Nothing was saved. {refusal_text(refusal)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+# --- inlines ------------------------------------------------------------------------------
+
+
 class SourceInline(admin.StackedInline):
+    """Sources on the claim form, saved by the source services (see ``ClaimAdmin.save_formset``)."""
+
     model = Source
     extra = 0
     fields = (("url", "stance"), ("title", "publisher"), "excerpt", ("accessed_on", "archive_url"), "added_by")
-    autocomplete_fields = ("added_by",)
+    readonly_fields = ("added_by",)
 
 
-class CommentInline(admin.TabularInline):
+class CommentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The claim's discussion, read-only: comments are written in the claim panel and never rewritten."""
+
     model = Comment
     extra = 0
     fields = ("author", "body", "created_at")
-    readonly_fields = ("created_at",)
-    autocomplete_fields = ("author",)
+    readonly_fields = fields
 
 
 class ClaimEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -119,12 +284,15 @@ class DismissForm(forms.Form):
         return "dismiss", {}
 
 
+Skipped = list[tuple[Claim, list[str]]]
+
+
 def run_bulk(
     request: HttpRequest, claims: QuerySet[Claim], steps: Callable[[Claim], tuple[str, dict[str, Any]]], note: str
-) -> tuple[list[Claim], list[tuple[Claim, list[str]]]]:
+) -> tuple[list[Claim], Skipped]:
     """Apply a workflow step to each claim on its own; return the done and the skipped (with reasons)."""
     done: list[Claim] = []
-    skipped: list[tuple[Claim, list[str]]] = []
+    skipped: Skipped = []
     for claim in claims.order_by("pk"):
         try:
             name, params = steps(claim)
@@ -135,47 +303,154 @@ def run_bulk(
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
+    """Claims, written only through the services and the workflow (see the module docstring).
+
+    Adding a claim goes through :func:`~annotations.services.create_claim`: the admin
+    types the offsets and the quote, which must match the article's body. Workflow
+    fields (status, assignee, reviewer...) change only through the bulk actions.
+    """
+
+    form = ClaimAdminForm
     list_display = ("__str__", "article", "status", "verdict", "assignee", "anchor_state", "updated_at")
     list_filter = ("status", "verdict", "anchor_state", ("assignee", admin.RelatedOnlyFieldListFilter),
                    "article__outlet", "created_at", "published_at")
     search_fields = ("statement", "exact", "claimant", "rationale", "article__title")
     list_select_related = ("article", "verdict", "assignee")
-    autocomplete_fields = ("article", "assignee", "created_by", "verdict_by", "reviewed_by", "verdict", "group")
+    autocomplete_fields = ("article", "verdict")
     readonly_fields = ("version", "created_at", "updated_at", "submitted_at", "published_at")
     date_hierarchy = "created_at"
     inlines = [SourceInline, CommentInline, ClaimEventInline]
-    fieldsets = (
+    add_fieldsets = (
         (None, {"fields": ("article", "statement", "claimant")}),
-        ("Anchor", {"fields": (("start", "end"), "exact", ("prefix", "suffix"), "anchor_state")}),
+        ("Anchor", {
+            "fields": (("start", "end"), "exact"),
+            "description": "Character offsets into the article's body and the exact words between them; "
+                           "they must match the article, and cannot be changed afterwards.",
+        }),
+    )
+    fieldsets = (
+        (None, {"fields": ("article", "statement", "claimant", "expected_version", "seen_history")}),
+        ("Anchor (read-only)", {"fields": (("start", "end"), "exact", ("prefix", "suffix"), "anchor_state")}),
         ("Review", {"fields": ("status", "verdict", "rationale", "dismissal_reason", "assignee")}),
         ("Bookkeeping", {"fields": ("created_by", "verdict_by", "reviewed_by", "group", "version",
                                     "submitted_at", "published_at", "created_at", "updated_at")}),
     )
-    actions = ["assign_to_user", "move_to_state", "dismiss_with_reason", "export_csv"]
+    actions = ["assign_to_user", "move_to_state", "dismiss_with_reason", "export_csv", "delete_selected"]
+    #: Only creating a claim and re-anchoring it after a correction set these.
+    anchor_fields = ("start", "end", "exact", "prefix", "suffix", "anchor_state")
     #: Workflow fields change only through the actions above (workflow rules, history, notifications).
     workflow_readonly_fields = ("status", "assignee", "dismissal_reason", "verdict_by", "reviewed_by")
+    #: Fixed once the claim exists: its article (the anchor is in it), its author (who may
+    #: delete it) and its links (made in the claim panel, through services.link_claims).
+    fixed_fields = ("article", "created_by", "group")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> Any:
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_inlines(self, request: HttpRequest, obj: Claim | None) -> list[type[InlineModelAdmin]]:
+        return [SourceInline] if obj is None else list(self.inlines)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Claim | None = None) -> tuple[str, ...]:
-        fields = (*super().get_readonly_fields(request, obj), *self.workflow_readonly_fields)
-        if obj is not None and obj.status == ClaimStatus.PUBLISHED:
+        if obj is None:
+            return ()
+        fields = (
+            *super().get_readonly_fields(request, obj), *self.anchor_fields, *self.workflow_readonly_fields,
+            *self.fixed_fields,
+        )
+        if obj.status == ClaimStatus.PUBLISHED:
             fields += tuple(services.CORRECTION_ONLY_FIELDS)  # published: only a correction changes them
         return fields
 
-    def save_model(self, request: HttpRequest, obj: Claim, form: forms.ModelForm, change: bool) -> None:
-        """Keep the history and the two-person rule's record when the claim is edited here."""
-        changed = [name for name in form.changed_data if name in services.EDITABLE_FIELDS] if change else []
-        before = Claim.objects.select_related("verdict").get(pk=obj.pk) if changed else None
-        if "verdict" in changed or (not change and obj.verdict_id):
-            obj.verdict_by = request.user if obj.verdict_id else None
-        if changed:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        for name in changed:
-            services.record_event(
-                obj, ClaimEvent.Kind.EDITED, request.user, field=name,
-                old_value=services.field_text(getattr(before, name)), new_value=services.field_text(getattr(obj, name)),
+    def save_model(self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool) -> None:
+        """Create through create_claim, or edit through update_claim with the form's version."""
+        if change:
+            saved = services.update_claim(
+                obj, user=request.user, expected_version=form.cleaned_data["expected_version"],
+                changes=form.claim_changes(),
             )
+        else:
+            saved = services.create_claim(
+                obj.article, obj.start, obj.end, obj.exact,
+                user=request.user, statement=obj.statement, claimant=obj.claimant,
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        form.claim_version = obj.version
+
+    def save_formset(self, request: HttpRequest, form: ClaimAdminForm, formset: Any, change: bool) -> None:
+        """Sources through the source services; comments and history are read-only here.
+
+        ``formset.save(commit=False)`` writes nothing; it fills in the lists the admin's
+        change message is built from. Each source service checks the claim's version as the
+        previous write left it, so the whole save is one chain of checked changes.
+        """
+        formset.save(commit=False)
+        if formset.model is not Source:
+            return  # read-only inlines: their forms never report a change
+        claim, user = form.instance, request.user
+        for source_form in formset.initial_forms:
+            if source_form in formset.deleted_forms:
+                services.remove_source(self._stored_source(source_form, claim), user=user,
+                                       expected_version=form.claim_version)
+            elif source_form.has_changed():
+                services.update_source(self._stored_source(source_form, claim), user=user,
+                                       expected_version=form.claim_version, **self._source_fields(source_form))
+            form.claim_version = claim.version
+        formset.new_objects = []
+        for source_form in formset.extra_forms:
+            if source_form.has_changed() and source_form not in formset.deleted_forms:
+                formset.new_objects.append(services.add_source(
+                    claim, user=user, expected_version=form.claim_version, **self._source_fields(source_form)
+                ))
+                form.claim_version = claim.version
+
+    @staticmethod
+    def _stored_source(source_form: forms.ModelForm, claim: Claim) -> Source:
+        """The source as stored (the form has already copied the posted values onto its instance)."""
+        source = Source.objects.get(pk=source_form.instance.pk, claim=claim)
+        source.claim = claim
+        return source
+
+    @staticmethod
+    def _source_fields(source_form: forms.ModelForm) -> dict[str, Any]:
+        return {name: source_form.cleaned_data[name] for name in services.SOURCE_FIELDS
+                if name in source_form.cleaned_data}
+
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        """Per claim, the claim policy's rule (Django's default would only look at the role)."""
+        if obj is None:
+            return super().has_delete_permission(request)
+        return claim_policy.user_has_permission_for_instance(request.user, "delete", obj)
+
+    def delete_model(self, request: HttpRequest, obj: Claim) -> None:
+        """The change form's Delete button: services.delete_claim keeps a DELETED history entry."""
+        services.delete_claim(obj, user=request.user, note="Deleted in the admin.")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+        """Delete claim by claim through services.delete_claim; refusals are reported per claim."""
+        deleted: list[int] = []
+        skipped: Skipped = []
+        for claim in queryset.order_by("pk"):
+            pk = claim.pk
+            try:
+                with transaction.atomic():
+                    self.log_deletions(request, [claim])
+                    services.delete_claim(claim, user=request.user, note="Deleted in the admin.")
+            except PermissionDenied as refusal:
+                skipped.append((claim, [str(refusal)]))
+            else:
+                deleted.append(pk)
+        self._report(request, "Deleted", deleted, skipped)
+
+    @admin.action(description="Delete selected claims", permissions=["delete"])
+    def delete_selected(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse | None:
+        """Django's confirmation page, then :meth:`delete_queryset` (history and a report per claim)."""
+        if not request.POST.get("post"):
+            return django_delete_selected(self, request, queryset)
+        self.delete_queryset(request, queryset)
+        return None
 
     def _bulk_action(
         self, request: HttpRequest, queryset: QuerySet[Claim], form_class: type[forms.Form], title: str, verb: str
@@ -184,7 +459,7 @@ class ClaimAdmin(admin.ModelAdmin):
         form = form_class(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             done, skipped = run_bulk(request, queryset, form.steps, form.cleaned_data.get("note", ""))
-            self._report(request, verb, done, skipped)
+            self._report(request, verb, [claim.pk for claim in done], skipped)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -199,11 +474,9 @@ class ClaimAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/annotations/claim/bulk_action.html", context)
 
-    def _report(
-        self, request: HttpRequest, verb: str, done: list[Claim], skipped: list[tuple[Claim, list[str]]]
-    ) -> None:
+    def _report(self, request: HttpRequest, verb: str, done: list[int], skipped: Skipped) -> None:
         if done:
-            ids = ", ".join(f"#{claim.pk}" for claim in done)
+            ids = ", ".join(f"#{pk}" for pk in done)
             self.message_user(request, f"{verb} {len(done)} claim{'s' if len(done) != 1 else ''}: {ids}.",
                               messages.SUCCESS)
         for claim, reasons in skipped[:MAX_SKIP_MESSAGES]:
@@ -238,12 +511,44 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
+    """Sources, written through the source services: history, validation and the claim's version.
+
+    A source's claim is fixed once it exists (moving evidence between claims would rewrite
+    two claims' research at once); remove it and add it to the other claim instead.
+    """
+
+    form = SourceAdminForm
     list_display = ("__str__", "url", "stance", "publisher", "claim", "accessed_on")
     list_filter = ("stance", "accessed_on")
     search_fields = ("url", "title", "publisher", "excerpt")
     list_select_related = ("claim",)
-    autocomplete_fields = ("claim", "added_by")
+    autocomplete_fields = ("claim",)
+    fields = ("claim", ("url", "stance"), ("title", "publisher"), "excerpt", ("accessed_on", "archive_url"),
+              "added_by", "expected_version", "seen_history")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Source | None = None) -> tuple[str, ...]:
+        return ("added_by",) if obj is None else ("claim", "added_by")
+
+    def save_model(self, request: HttpRequest, obj: Source, form: SourceAdminForm, change: bool) -> None:
+        if change:
+            stored = Source.objects.select_related("claim").get(pk=obj.pk)
+            saved = services.update_source(
+                stored, user=request.user, expected_version=form.cleaned_data["expected_version"],
+                **form.source_fields(),
+            )
+        else:
+            saved = services.add_source(obj.claim, user=request.user, **form.source_fields())
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Source) -> None:
+        services.remove_source(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        for source in queryset.select_related("claim").order_by("pk"):
+            services.remove_source(source, user=request.user)
 
 
 @admin.register(ClaimEvent)
@@ -256,11 +561,13 @@ class ClaimEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Comments, read-only: they are written in the claim panel (services.add_comment) and, like
+    the history they are recorded in, never rewritten afterwards."""
+
     list_display = ("__str__", "claim", "author", "created_at")
     search_fields = ("body",)
     list_select_related = ("claim", "author")
-    autocomplete_fields = ("claim", "author")
 
 
 @admin.register(Notification)
@@ -274,9 +581,43 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(ClaimGroup)
 class ClaimGroupAdmin(admin.ModelAdmin):
+    """Groups of linked claims: shown here, linked in the claim panel, dissolved here or there.
+
+    A group is nothing but its members, and members join or leave only through
+    services.link_claims / unlink_claim (history on every claim, editors only), so there is
+    nothing to add or edit by hand. Deleting a group dissolves it through
+    services.dissolve_group, which writes the unlinking into each member's history.
+    """
+
     list_display = ("__str__", "created_by", "created_at")
     list_select_related = ("created_by",)
     search_fields = ("claims__statement",)
+    fields = ("members", "created_by", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ClaimGroup | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ClaimGroup | None = None) -> bool:
+        return claim_policy.user_has_permission(request.user, "link")
+
+    @admin.display(description="linked claims")
+    def members(self, group: ClaimGroup) -> str:
+        claims = group.claims.select_related("article").order_by("article_id", "pk")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>#{} {} ({})</li>", ((c.pk, c, c.article.title) for c in claims)),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: ClaimGroup) -> None:
+        services.dissolve_group(obj, user=request.user, note="Group dissolved in the admin.")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ClaimGroup]) -> None:
+        for group in queryset.order_by("pk"):
+            services.dissolve_group(group, user=request.user, note="Group dissolved in the admin.")
 
 
 @admin.register(SuggestionDismissal)
@@ -284,3 +625,26 @@ class SuggestionDismissalAdmin(admin.ModelAdmin):
     list_display = ("sentence", "article", "dismissed_by", "created_at")
     list_select_related = ("article", "dismissed_by")
     search_fields = ("sentence",)
+
+
+# --- what the desk adds to the article admin --------------------------------------------
+# ``articles`` knows nothing of claims; the claim count column and the ZIP export of the
+# articles' fact-checks are added from this layer.
+
+
+class DeskArticleAdmin(ArticleAdmin):
+    """The article admin with the desk's columns and actions."""
+
+    list_display = (*ArticleAdmin.list_display[:4], "claim_count", *ArticleAdmin.list_display[4:])
+    actions = [*ArticleAdmin.actions, export_articles_zip]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        return super().get_queryset(request).annotate(_claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="_claim_count")
+    def claim_count(self, article: Article) -> int:
+        return article._claim_count
+
+
+admin.site.unregister(Article)
+admin.site.register(Article, DeskArticleAdmin)

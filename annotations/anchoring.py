@@ -18,7 +18,8 @@ A claim that lands anywhere but its old offsets, or on changed wording, is "move
 that a person takes a second look; one that cannot be found is "orphaned".
 
 Browsers count string offsets in UTF-16 code units while Python counts code points, so
-:func:`utf16_to_index` / :func:`index_to_utf16` convert at the boundary.
+:func:`utf16_to_index` / :func:`index_to_utf16` convert at the boundary (and
+:func:`utf16_length` measures); they are the only UTF-16 arithmetic on the server.
 
 Everything here is pure Python (no Django) so that views, admin actions, importers and
 tests all share the same rules.
@@ -36,6 +37,8 @@ from typing import Literal
 from rapidfuzz import process
 from rapidfuzz.distance import LCSseq, Levenshtein
 
+from factcheck.display import truncate
+
 __all__ = [
     "CONTEXT_LENGTH",
     "MIN_QUOTE_SIMILARITY",
@@ -50,6 +53,7 @@ __all__ = [
     "reanchor",
     "reanchor_all",
     "trim_to_text",
+    "utf16_length",
     "utf16_to_index",
     "validate_anchor",
 ]
@@ -97,6 +101,9 @@ LOCAL_SEARCH_MARGIN = 256
 _INVISIBLE = frozenset("\u200b\u2060\ufeff")
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+#: Characters of a quote shown in an error message: long quotes would bury the reason.
+QUOTE_IN_MESSAGE = 60
 
 #: Offset ranges in messages use an en dash, as an editor would write them.
 _DASH = "\u2013"
@@ -164,11 +171,6 @@ class AnchorResult:
 # --------------------------------------------------------------------------- validation
 
 
-def _shorten(text: str, limit: int = 60) -> str:
-    """Keep error messages readable when quotes are long."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _is_blank(char: str) -> bool:
     return char.isspace() or char in _INVISIBLE
 
@@ -206,7 +208,7 @@ def validate_anchor(body: str, start: int, end: int, exact: str) -> None:
     if exact != actual:
         raise AnchorError(
             f"The quote does not match the article text at {start}{_DASH}{end}: "
-            f"expected '{_shorten(actual)}', got '{_shorten(str(exact))}'."
+            f"expected '{truncate(actual, QUOTE_IN_MESSAGE)}', got '{truncate(str(exact), QUOTE_IN_MESSAGE)}'."
         )
     if _is_blank_text(actual):
         raise AnchorError("The selection contains only whitespace.")
@@ -263,6 +265,17 @@ def _astral_indices(text: str) -> tuple[int, ...]:
     if text.isascii() or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
         return ()
     return tuple(match.start() for match in _ASTRAL.finditer(text))
+
+
+def utf16_length(text: str) -> int:
+    """Length of ``text`` as JavaScript counts it: characters beyond the BMP count twice.
+
+    Not cached (unlike :func:`index_to_utf16`): it is called on short quotes and pieces,
+    which would push the article bodies out of the cache.
+    """
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def utf16_to_index(text: str, utf16_offset: int) -> int:

@@ -21,23 +21,30 @@ Pure Python (no Django), so the browser view, the admin and tests all call the s
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
+from typing import Protocol
 
 import pysbd
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "FEATURES",
+    "FEATURE_SCORER",
     "Feature",
+    "FeatureScorer",
     "Metrics",
     "Score",
+    "Scorer",
     "Sentence",
     "Suggestion",
     "average_precision",
     "evaluate",
     "precision_at_k",
+    "present_features",
     "rank_by_score",
     "score_sentence",
     "split_sentences",
@@ -161,30 +168,44 @@ FEATURES: dict[str, Feature] = {
 #: in docs/checkworthiness.md: one strong feature, or two weaker ones, is enough.
 DEFAULT_THRESHOLD = 1.25
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _caseless(pattern: str) -> re.Pattern[str]:
+    """Compile a lower-case ``pattern`` that is matched against ASCII-lowered text.
+
+    Why not ``re.IGNORECASE``: CPython's engine tries every alternative of a long word list
+    case-insensitively at every position, which made the features the slowest part of scoring
+    (about 2,500 sentences/s). Lowering the text once with :data:`_ASCII_LOWER` keeps its length,
+    so match offsets still index the original text, and the patterns run 3-6 times faster.
+    The pattern must therefore contain no upper-case letter outside an escape (``\\b``, ``\\d``...).
+    """
+    if re.search(r"[A-Z]", re.sub(r"\\.", "", pattern)):
+        raise ValueError(f"caseless patterns must be written in lower case: {pattern[:60]!r}")
+    return re.compile(pattern)
+
+
 _NUMBER_WORDS = (
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
     r"fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|"
     r"dozens?|scores of|half|a third|a quarter|two-thirds|three-quarters|twice|thrice"
 )
-_MONEY = re.compile(
+_MONEY = _caseless(
     r"[$€£¥]\s?\d"
     r"|\b\d[\d,.]*\s?(?:dollars?|euros?|pounds?|pence|p|cents?|bucks|yen|rupees?|francs?)\b"
-    r"|\b(?:USD|EUR|GBP)\s?\d"
-    r"|\b(?:millions|billions|trillions|thousands) of (?:dollars|euros|pounds)\b",
-    re.IGNORECASE,
+    r"|\b(?:usd|eur|gbp)\s?\d"
+    r"|\b(?:millions|billions|trillions|thousands) of (?:dollars|euros|pounds)\b"
 )
 # "12 million" is money only where the sentence is about money ("a budget of 12 million").
-_LARGE_AMOUNT = re.compile(r"\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)\b", re.IGNORECASE)
-_MONEY_CONTEXT = re.compile(
+_LARGE_AMOUNT = _caseless(r"\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)\b")
+_MONEY_CONTEXT = _caseless(
     r"\b(?:budget|funding|funds?|spending|spend|spent|taxe?s?|salary|wages?|pay|paid|"
     r"prices?|costs?|revenue|profits?|debt|deficit|investment|invested|loans?|grants?|fines?|"
-    r"earn(?:s|ed)?|subsid(?:y|ies))\b",
-    re.IGNORECASE,
+    r"earn(?:s|ed)?|subsid(?:y|ies))\b"
 )
-_PERCENT = re.compile(
+_PERCENT = _caseless(
     r"\d\s?%|\b\d[\d,.]*\s?(?:per\s?cent|percent|percentage points?)\b"
-    r"|\b(?:" + _NUMBER_WORDS + r")\s+(?:per\s?cent|percent)\b",
-    re.IGNORECASE,
+    r"|\b(?:" + _NUMBER_WORDS + r")\s+(?:per\s?cent|percent)\b"
 )
 _MONTHS = (
     r"January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -201,14 +222,14 @@ _DATE = re.compile(
 )
 # Clock times ("7 p.m.", "15:30") are scheduling, not claims: they neither count as a figure
 # nor as a date.
-_TIME = re.compile(r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d\d\b", re.IGNORECASE)
+_TIME = _caseless(r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{1,2}:\d\d\b")
 _DIGITS = re.compile(r"\d[\d,.]*")
-_FIGURE_WORDS = re.compile(
+_ANY_DIGIT = re.compile(r"\d")
+_FIGURE_WORDS = _caseless(
     r"\b(?:" + _NUMBER_WORDS + r"|(?:one|a)\s+in\s+(?:\d+|" + _NUMBER_WORDS + r")|"
-    r"(?:a|the)\s+majority\s+of|(?:a|the)\s+minority\s+of)\b",
-    re.IGNORECASE,
+    r"(?:a|the)\s+majority\s+of|(?:a|the)\s+minority\s+of)\b"
 )
-_COMPARISON = re.compile(
+_COMPARISON = _caseless(
     r"\b(?:more|less|fewer|higher|lower|greater|larger|smaller|bigger|faster|slower|worse|"
     r"better|cheaper|dearer)\s+than\b"
     r"|\b(?:highest|lowest|largest|smallest|biggest|fastest|slowest|fewest|record (?:high|low)|"
@@ -221,26 +242,23 @@ _COMPARISON = re.compile(
     r"|\b(?:increased|decreased|declined|dropped|plummeted|soared|surged|slumped|tumbled|"
     r"compared (?:with|to)|as (?:many|much|high|low) as|twice as|times as|"
     r"up from|down from|outpac\w+|exceed\w*|outnumber\w*)\b"
-    r"|\b\w+est\s+(?:in|since|on|ever|of|for)\b",
-    re.IGNORECASE,
+    r"|\b\w+est\s+(?:in|since|on|ever|of|for)\b"
 )
-_RECORD = re.compile(
+_RECORD = _caseless(
     r"\b(?:voted|passed|signed|vetoed|approved|rejected|banned|banning|bans|closed|opened|"
     r"built|founded|elected|appointed|resigned|fired|sued|convicted|charged|arrested|"
     r"sentenced|killed|died|won|lost|scored|raised|cut|funded|spent|paid|received|"
     r"imported|exported|generates?|generated|produced|recorded|reported|increased|"
     r"reduced|eliminated|abolished|introduced|launched|invaded|overturned|ruled|supported|"
     r"opposed|proposed|promised|pledged|created|added|invested|borrowed|owed|ousted|"
-    r"blocked|repealed|expanded|privatised|privatized|nationalised|nationalized)\b",
-    re.IGNORECASE,
+    r"blocked|repealed|expanded|privatised|privatized|nationalised|nationalized)\b"
 )
-_ATTRIBUTION = re.compile(
+_ATTRIBUTION = _caseless(
     r"\b(?:said|says|say|told|tells|claimed|claims|announced|announces|argued|argues|"
     r"insisted|insists|stated|states|reported|reports|confirmed|confirms|warned|warns|"
     r"admitted|admits|revealed|reveals|estimated|estimates|found|finds|showed|shows|"
     r"wrote|writes|testified|alleged|alleges|denied|denies|acknowledged|noted)\b"
-    r"|\baccording to\b|\b(?:figures|data|documents|filings|records|statistics) show\b",
-    re.IGNORECASE,
+    r"|\baccording to\b|\b(?:figures|data|documents|filings|records|statistics) show\b"
 )
 _QUOTE = re.compile(r"[\"“”«»„]\s*\S[^\"“”«»„]{8,}[\"“”«»„]|\u2018[^\u2019]{12,}\u2019")
 _TITLES = (
@@ -250,10 +268,11 @@ _TITLES = (
     r"Spokesperson|Spokesman|Spokeswoman|Director|Commissioner|Chairman|Chairwoman|Leader"
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w'\u2019\-]*[a-z][\w'\u2019\-]*\b")
-_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,}s?\b")
+# The (?=[A-Z]) look-aheads only make the engine give up early at lower-case positions.
+_ACRONYM = re.compile(r"\b(?=[A-Z])(?:(?:[A-Z]\.){2,}|[A-Z]{2,}s?\b)")
 _PERSON_NAME = re.compile(
-    r"\b(?:(?:" + _TITLES + r")\.?\s+)?[A-Z][a-z]+(?:[\s\-][A-Z][a-z]+)+\b"
-    r"|\b(?:" + _TITLES + r")\.?\s+[A-Z][a-z]+"
+    r"\b(?=[A-Z])(?:(?:(?:" + _TITLES + r")\.?\s+)?[A-Z][a-z]+(?:[\s\-][A-Z][a-z]+)+\b"
+    r"|(?:" + _TITLES + r")\.?\s+[A-Z][a-z]+)"
 )
 _NOT_NAMES = frozenset(
     {
@@ -296,33 +315,121 @@ _NOT_NAMES = frozenset(
         "December",
     }
 )
-_OPINION = re.compile(
-    r"\b(?:I|we)\s+(?:really\s+|just\s+|truly\s+|strongly\s+|do\s+|don't\s+|don\u2019t\s+)?"
+_OPINION = _caseless(
+    r"\b(?:i|we)\s+(?:really\s+|just\s+|truly\s+|strongly\s+|do\s+|don't\s+|don\u2019t\s+)?"
     r"(?:think|believe|feel|hope|wish|guess|suppose|love|hate|want|like|trust|expect|"
     r"am (?:sure|confident|proud|glad|happy|pleased)|are (?:proud|glad|happy|pleased|confident))\b"
     r"|\b(?:in my (?:view|opinion)|my (?:view|opinion) is|personally|frankly|honestly|"
-    r"of course|needless to say|it seems|seems to me|arguably|I'm sure|I\u2019m sure)\b"
+    r"of course|needless to say|it seems|seems to me|arguably|i'm sure|i\u2019m sure)\b"
     r"|\b(?:should|ought to|must)\b"
     r"|\b(?:proud|thrilled|delighted|excited|devastated|heartbroken|disappointed|saddened|"
     r"honoured|honored|grateful|incredible|amazing|wonderful|beautiful|terrible|awful|"
-    r"fantastic|lovely|special|welcoming|sad|happy|glad|feelings?|felt|fear|fears)\b",
-    re.IGNORECASE,
+    r"fantastic|lovely|special|welcoming|sad|happy|glad|feelings?|felt|fear|fears)\b"
 )
-_SPECULATION = re.compile(
-    r"\b(?:could|might|(?-i:may)|would|perhaps|maybe|possibly|remains to be seen|expected to|"
-    r"likely to|is due to|are due to|will)\b",
-    re.IGNORECASE,
+_SPECULATION = _caseless(
+    r"\b(?:could|might|would|perhaps|maybe|possibly|remains to be seen|expected to|"
+    r"likely to|is due to|are due to|will)\b"
 )
-_PROMOTION = re.compile(
+# "may" speculates only in lower case; "May" is the month.
+_MAY = re.compile(r"\bmay\b")
+_PROMOTION = _caseless(
     r"^\s*(?:please\s+)?(?:subscribe|sign up|click|read|join|follow|share|watch|listen|"
     r"visit|download|register|tap|call|email|contact|find out|don't miss|don\u2019t miss|"
     r"let's|let\u2019s|check out|see|learn|discover|get|buy|order|book|try)\b"
     r"|\b(?:good (?:morning|afternoon|evening|night)|welcome to|thank you|thanks for|"
     r"newsletter|subscribe|click here|this story has been updated|"
-    r"reporting by|editing by|additional reporting|stay tuned|sponsored)\b",
-    re.IGNORECASE,
+    r"reporting by|editing by|additional reporting|stay tuned|sponsored)\b"
 )
 _WORD = re.compile(r"[\w'\u2019\-]+")
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    """Words (whole tokens, or their beginnings or endings) that every match of a pattern
+    contains. A pattern only runs on a sentence that has one of them: a set look-up instead of
+    a scan of the sentence, for the patterns that long word lists make slow. The triggers
+    never change an answer (tests/test_checkworthiness_model.py checks them against the
+    plain patterns on thousands of sentences)."""
+
+    words: frozenset[str]
+    #: Searched in " token token ... " for the word beginnings and endings a pattern allows.
+    parts: re.Pattern[str] | None = None
+
+    def fires(self, tokens: Collection[str], spaced: str) -> bool:
+        """``spaced`` is the tokens joined and surrounded by single spaces."""
+        if not self.words.isdisjoint(tokens):
+            return True
+        return self.parts is not None and self.parts.search(spaced) is not None
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_COMPARISON_TRIGGER = _Trigger(
+    _words(
+        "than highest lowest largest smallest biggest fastest slowest fewest record time unprecedented first "
+        "only doubled tripled trebled halved quadrupled many much high low twice times"
+    ),
+    # Word beginnings of the rises and falls ("increas\w*"), and any longer word ending in -est.
+    re.compile(
+        r" (?:increas|decreas|declin|dropp|fell|fall|rise|rose|risen|rising|grew|grow|climb|plung|soar|surg|jump|"
+        r"slump|tumbl|shrank|shrink|cut|gain|los|up|down|plummet|compar|outpac|exceed|outnumber)|\west "
+    ),
+)
+_DATE_TRIGGER = _Trigger(
+    _words(
+        "january february march april may june july august september october november december jan feb mar "
+        "apr jun jul aug sep sept oct nov dec year month week decade century quarter summer winter spring "
+        "autumn fall yesterday since ago decades centuries"
+    )
+)
+_FIGURE_TRIGGER = _Trigger(
+    _words(
+        "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty "
+        "seventy eighty ninety hundred hundreds thousand thousands million millions billion billions trillion "
+        "trillions dozen dozens scores half third quarter thirds quarters twice thrice majority minority"
+    )
+)
+_PROMOTION_TRIGGER = _Trigger(
+    _words(
+        "please subscribe sign click read join follow share watch listen visit download register tap call "
+        "email contact find don let check see learn discover get buy order book try good welcome thank thanks "
+        "newsletter story reporting editing stay sponsored"
+    )
+)
+_RECORD_TRIGGER = _Trigger(
+    _words(
+        "voted passed signed vetoed approved rejected banned banning bans closed opened built founded elected "
+        "appointed resigned fired sued convicted charged arrested sentenced killed died won lost scored "
+        "raised cut funded spent paid received imported exported generate generates generated produced "
+        "recorded reported increased reduced eliminated abolished introduced launched invaded overturned "
+        "ruled supported opposed proposed promised pledged created added invested borrowed owed ousted "
+        "blocked repealed expanded privatised privatized nationalised nationalized"
+    )
+)
+_ATTRIBUTION_TRIGGER = _Trigger(
+    _words(
+        "said says say told tells claimed claims announced announces argued argues insisted insists stated "
+        "states reported reports confirmed confirms warned warns admitted admits revealed reveals estimated "
+        "estimates found finds showed shows wrote writes testified alleged alleges denied denies acknowledged "
+        "noted according show"
+    )
+)
+_OPINION_TRIGGER = _Trigger(
+    _words(
+        "i we my personally frankly honestly course needless seems arguably should ought must proud thrilled "
+        "delighted excited devastated heartbroken disappointed saddened honoured honored grateful incredible "
+        "amazing wonderful beautiful terrible awful fantastic lovely special welcoming sad happy glad feeling "
+        "feelings felt fear fears"
+    )
+)
+_SPECULATION_TRIGGER = _Trigger(
+    _words(
+        "could might would perhaps maybe possibly will remains expected likely due may"
+    )
+)
 _SHORT_WORDS = 6
 
 
@@ -334,30 +441,33 @@ class Score:
     reasons: tuple[str, ...]
 
 
-def _named_entities(text: str) -> list[str]:
-    """Capitalised words that are not just the first word of the sentence, plus acronyms.
+def _names_someone(text: str) -> bool:
+    """True when ``text`` has a capitalised word that is not just its first word, or an acronym.
 
     A heuristic stand-in for a named-entity tagger: no model, no download, and good enough
     to tell "Senator Maria Lopez said" from "she said".
     """
-    words = list(_CAPITALISED.finditer(text))
     first = _WORD.search(text)
     first_start = first.start() if first else -1
-    entities = [
-        match.group()
-        for match in words
-        if match.start() != first_start
-        and match.group() not in _NOT_NAMES
-        and not _after_sentence_opener(text, match.start())
-    ]
-    entities += [match.group() for match in _ACRONYM.finditer(text) if match.group() != "I"]
-    return entities
+    for match in _CAPITALISED.finditer(text):
+        if (
+            match.start() != first_start
+            and match.group() not in _NOT_NAMES
+            and not _after_sentence_opener(text, match.start())
+        ):
+            return True
+    return any(match.group() != "I" for match in _ACRONYM.finditer(text))
+
+
+_OPENERS = frozenset(('"', "“", "\u2018", ":", "(", "—"))
 
 
 def _after_sentence_opener(text: str, position: int) -> bool:
     """True when the word at ``position`` opens a quotation or a clause after a colon."""
-    before = text[:position].rstrip()
-    return before.endswith(('"', "“", "\u2018", ":", "(", "—"))
+    index = position - 1
+    while index >= 0 and text[index].isspace():
+        index -= 1
+    return index >= 0 and text[index] in _OPENERS
 
 
 def _has_named_person(text: str) -> bool:
@@ -368,60 +478,73 @@ def _has_named_person(text: str) -> bool:
     return False
 
 
-def _figures(text: str, consumed: Iterable[re.Match[str]]) -> bool:
-    """True when a number remains once percentages, money and dates are accounted for."""
+def _figures(text: str, lowered: str, consumed: Iterable[re.Match[str]], number_words: bool) -> bool:
+    """True when a number remains once percentages, money and dates are accounted for.
+
+    ``number_words`` is False when the sentence cannot hold one ("two", "half", "one in 5").
+    """
     spans = [match.span() for match in consumed]
     for match in _DIGITS.finditer(text):
         if not any(start <= match.start() < end for start, end in spans):
             return True
-    return _FIGURE_WORDS.search(text) is not None
+    return number_words and _FIGURE_WORDS.search(lowered) is not None
 
 
-def _present_features(text: str) -> list[str]:
-    """Names of the :data:`FEATURES` that ``text`` shows, in table order."""
+def present_features(text: str) -> list[str]:
+    """Names of the :data:`FEATURES` that ``text`` shows, in table order.
+
+    The same names are the explainable inputs of the trained model
+    (:mod:`annotations.checkworthiness_model`), so both scorers explain a sentence alike.
+
+    Patterns that cannot match are skipped (no digit: no clock time, no "12 million"; no
+    attribution: no need to look for the speaker). The skips never change the answer; they
+    are what lets the trained model score thousands of sentences a second.
+    """
     stripped = text.strip()
-    words = _WORD.findall(stripped)
-    percentages = list(_PERCENT.finditer(stripped))
-    money = list(_MONEY.finditer(stripped))
-    if _MONEY_CONTEXT.search(stripped):
-        money += _LARGE_AMOUNT.finditer(stripped)
-    dates = list(_DATE.finditer(stripped))
-    entities = _named_entities(stripped)
-    speakers = _named_entities(_QUOTE.sub(" ", stripped))
-    attributed = _ATTRIBUTION.search(stripped) is not None
+    lowered = stripped.translate(_ASCII_LOWER)  # same length: offsets agree with ``stripped``
+    has_digit = _ANY_DIGIT.search(stripped) is not None
+    percentages = list(_PERCENT.finditer(lowered)) if has_digit or "per" in lowered else []
+    money = list(_MONEY.finditer(lowered)) if has_digit or "s of " in lowered else []
+    if has_digit and _MONEY_CONTEXT.search(lowered):
+        money += _LARGE_AMOUNT.finditer(lowered)
+    tokens = set(_TOKEN.findall(lowered))
+    spaced = " " + " ".join(tokens) + " "
+    dates = list(_DATE.finditer(stripped)) if has_digit or _DATE_TRIGGER.fires(tokens, spaced) else []
+    attributed = _ATTRIBUTION_TRIGGER.fires(tokens, spaced) and _ATTRIBUTION.search(lowered) is not None
     quote = _QUOTE.search(stripped) is not None
-    named_person = _has_named_person(stripped)
 
     present: set[str] = set()
     if percentages:
         present.add("percentage")
     if money:
         present.add("money")
-    if _figures(stripped, percentages + money + dates + list(_TIME.finditer(stripped))):
+    times = list(_TIME.finditer(lowered)) if has_digit else []
+    number_words = has_digit or _FIGURE_TRIGGER.fires(tokens, spaced)
+    if _figures(stripped, lowered, percentages + money + dates + times, number_words):
         present.add("figure")
     if dates:
         present.add("date")
-    if _COMPARISON.search(stripped):
+    if _COMPARISON_TRIGGER.fires(tokens, spaced) and _COMPARISON.search(lowered):
         present.add("comparison")
-    if _RECORD.search(stripped):
+    if _RECORD_TRIGGER.fires(tokens, spaced) and _RECORD.search(lowered):
         present.add("record")
-    if attributed and (named_person or speakers):
+    if attributed and (_has_named_person(stripped) or _names_someone(_QUOTE.sub(" ", stripped) if quote else stripped)):
         present.add("attributed_named")
     elif attributed:
         present.add("attributed")
     if quote:
         present.add("quote")
-    if entities and "attributed_named" not in present:
+    if "attributed_named" not in present and _names_someone(stripped):
         present.add("named_entity")
     if stripped.endswith("?") or stripped.endswith('?"') or stripped.endswith("?”"):
         present.add("question")
-    if _OPINION.search(stripped):
+    if _OPINION_TRIGGER.fires(tokens, spaced) and _OPINION.search(lowered):
         present.add("opinion")
-    if _SPECULATION.search(stripped):
+    if _SPECULATION_TRIGGER.fires(tokens, spaced) and (_SPECULATION.search(lowered) or _MAY.search(stripped)):
         present.add("speculation")
-    if _PROMOTION.search(stripped):
+    if _PROMOTION_TRIGGER.fires(tokens, spaced) and _PROMOTION.search(lowered):
         present.add("promotion")
-    if len(words) < _SHORT_WORDS:
+    if sum(1 for _ in islice(_WORD.finditer(stripped), _SHORT_WORDS)) < _SHORT_WORDS:
         present.add("short")
     return [name for name in FEATURES if name in present]
 
@@ -433,7 +556,7 @@ def score_sentence(text: str) -> Score:
     :data:`FEATURES`); the reasons list only the positive features, in table order, because
     they are what a fact-checker needs to see next to a suggestion.
     """
-    names = _present_features(text)
+    names = present_features(text)
     value = round(sum(FEATURES[name].weight for name in names), 4)
     reasons = tuple(FEATURES[name].reason for name in names if FEATURES[name].weight > 0)
     return Score(value=value, reasons=reasons)
@@ -453,6 +576,40 @@ class Suggestion:
     text: str
     score: float
     reasons: tuple[str, ...]
+    #: What the score is, in words ("feature points", "probability, model en v3").
+    basis: str = ""
+
+
+class Scorer(Protocol):
+    """What :func:`suggest` needs from a scorer: the feature table, or a trained model.
+
+    ``values`` scores many sentences at once (a model is much faster in bulk); ``reasons``
+    explains one sentence and is only asked for the few sentences actually shown.
+    """
+
+    threshold: float
+    basis: str
+
+    def values(self, texts: Sequence[str]) -> Sequence[float]: ...
+
+    def reasons(self, text: str) -> tuple[str, ...]: ...
+
+
+class FeatureScorer:
+    """The hand-written features of :data:`FEATURES` as a :class:`Scorer` (the fallback where a
+    language has no trained model)."""
+
+    threshold = DEFAULT_THRESHOLD
+    basis = "feature points"
+
+    def values(self, texts: Sequence[str]) -> list[float]:
+        return [score_sentence(text).value for text in texts]
+
+    def reasons(self, text: str) -> tuple[str, ...]:
+        return score_sentence(text).reasons
+
+
+FEATURE_SCORER = FeatureScorer()
 
 
 def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
@@ -464,31 +621,41 @@ def suggest(
     covered: Sequence[tuple[int, int]] = (),
     dismissed: Collection[tuple[int, int]] = (),
     limit: int = 5,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
+    scorer: Scorer = FEATURE_SCORER,
 ) -> list[Suggestion]:
     """The best check-worthy sentences of ``body``, best first, at most ``limit``.
 
     ``covered`` are the ``(start, end)`` spans of existing claims: a sentence that intersects
     any of them is never suggested, because the fact-checker has already marked it.
     ``dismissed`` are sentence spans a user has waved away; they stay away. Sentences scoring
-    below ``threshold`` are dropped. Order is score descending, then position in the body,
-    so the same body always yields the same list.
+    below ``threshold`` (default: the scorer's own) are dropped. Order is score descending,
+    then position in the body, so the same body always yields the same list. ``scorer`` is
+    the feature table unless a trained model is given; only the shown sentences are explained.
     """
     if limit <= 0:
         return []
     dismissed_spans = set(dismissed)
-    candidates: list[Suggestion] = []
-    for sentence in split_sentences(body):
-        if (sentence.start, sentence.end) in dismissed_spans:
-            continue
-        if _overlaps(sentence.start, sentence.end, covered):
-            continue
-        score = score_sentence(sentence.text)
-        if score.value < threshold:
-            continue
-        candidates.append(Suggestion(sentence.start, sentence.end, sentence.text, score.value, score.reasons))
-    candidates.sort(key=lambda suggestion: (-suggestion.score, suggestion.start))
-    return candidates[:limit]
+    open_sentences = [
+        sentence
+        for sentence in split_sentences(body)
+        if (sentence.start, sentence.end) not in dismissed_spans
+        and not _overlaps(sentence.start, sentence.end, covered)
+    ]
+    floor = scorer.threshold if threshold is None else threshold
+    values = scorer.values([sentence.text for sentence in open_sentences])
+    ranked = sorted(
+        (
+            (round(float(value), 4), sentence)
+            for value, sentence in zip(values, open_sentences, strict=True)
+            if value >= floor
+        ),
+        key=lambda pair: (-pair[0], pair[1].start),
+    )
+    return [
+        Suggestion(sentence.start, sentence.end, sentence.text, value, scorer.reasons(sentence.text), scorer.basis)
+        for value, sentence in ranked[:limit]
+    ]
 
 
 # --------------------------------------------------------------------------------------

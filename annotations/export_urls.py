@@ -9,6 +9,6 @@ app_name = "exports"
 urlpatterns = [
     path("articles/<int:pk>/w3c/import/", export_views.w3c_import, name="w3c_import"),
     path("articles/<int:pk>/<str:fmt>/", export_views.article_export, name="article"),
-    path("jobs/<str:job_id>/", export_views.export_job, name="job"),
-    path("jobs/<str:job_id>/download/", export_views.export_job_download, name="job_download"),
+    path("jobs/<int:job_id>/", export_views.export_job, name="job"),
+    path("jobs/<int:job_id>/download/", export_views.export_job_download, name="job_download"),
 ]

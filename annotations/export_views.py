@@ -10,17 +10,18 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from annotations.exports import FORMATS, export_filename, jobs, render_export
+from annotations.exports import FORMATS, export_filename, render_export
 from annotations.exports.data import may_see_unpublished
 from annotations.exports.w3c import ImportFormatError, import_annotations
-from annotations.roles import is_admin, is_editor
 from articles.models import Article
+from articles.permissions import article_policy
+from factcheck import jobs
+from factcheck.models import Job
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -75,8 +76,7 @@ def _read_upload(request: HttpRequest) -> object:
 def w3c_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Editors import W3C Web Annotations (e.g. a Factdesk export) as claims on this article."""
     article = get_object_or_404(Article, pk=pk)
-    if not is_editor(request.user):
-        raise PermissionDenied("Only editors can import annotations.")
+    article_policy.require(request.user, "import_annotations")
     context: dict[str, object] = {"article": article}
     if request.method == "POST":
         try:
@@ -88,34 +88,31 @@ def w3c_import(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "exports/import_form.html", context)
 
 
-def _job_for(request: HttpRequest, job_id: str) -> dict[str, object]:
-    state = jobs.load(job_id)
-    if state is None:
+def _job_for(request: HttpRequest, job_id: int) -> Job:
+    """The user's own export job (any, for admins); someone else's is as missing as an unknown one."""
+    job = jobs.job_for_user(request.user, job_id, kind=Job.Kind.EXPORT)
+    if job is None:
         raise Http404("No such export.")
-    if state.get("owner_id") != request.user.pk and not is_admin(request.user):
-        raise PermissionDenied("This export belongs to someone else.")
-    return state
+    return job
 
 
 @require_GET
-def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
+def export_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """Progress of a background ZIP export; htmx polls the ``progress`` partial until it is done."""
-    state = _job_for(request, job_id)
-    state = jobs.refresh_from_task(state)
-    context = {"job": state, "percent": jobs.percent(state), "job_id": job_id}
+    job = jobs.sync_with_task(_job_for(request, job_id))
     template = "exports/job.html#progress" if request.htmx else "exports/job.html"
-    return render(request, template, context)
+    return render(request, template, {"job": job})
 
 
 @require_GET
-def export_job_download(request: HttpRequest, job_id: str) -> FileResponse:
+def export_job_download(request: HttpRequest, job_id: int) -> FileResponse:
     """The finished ZIP of a background export."""
-    state = _job_for(request, job_id)
-    if state.get("status") != jobs.DONE or not default_storage.exists(jobs.zip_name(job_id)):
+    job = _job_for(request, job_id)
+    if job.status != Job.Status.DONE or not job.result_file or not default_storage.exists(job.result_file.name):
         raise Http404("This export is not ready.")
     return FileResponse(
-        default_storage.open(jobs.zip_name(job_id), "rb"),
+        default_storage.open(job.result_file.name, "rb"),
         as_attachment=True,
-        filename=f"factdesk-export-{job_id[:8]}.zip",
+        filename=f"factdesk-export-{job.pk}.zip",
         content_type="application/zip",
     )

@@ -180,3 +180,24 @@ class CommentForm(PanelFormMixin, forms.Form):
 
 class DeleteClaimForm(PanelFormMixin, forms.Form):
     note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+
+
+class ReattachForm(forms.Form):
+    """A new place for a claim: browser offsets (UTF-16 units) and the selected text.
+
+    Without JavaScript the offsets stay empty and the editor types or pastes the words
+    instead; the view then looks for them in the article.
+    """
+
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    exact = forms.CharField(
+        label="Text to attach the claim to",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Select the words in the article above, or paste them here.",
+    )
+
+    def clean_exact(self) -> str:
+        # Browsers submit textarea and hidden-field line breaks as CRLF; the body uses LF.
+        return self.cleaned_data["exact"].replace("\r\n", "\n").replace("\r", "\n")

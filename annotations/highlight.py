@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from annotations.anchoring import trim_to_text, utf16_to_index, validate_anchor
+from annotations.anchoring import index_to_utf16, trim_to_text, utf16_length, utf16_to_index, validate_anchor
 from articles.text import split_paragraphs
 
 __all__ = [
@@ -46,13 +46,6 @@ STATUS_SYMBOLS: dict[str, str] = {
     "published": "✓",
     "dismissed": "✕",
 }
-
-
-def utf16_length(text: str) -> int:
-    """Length of ``text`` as JavaScript counts it (characters beyond the BMP count twice)."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)
@@ -145,22 +138,6 @@ class Paragraph:
         return "".join(segment.text for segment in self.segments)
 
 
-class _Utf16Counter:
-    """Code point → UTF-16 offsets for increasing indices, in one pass over the body."""
-
-    def __init__(self, body: str) -> None:
-        self.body = body
-        self.index = 0
-        self.offset = 0
-
-    def __call__(self, index: int) -> int:
-        if index < self.index:  # never happens with increasing input; stay correct anyway
-            self.index, self.offset = 0, 0
-        self.offset += utf16_length(self.body[self.index : index])
-        self.index = index
-        return self.offset
-
-
 def highlight(body: str, spans: Iterable[ClaimSpan]) -> list[Paragraph]:
     """Cut ``body`` into paragraphs of segments at every claim boundary.
 
@@ -199,17 +176,16 @@ def highlight(body: str, spans: Iterable[ClaimSpan]) -> list[Paragraph]:
             for span in covering:
                 last_piece[span.id] = (p_index, s_index)
 
-    to_utf16 = _Utf16Counter(body)
     paragraphs: list[Paragraph] = []
     for p_index, (paragraph_start, pieces) in enumerate(raw):
-        paragraph_start16 = to_utf16(paragraph_start)
+        paragraph_start16 = index_to_utf16(body, paragraph_start)
         segments = []
         for s_index, (left, right, covering) in enumerate(pieces):
             segments.append(
                 Segment(
                     text=body[left:right],
                     start=left,
-                    start16=to_utf16(left),
+                    start16=index_to_utf16(body, left),
                     claims=tuple(covering),
                     starting=tuple(span for span in covering if span.start == left),
                     ending=tuple(span for span in covering if last_piece[span.id] == (p_index, s_index)),

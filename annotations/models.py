@@ -15,7 +15,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from annotations.anchoring import AnchorError, validate_anchor
 from articles.models import Article, http_url_validator
+from factcheck.display import truncate
 
 User = settings.AUTH_USER_MODEL
 
@@ -145,13 +147,10 @@ class Claim(models.Model):
         ]
 
     def __str__(self) -> str:
-        text = self.statement or self.exact
-        return text if len(text) <= 80 else text[:79] + "…"
+        return truncate(self.statement or self.exact, 80)
 
     def clean(self) -> None:
         """Reject an anchor that does not match the article body (see annotations.anchoring)."""
-        from annotations.anchoring import AnchorError, validate_anchor
-
         if self.article_id is None:
             return
         try:
@@ -230,12 +229,27 @@ class ClaimEvent(models.Model):
         REANCHORED = "reanchored", "Re-anchored"
         LINKED = "linked", "Linked"
         DELETED = "deleted", "Deleted"
+        CORRECTION_PROPOSED = "correction_proposed", "Correction proposed"
+        CORRECTION_REJECTED = "correction_rejected", "Correction rejected"
+
+    class Via(models.TextChoices):
+        """The door a change came through (see annotations.entry_points)."""
+
+        BROWSER = "browser", "Browser"
+        ADMIN = "admin", "Admin"
+        API = "api", "API"
+        COMMAND = "command", "Command"
+        IMPORT = "import", "Import"
+        SYSTEM = "system", "System"
 
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claim_events")
     claim_ref = models.PositiveBigIntegerField(help_text="The claim's id, kept after the claim is deleted.")
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    via = models.CharField(
+        max_length=12, choices=Via.choices, blank=True, help_text="The entry point the change came through."
+    )
     field = models.CharField(max_length=40, blank=True)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
@@ -284,13 +298,19 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         ASSIGNED = "assigned", "Assigned to you"
+        ASSIGNED_SUMMARY = "assigned_summary", "Claims assigned to you"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         PUBLISHED = "published", "Published"
         SUBMITTED = "submitted", "Submitted for review"
+        WITHDRAWN = "withdrawn", "Withdrawn from review"
+        CHANGED_IN_REVIEW = "changed_in_review", "Changed while in review"
+        CORRECTION_PROPOSED = "correction_proposed", "Correction proposed"
+        CORRECTED = "corrected", "Verdict corrected"
+        MENTIONED = "mentioned", "Mentioned in a comment"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     message = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -301,6 +321,73 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NotificationPreference(models.Model):
+    """Which notifications a user also receives by email (every notification shows in the app)."""
+
+    #: Kinds mailed unless the user chooses otherwise: the ones that ask the user to act.
+    DEFAULT_EMAIL_KINDS = (
+        Notification.Kind.ASSIGNED,
+        Notification.Kind.ASSIGNED_SUMMARY,
+        Notification.Kind.CHANGES_REQUESTED,
+        Notification.Kind.PUBLISHED,
+        Notification.Kind.CORRECTED,
+        Notification.Kind.CORRECTION_PROPOSED,
+        Notification.Kind.MENTIONED,
+    )
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")
+    email_kinds = models.JSONField(default=list, blank=True, help_text="Notification kinds also sent by email.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.user}"
+
+
+class ClaimCorrection(models.Model):
+    """A proposed change to a published (or dismissed) claim: reviewed by a second person, then public.
+
+    Published claims are locked: their statement, claimant, sources, verdict and rationale
+    change only through a correction. Anyone on the desk proposes one (``changes`` holds, per
+    field, the old and new values, plus sources added and removed) with a public note; an
+    editor who did not propose it publishes or rejects it (annotations.corrections).
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    changes = models.JSONField(default=dict, help_text="Per field: old and new values; sources added and removed.")
+    note = models.TextField(help_text="The public correction note: what changed and why.")
+    base_version = models.PositiveIntegerField(help_text="The claim's version the proposal was written against.")
+    proposed_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["claim", "proposed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "published", "rejected", "withdrawn"]),
+                name="claimcorrection_status_valid",
+            ),
+            models.CheckConstraint(condition=~Q(note=""), name="claimcorrection_note_not_empty"),
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(status="proposed"), name="claimcorrection_one_open_per_claim",
+                violation_error_message="This claim already has a correction waiting for review.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="claimcorrection_status")]
+
+    def __str__(self) -> str:
+        return f"Correction of claim #{self.claim_id} ({self.get_status_display()})"
 
 
 class SuggestionDismissal(models.Model):

@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import Claim, Notification
+from annotations.permissions import claim_policy
+from factcheck.display import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +39,16 @@ def claim_url(claim: Claim) -> str:
     return settings.FACTDESK_SITE_URL.rstrip("/") + claim_path(claim)
 
 
-def one_line(text: str, limit: int) -> str:
-    """Collapse whitespace and cut to ``limit`` characters (email headers refuse newlines)."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def notify(
     recipient: AbstractBaseUser | None, claim: Claim, kind: str, message: str, *, email: bool = True
 ) -> Notification | None:
     """Record a notification for ``recipient`` and, after commit, email it if they have an address.
 
-    Inactive or missing users are skipped (None is returned): a deactivated account should
-    not collect messages or mail.
+    Only someone who may see the claim is told (None is returned otherwise): a deactivated
+    account collects no messages or mail, and a user without a desk role (say, an assignee
+    whose role was taken away) hears nothing about work that is not published.
     """
-    if recipient is None or not recipient.is_active:
+    if recipient is None or not claim_policy.user_has_permission_for_instance(recipient, "view", claim):
         return None
     notification = Notification.objects.create(
         recipient=recipient, claim=claim, kind=kind, message=one_line(message, MAX_MESSAGE_LENGTH)

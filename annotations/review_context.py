@@ -1,23 +1,21 @@
 """What the review partial shows for one claim and one user, computed in one place.
 
 Kept out of the template (which cannot call functions with arguments) and out of the
-views (the claim panel includes the partial without going through them).
+template tags (which run no queries): every view that renders the partial, directly or
+inside the claim panel, puts :func:`review_actions_for`'s answer in the context as ``review``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
 
-from annotations import workflow
+from annotations import selectors, workflow
 from annotations.models import Claim, ClaimEvent, ClaimStatus, RatingLabel
-from annotations.roles import EDITOR, FACT_CHECKER
+from annotations.selectors import assignable_users
 
-#: History entries that belong to the review timeline.
-REVIEW_EVENT_KINDS = (ClaimEvent.Kind.TRANSITION, ClaimEvent.Kind.ASSIGNED, ClaimEvent.Kind.CORRECTED)
+__all__ = ["ReviewActions", "assignable_users", "review_actions_for"]
 
 
 @dataclass
@@ -38,34 +36,18 @@ class ReviewActions:
         return {t.name for t in self.transitions}
 
 
-def assignable_users() -> QuerySet:
-    """Active users who can be assigned claims (fact-checkers, editors, admins)."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(groups__name__in=[FACT_CHECKER, EDITOR]) | Q(is_superuser=True))
-        .distinct()
-        .order_by("username")
-    )
-
-
 def review_actions_for(claim: Claim, user: AbstractBaseUser | AnonymousUser) -> ReviewActions:
     """Build the partial's context; a fixed handful of queries whatever the history's length."""
     transitions = workflow.available_transitions(claim, user)
     names = {t.name for t in transitions}
-    labels = RatingLabel.objects.filter(Q(is_active=True) | Q(pk=claim.verdict_id))
-    events = list(
-        ClaimEvent.objects.filter(claim_ref=claim.pk, kind__in=REVIEW_EVENT_KINDS)
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
+    events = selectors.review_timeline(claim)
     return ReviewActions(
         transitions=transitions,
         explanations=workflow.blocked_explanations(claim, user),
         missing=workflow.next_step_problems(claim, user),
         history=events,
         corrections=[e for e in events if e.kind == ClaimEvent.Kind.CORRECTED],
-        labels=list(labels) if "correct" in names else [],
+        labels=selectors.correction_labels(claim) if "correct" in names else [],
         assignees=list(assignable_users()) if "assign" in names else [],
         reopen_choices=[(s.value, s.label) for s in (ClaimStatus.NEW, ClaimStatus.RESEARCHING)]
         if "reopen" in names

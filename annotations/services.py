@@ -1,26 +1,27 @@
-"""Claim services: the one place where claims, sources and comments are created and changed.
+"""Claim services: the one place where claims, sources, comments and links between claims are written.
 
-Views, the admin, importers and management commands all call these functions, so the
-rules (anchors must match the body, optimistic locking, history for every change, who
+Views, the admin, search, importers and management commands all call these functions, so
+the rules (anchors must match the body, optimistic locking, history for every change, who
 may delete what) hold whichever door a change comes through. Review-state transitions
-live in :mod:`annotations.workflow`.
+and assignments live in :mod:`annotations.workflow`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from annotations.anchoring import describe, validate_anchor
-from annotations.models import Claim, ClaimEvent, ClaimStatus, Comment, RatingLabel, Source
-from annotations.roles import is_editor, is_fact_checker
+from annotations.models import Claim, ClaimEvent, ClaimGroup, ClaimStatus, Comment, RatingLabel, Source
+from annotations.permissions import claim_policy
 from articles.models import Article
 from articles.text import strip_control_chars
+from factcheck.entry_points import current_entry_point
 
 #: Claim fields a user edits directly in the claim panel (not through a workflow transition).
 EDITABLE_FIELDS = ("statement", "claimant", "verdict", "rationale")
@@ -51,10 +52,9 @@ def _clean_strings(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def require_fact_checker(user: AbstractBaseUser) -> None:
-    """Raise PermissionDenied unless the user may annotate."""
-    if not is_fact_checker(user):
-        raise PermissionDenied("Only fact-checkers and editors can change claims.")
+def require_fact_checker(user: AbstractBaseUser | AnonymousUser | None) -> None:
+    """Raise PermissionDenied unless the user may research claims (the claim policy's "change")."""
+    claim_policy.require(user, "change")
 
 
 def field_text(value: Any) -> str:
@@ -66,6 +66,11 @@ def field_text(value: Any) -> str:
     return str(value)
 
 
+def actor_or_none(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
+    """The user to credit in the history: nobody for anonymous or system changes."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def record_event(
     claim: Claim, kind: str, user: AbstractBaseUser | None, **fields: Any
 ) -> ClaimEvent:
@@ -74,8 +79,9 @@ def record_event(
         claim=claim,
         article_id=claim.article_id,
         claim_ref=claim.pk,
-        actor=user if user is not None and user.is_authenticated else None,
+        actor=actor_or_none(user),
         kind=kind,
+        via=current_entry_point(),
         **fields,
     )
 
@@ -98,16 +104,25 @@ def create_claim(
     stale page or a miscounted offset is refused (AnchorError) instead of anchoring the
     claim on the wrong words. Pass ``exact=None`` for trusted callers (demo data, imports
     that computed the offsets themselves).
+
+    The article row is locked and read again inside the transaction: ``article`` may be a
+    copy loaded before a correction was saved, and validating against its stale body would
+    anchor the claim on text that no longer exists. A correction in progress holds the
+    same lock (``articles.corrections.edit_article``), so the create waits for it and then
+    checks the offsets against the corrected body.
     """
     if check_permission:
         require_fact_checker(user)
-    body = article.body
+    current = Article.objects.select_for_update().get(pk=article.pk)
+    body = current.body
     if exact is None:
-        exact = body[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        # Trusted callers computed the offsets on the body they hold: if that body is no
+        # longer current, the quote they meant is compared with the new text and refused.
+        exact = article.body[start:end] if isinstance(start, int) and isinstance(end, int) else ""
     validate_anchor(body, start, end, exact)
     anchor = describe(body, start, end)
     claim = Claim.objects.create(
-        article=article,
+        article=current,
         start=start,
         end=end,
         exact=anchor.exact,
@@ -135,9 +150,7 @@ def update_claim(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    current = Claim.objects.select_for_update(of=("self",)).select_related("verdict").get(pk=claim.pk)
-    if current.version != expected_version:
-        raise EditConflict(current)
+    current = lock_claim(claim, expected_version)
     changed = {name: value for name, value in changes.items() if getattr(current, name) != value}
     if current.status == ClaimStatus.PUBLISHED and CORRECTION_ONLY_FIELDS & changed.keys():
         raise ValidationError("This claim is published: change its verdict or rationale through a correction.")
@@ -160,6 +173,24 @@ def update_claim(
     return current
 
 
+def lock_claim(claim: Claim, expected_version: int | None) -> Claim:
+    """The claim's row, locked until the transaction ends; EditConflict if it is past ``expected_version``.
+
+    Every change that starts from a form (the claim panel, an admin change form, an
+    inline source) says which version the user saw; checking it under the row lock is
+    what turns "the last save wins" into a conflict the user can resolve. ``None`` means
+    the caller did not start from a form (imports, demo data): the row is still locked.
+    """
+    current = Claim.objects.select_for_update(of=("self",)).select_related("verdict").get(pk=claim.pk)
+    _check_version(current, expected_version)
+    return current
+
+
+def _check_version(current: Claim, expected_version: int | None) -> None:
+    if expected_version is not None and current.version != expected_version:
+        raise EditConflict(current)
+
+
 def bump_version(claim: Claim) -> None:
     """Mark the claim as changed (sources and comments count as changes for locking)."""
     Claim.objects.filter(pk=claim.pk).update(version=F("version") + 1, updated_at=timezone.now())
@@ -176,9 +207,13 @@ def _validated_source(source: Source) -> Source:
 
 
 @transaction.atomic
-def add_source(claim: Claim, *, user: AbstractBaseUser, **fields: Any) -> Source:
-    """Attach evidence to a claim (URL must be http/https, enforced by validator and constraint)."""
+def add_source(claim: Claim, *, user: AbstractBaseUser, expected_version: int | None = None, **fields: Any) -> Source:
+    """Attach evidence to a claim (URL must be http/https, enforced by validator and constraint).
+
+    ``expected_version`` is the claim's version the user's form was opened at (see :func:`lock_claim`).
+    """
     require_fact_checker(user)
+    lock_claim(claim, expected_version)
     source = _validated_source(Source(claim=claim, added_by=user, **_clean_strings(fields)))
     source.save()
     record_event(claim, ClaimEvent.Kind.SOURCE_ADDED, user, field="source", new_value=source.url)
@@ -187,9 +222,16 @@ def add_source(claim: Claim, *, user: AbstractBaseUser, **fields: Any) -> Source
 
 
 @transaction.atomic
-def update_source(source: Source, *, user: AbstractBaseUser, **fields: Any) -> Source:
-    """Change a source's fields; the history records each changed field."""
+def update_source(
+    source: Source, *, user: AbstractBaseUser, expected_version: int | None = None, **fields: Any
+) -> Source:
+    """Change a source's fields; the history records each changed field.
+
+    A source is part of its claim: editing it checks the claim's ``expected_version``, so
+    two people editing the same evidence get a conflict instead of the last save winning.
+    """
     require_fact_checker(user)
+    lock_claim(source.claim, expected_version)
     before = {name: getattr(source, name) for name in SOURCE_FIELDS}
     for name, value in _clean_strings(fields).items():
         if name not in SOURCE_FIELDS:
@@ -207,10 +249,11 @@ def update_source(source: Source, *, user: AbstractBaseUser, **fields: Any) -> S
 
 
 @transaction.atomic
-def remove_source(source: Source, *, user: AbstractBaseUser) -> None:
+def remove_source(source: Source, *, user: AbstractBaseUser, expected_version: int | None = None) -> None:
     """Detach evidence from a claim, keeping a record of which URL it was."""
     require_fact_checker(user)
     claim = source.claim
+    lock_claim(claim, expected_version)
     record_event(claim, ClaimEvent.Kind.SOURCE_REMOVED, user, field="source", old_value=source.url)
     source.delete()
     bump_version(claim)
@@ -228,15 +271,9 @@ def add_comment(claim: Claim, *, user: AbstractBaseUser, body: str) -> Comment:
     return comment
 
 
-def can_delete_claim(user: AbstractBaseUser, claim: Claim) -> bool:
+def can_delete_claim(user: AbstractBaseUser | AnonymousUser | None, claim: Claim) -> bool:
     """Editors delete any claim; fact-checkers only their own claims that are not published."""
-    if is_editor(user):
-        return True
-    return (
-        is_fact_checker(user)
-        and claim.created_by_id == user.pk
-        and claim.status != ClaimStatus.PUBLISHED
-    )
+    return claim_policy.user_has_permission_for_instance(user, "delete", claim)
 
 
 @transaction.atomic
@@ -249,3 +286,91 @@ def delete_claim(claim: Claim, *, user: AbstractBaseUser, note: str = "") -> Non
         old_value=f"{claim.exact}\n— {claim.statement}", from_status=claim.status, note=note,
     )
     claim.delete()
+
+
+# --- links between claims ------------------------------------------------------------------
+# Linked claims share a ClaimGroup ("the same claim" in several articles). The search app
+# decides *which* claims to offer for linking; whichever door a link comes through, the
+# change itself is made here: editors only, a history entry and a version bump per claim.
+
+
+def _claim_label(claim: Claim) -> str:
+    return f"claim #{claim.pk} in “{claim.article.title}”"
+
+
+def _locked_claims(**lookup: Any) -> list[Claim]:
+    """Lock the claims in id order, so two editors linking the same claims cannot deadlock."""
+    return list(
+        Claim.objects.select_for_update(of=("self",)).select_related("article").filter(**lookup).order_by("pk")
+    )
+
+
+def _move_to_group(claims: list[Claim], group: ClaimGroup | None, user: AbstractBaseUser, note: str) -> None:
+    """Put ``claims`` into ``group`` (None = no group), with a history entry and a version bump each."""
+    changed = [claim for claim in claims if claim.group_id != (group.pk if group else None)]
+    for claim in changed:
+        record_event(
+            claim, ClaimEvent.Kind.LINKED, user,
+            field="group", old_value=str(claim.group_id or ""), new_value=str(group.pk if group else ""), note=note,
+        )
+        claim.group = group
+    if changed:
+        Claim.objects.filter(pk__in=[claim.pk for claim in changed]).update(
+            group=group, version=F("version") + 1, updated_at=timezone.now()
+        )
+
+
+@transaction.atomic
+def link_claims(
+    first: Claim, second: Claim, *, user: AbstractBaseUser, expected_version: int | None = None
+) -> ClaimGroup:
+    """Link two claims in different articles as the same claim; returns their (possibly merged) group.
+
+    Linking members of two groups merges them into the older group, so a claim is never in
+    two groups. ``expected_version`` is ``first``'s version as the user saw it.
+    """
+    claim_policy.require(user, "link")
+    if first.pk == second.pk:
+        raise ValidationError("A claim cannot be linked to itself.")
+    by_pk = {claim.pk: claim for claim in _locked_claims(pk__in=[first.pk, second.pk])}
+    first, second = by_pk[first.pk], by_pk[second.pk]
+    _check_version(first, expected_version)
+    if first.article_id == second.article_id:
+        raise ValidationError("Both claims are in the same article; link claims from different articles.")
+    if first.group_id is not None and first.group_id == second.group_id:
+        return first.group
+    groups = sorted({pk for pk in (first.group_id, second.group_id) if pk is not None})
+    group = ClaimGroup.objects.get(pk=groups[0]) if groups else ClaimGroup.objects.create(created_by=user)
+    _move_to_group([first], group, user, f"Linked with {_claim_label(second)}.")
+    _move_to_group([second], group, user, f"Linked with {_claim_label(first)}.")
+    if len(groups) == 2:
+        merged = [claim for claim in _locked_claims(group_id=groups[1]) if claim.pk not in by_pk]
+        note = f"Group merged when {_claim_label(first)} and {_claim_label(second)} were linked."
+        _move_to_group(merged, group, user, note)
+        ClaimGroup.objects.filter(pk=groups[1]).delete()
+    return group
+
+
+@transaction.atomic
+def unlink_claim(claim: Claim, *, user: AbstractBaseUser, expected_version: int | None = None) -> None:
+    """Take ``claim`` out of its group; a group left with one claim is dissolved (never a group of one)."""
+    claim_policy.require(user, "link")
+    claim = _locked_claims(pk=claim.pk)[0]
+    _check_version(claim, expected_version)
+    if claim.group_id is None:
+        raise ValidationError("This claim is not linked to any other claim.")
+    group_id = claim.group_id
+    _move_to_group([claim], None, user, "Unlinked from its group of linked claims.")
+    rest = _locked_claims(group_id=group_id)
+    if len(rest) < 2:
+        _move_to_group(rest, None, user, f"Group dissolved when {_claim_label(claim)} was unlinked.")
+        ClaimGroup.objects.filter(pk=group_id).delete()
+
+
+@transaction.atomic
+def dissolve_group(group: ClaimGroup, *, user: AbstractBaseUser, note: str = "") -> None:
+    """Unlink every claim of ``group`` and delete it; each claim's history says so."""
+    claim_policy.require(user, "link")
+    members = _locked_claims(group_id=group.pk)
+    _move_to_group(members, None, user, note or "Its group of linked claims was dissolved.")
+    ClaimGroup.objects.filter(pk=group.pk).delete()

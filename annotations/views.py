@@ -7,9 +7,10 @@ Views read the request, call :mod:`annotations.services` and render
   ``#claim-panel``). Field errors: 400; an edit conflict: 409 with both versions side by
   side; a refusal that belongs to no form (permissions, a bad selection): 400/403 with a
   short message retargeted to the page's alert region (``#annotate-alert``).
-* Every successful change answers with ``HX-Trigger: {"claim-changed": {"id": N}}``; the
-  article text and claim list reload on it, and so does an open panel when the change came
-  from outside the panel's own forms (see static/js/annotate.js).
+* Every successful change answers with ``HX-Trigger: {"claim-changed": {"id": N}}``
+  (:func:`annotations.htmx.claim_changed`); the article text and claim list reload on it,
+  and so does an open panel when the change came from outside the panel's own forms (see
+  static/js/annotate.js).
 * Permissions are checked here *and* in the services: readers see the panel, only
   fact-checkers (and editors, admins) change anything. Sources are looked up through the
   claim in the URL, so one claim's URL cannot reach another claim's source.
@@ -18,27 +19,26 @@ Views read the request, call :mod:`annotations.services` and render
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotations import services
+from annotations import selectors, services
 from annotations.anchoring import AnchorError
 from annotations.forms import ClaimEditForm, CommentForm, DeleteClaimForm, NewClaimForm, SourceForm
-from annotations.models import Claim, ClaimEvent, RatingLabel, Source
+from annotations.htmx import alert, claim_changed
+from annotations.models import Claim, RatingLabel, Source
 from annotations.notifications import claim_path
-from annotations.roles import is_fact_checker
+from annotations.permissions import claim_policy
+from annotations.review_context import review_actions_for
 from articles.models import Article
 
 PANEL = "annotations/claim_panel.html"
-ALERT = "annotations/_alert.html"
 #: The two versioned forms of the panel and the fields each one edits.
 STATEMENT_FIELDS = ("statement", "claimant")
 VERDICT_FIELDS = ("verdict", "rationale")
@@ -49,30 +49,19 @@ _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # --- helpers ---------------------------------------------------------------------------
 
 
-def claim_changed(response: HttpResponse, claim_id: int) -> HttpResponse:
-    """Tell the page (htmx) that a claim changed, so highlights, list and panel refresh."""
-    response["HX-Trigger"] = json.dumps({"claim-changed": {"id": claim_id}})
-    return response
-
-
-def alert(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    """A refusal that belongs to no form, shown in the page's alert region (``role="alert"``)."""
-    response = render(request, ALERT, {"message": message}, status=status)
-    response["HX-Retarget"] = "#annotate-alert"
-    response["HX-Reswap"] = "innerHTML"
-    return response
-
-
 def _refuse_reader(request: HttpRequest) -> HttpResponse | None:
-    if is_fact_checker(request.user):
+    if claim_policy.user_has_permission(request.user, "change"):
         return None
-    return alert(request, "Only fact-checkers and editors can change claims.", 403)
+    return alert(request, claim_policy.refusal("change"), 403)
 
 
-def load_claim(claim_id: int) -> Claim:
-    return get_object_or_404(
-        Claim.objects.select_related("article", "verdict", "assignee", "created_by", "verdict_by"), pk=claim_id
-    )
+def load_claim(request: HttpRequest, claim_id: int) -> Claim:
+    """The claim for its panel, or 404 when it does not exist or the user may not see it.
+
+    Readers (no desk role) see published claims only: an unpublished claim is "not found"
+    for them, not "forbidden", so its existence does not leak.
+    """
+    return get_object_or_404(selectors.panel_claims(request.user), pk=claim_id)
 
 
 def _display(value: Any) -> str:
@@ -80,20 +69,6 @@ def _display(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return str(value)
-
-
-def claim_number(claim: Claim) -> int:
-    """The claim's position in its article's claim list (the number next to its highlight).
-
-    The list is ordered like ``Claim.Meta.ordering`` (start, end, id), so the number is one
-    more than the count of claims before it in that order.
-    """
-    before = (
-        Q(start__lt=claim.start)
-        | Q(start=claim.start, end__lt=claim.end)
-        | Q(start=claim.start, end=claim.end, pk__lt=claim.pk)
-    )
-    return Claim.objects.filter(article_id=claim.article_id).filter(before).count() + 1
 
 
 def panel_context(
@@ -110,25 +85,23 @@ def panel_context(
 ) -> dict[str, Any]:
     """Everything the claim panel shows; a fixed number of queries whatever the history's length."""
     user = request.user
-    sources = list(claim.sources.all())
     if editing_source is not None and edit_source_form is None:
         edit_source_form = SourceForm(instance=editing_source, prefix=f"source-{editing_source.pk}")
     return {
         "claim": claim,
-        "number": claim_number(claim),
-        "can_edit": is_fact_checker(user),
+        "number": selectors.claim_number(user, claim),
+        "can_edit": claim_policy.user_has_permission(user, "change"),
         "can_delete": services.can_delete_claim(user, claim),
         "claim_form": claim_form or ClaimEditForm.for_claim(claim, STATEMENT_FIELDS, auto_id="cf-%s"),
         "verdict_form": verdict_form or ClaimEditForm.for_claim(claim, VERDICT_FIELDS, auto_id="vf-%s"),
         "source_form": source_form or SourceForm(prefix=NEW_SOURCE_PREFIX),
-        "sources": sources,
+        "sources": selectors.claim_sources(claim),
         "editing_source": editing_source,
         "edit_source_form": edit_source_form,
-        "comments": list(claim.comments.select_related("author")),
+        "comments": selectors.claim_comments(claim),
         "comment_form": comment_form or CommentForm(auto_id="comment-%s"),
-        "events": list(
-            ClaimEvent.objects.filter(claim_ref=claim.pk).select_related("actor").order_by("created_at", "id")
-        ),
+        "events": selectors.claim_history(claim),
+        "review": review_actions_for(claim, user),
         **extra,
     }
 
@@ -158,7 +131,7 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
         claim = services.create_claim(article, data["start"], data["end"], data["exact"], user=request.user)
     except AnchorError as error:
         return alert(request, str(error), 400)
-    claim = load_claim(claim.pk)
+    claim = load_claim(request, claim.pk)
     notice = "Claim added. Write the claim in your own words, then add sources and a verdict."
     response = render_panel(request, claim, status=201, notice=notice, focus="cf-statement")
     return claim_changed(response, claim.pk)
@@ -170,20 +143,20 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def claim_permalink(request: HttpRequest, claim_id: int) -> HttpResponse:
     """A claim's stable address (the ``id`` of its W3C annotation): its article page, panel open."""
-    claim = get_object_or_404(Claim.objects.only("id", "article_id"), pk=claim_id)
+    claim = get_object_or_404(selectors.visible_claims(request.user).only("id", "article_id"), pk=claim_id)
     return HttpResponseRedirect(claim_path(claim))
 
 
 @require_GET
 def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
     """The panel of one claim (readers see it without the forms)."""
-    return render_panel(request, load_claim(claim_id))
+    return render_panel(request, load_claim(request, claim_id))
 
 
 @require_POST
 def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Save the statement form or the verdict form, refusing stale versions (409 with both values)."""
-    claim = load_claim(claim_id)
+    claim = load_claim(request, claim_id)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
@@ -207,14 +180,14 @@ def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
         return render_panel(request, claim, status=400, **{form_key: form})
     except PermissionDenied as error:
         return alert(request, str(error), 403)
-    claim = load_claim(updated.pk)
+    claim = load_claim(request, updated.pk)
     notice = "Verdict saved." if section == "verdict" else "Claim saved."
     return claim_changed(render_panel(request, claim, notice=notice), claim.pk)
 
 
 def _conflict(request: HttpRequest, claim_id: int, form: ClaimEditForm, section: str) -> HttpResponse:
     """Someone saved first: show their values beside the user's, and a button to re-apply."""
-    current = load_claim(claim_id)
+    current = load_claim(request, claim_id)
     mine = form.changes()
     rows = []
     reapply: list[tuple[str, str]] = []
@@ -227,10 +200,8 @@ def _conflict(request: HttpRequest, claim_id: int, form: ClaimEditForm, section:
             "differs": stored != value,
         })
         reapply.append((name, str(value.pk) if isinstance(value, RatingLabel) else ("" if value is None else value)))
-    last_change = (
-        ClaimEvent.objects.filter(claim_ref=current.pk).select_related("actor").order_by("-created_at", "-id").first()
-    )
-    conflict = {"rows": rows, "reapply": reapply, "version": current.version, "section": section, "last": last_change}
+    last = selectors.last_change(current)
+    conflict = {"rows": rows, "reapply": reapply, "version": current.version, "section": section, "last": last}
     return render_panel(request, current, status=409, conflict=conflict, focus="conflict-title")
 
 
@@ -240,7 +211,7 @@ def _conflict(request: HttpRequest, claim_id: int, form: ClaimEditForm, section:
 @require_POST
 def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Attach a source (http/https URL) to the claim."""
-    claim = load_claim(claim_id)
+    claim = load_claim(request, claim_id)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
@@ -252,14 +223,14 @@ def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     except ValidationError as error:
         _add_errors(form, error)
         return render_panel(request, claim, status=400, source_form=form, focus="id_new-source-url")
-    claim = load_claim(claim.pk)
+    claim = load_claim(request, claim.pk)
     return claim_changed(render_panel(request, claim, notice="Source added."), claim.pk)
 
 
 @require_http_methods(["GET", "POST"])
 def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
     """GET: the panel with this source's fields open for editing; POST: save them."""
-    claim = load_claim(claim_id)
+    claim = load_claim(request, claim_id)
     source = get_object_or_404(Source, pk=source_id, claim=claim)
     if request.method == "GET":
         return render_panel(request, claim, editing_source=source, focus=f"id_source-{source.pk}-url")
@@ -275,21 +246,21 @@ def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResp
     except ValidationError as error:
         _add_errors(form, error)
         return render_panel(request, claim, status=400, editing_source=source, edit_source_form=form)
-    claim = load_claim(claim.pk)
+    claim = load_claim(request, claim.pk)
     return claim_changed(render_panel(request, claim, notice="Source saved.", focus="sources-title"), claim.pk)
 
 
 @require_POST
 def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
     """Detach a source from the claim (the history keeps its URL)."""
-    claim = load_claim(claim_id)
+    claim = load_claim(request, claim_id)
     source = get_object_or_404(Source, pk=source_id, claim=claim)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
     source.claim = claim
     services.remove_source(source, user=request.user)
-    claim = load_claim(claim.pk)
+    claim = load_claim(request, claim.pk)
     return claim_changed(render_panel(request, claim, notice="Source removed.", focus="sources-title"), claim.pk)
 
 
@@ -307,7 +278,7 @@ def _add_errors(form: SourceForm, error: ValidationError) -> None:
 @require_POST
 def comment_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Add a discussion entry to the claim."""
-    claim = load_claim(claim_id)
+    claim = load_claim(request, claim_id)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
@@ -319,7 +290,7 @@ def comment_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     except ValidationError as error:
         form.add_error("body", error.messages)
         return render_panel(request, claim, status=400, comment_form=form, focus="comment-body")
-    claim = load_claim(claim.pk)
+    claim = load_claim(request, claim.pk)
     return claim_changed(render_panel(request, claim, notice="Comment added."), claim.pk)
 
 
@@ -329,7 +300,7 @@ def comment_add(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
     """GET: the panel with a confirmation step; POST: delete (own unpublished claims, or any for editors)."""
-    claim = load_claim(claim_id)
+    claim = load_claim(request, claim_id)
     if not services.can_delete_claim(request.user, claim):
         return alert(request, "You can delete only your own claims that are not published.", 403)
     if request.method == "GET":
@@ -359,7 +330,7 @@ def verdict_styles(request: HttpRequest) -> HttpResponse:
     """
     rules = [
         f".verdict-{label.pk} {{ --hl: {label.colour}; }}"
-        for label in RatingLabel.objects.only("pk", "colour")
+        for label in selectors.rating_labels()
         if _HEX_COLOUR.match(label.colour)
     ]
     css = "\n".join(rules) + "\n"

@@ -33,8 +33,10 @@ from django.utils import timezone
 
 from annotations import notifications
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification, RatingLabel
-from annotations.roles import is_editor, is_fact_checker
+from annotations.permissions import claim_policy
 from annotations.services import EditConflict, field_text, record_event
+from articles.text import strip_control_chars
+from factcheck.display import display_name, one_line
 
 AnyUser = AbstractBaseUser | AnonymousUser
 Params = dict[str, Any]
@@ -65,7 +67,8 @@ class TransitionRefused(Exception):
 class Transition:
     """One row of the workflow table.
 
-    ``role`` is the coarse permission (fact-checker or editor); ``rule`` a finer one that
+    ``permission`` is the claim policy's action that the step needs (``take``, ``assign``,
+    ``submit`` or ``review``: see :mod:`factcheck.permissions`); ``rule`` a finer one that
     depends on the claim (the two-person rule, "only the assignee submits"). Both make the
     step *forbidden*; ``preconditions`` list what is *missing* (verdict, source, note...).
     """
@@ -74,7 +77,7 @@ class Transition:
     label: str
     sources: frozenset[str]
     target: str
-    role: Callable[[AnyUser], bool]
+    permission: str
     role_refusal: str
     perform: Callable[[Claim, AnyUser, str, Params], list[PendingNotice]]
     description: str = ""
@@ -90,6 +93,10 @@ class Transition:
     @property
     def note_required(self) -> bool:
         return self.note == "required"
+
+    def permitted(self, user: AnyUser) -> bool:
+        """Whether the user's role allows this step at all (the claim policy decides)."""
+        return claim_policy.user_has_permission(user, self.permission)
 
     def targets(self) -> frozenset[str]:
         """Statuses this step can lead to (reopen may lead to New or Researching)."""
@@ -119,25 +126,19 @@ def status_label(value: str) -> str:
         return value
 
 
-def person(user: AbstractBaseUser | None) -> str:
-    """How a user is named in messages: their full name, else their username."""
-    if user is None:
-        return "someone"
-    full_name = getattr(user, "get_full_name", lambda: "")()
-    return full_name or user.get_username()
+#: How a user is named in messages: their full name, else their username ("someone" for nobody).
 
 
 def short(claim: Claim, limit: int = 80) -> str:
     """The claim as one short line, for messages and email subjects."""
-    text = " ".join((claim.statement or claim.exact).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(claim.statement or claim.exact, limit)
 
 
 def clean_text(value: object) -> str:
-    """Notes and reasons arrive from forms: drop NUL bytes and surrounding blanks."""
+    """Notes and reasons arrive from forms: drop NUL and other control characters, and surrounding blanks."""
     if value is None:
         return ""
-    return str(value).replace("\x00", "").strip()
+    return strip_control_chars(str(value)).strip()
 
 
 def _has_sources(claim: Claim) -> bool:
@@ -187,7 +188,7 @@ def _assignment_notice(claim: Claim, user: AnyUser, assignee: AbstractBaseUser) 
     recipients = _others([assignee], user)
     if not recipients:
         return []
-    message = f"{person(user)} assigned you a claim: “{short(claim)}”"
+    message = f"{display_name(user)} assigned you a claim: “{short(claim)}”"
     return [PendingNotice(recipients, Notification.Kind.ASSIGNED, message)]
 
 
@@ -198,7 +199,7 @@ def _take_rule(claim: Claim, user: AnyUser) -> str | None:
     if _is(user, claim.assignee_id):
         return "This claim is already assigned to you."
     if claim.assignee_id is not None:
-        return f"This claim is assigned to {person(claim.assignee)}: ask an editor to reassign it."
+        return f"This claim is assigned to {display_name(claim.assignee)}: ask an editor to reassign it."
     return None
 
 
@@ -218,10 +219,10 @@ def _assign_preconditions(claim: Claim, user: AnyUser, note: str, params: Params
     assignee = params.get("assignee")
     if assignee is None:
         return ["Choose who to assign this claim to."]
-    if not is_fact_checker(assignee):
-        return [f"{person(assignee)} is not a fact-checker or editor, so they cannot be assigned claims."]
+    if not claim_policy.user_has_permission(assignee, "change"):
+        return [f"{display_name(assignee)} is not a fact-checker or editor, so they cannot be assigned claims."]
     if claim.assignee_id == assignee.pk:
-        return [f"This claim is already assigned to {person(assignee)}."]
+        return [f"This claim is already assigned to {display_name(assignee)}."]
     return []
 
 
@@ -239,9 +240,9 @@ def _assign(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pend
 
 
 def _submit_rule(claim: Claim, user: AnyUser) -> str | None:
-    if claim.assignee_id is None or _is(user, claim.assignee_id) or is_editor(user):
+    if claim.assignee_id is None or _is(user, claim.assignee_id) or claim_policy.user_has_permission(user, "assign"):
         return None
-    return f"This claim is assigned to {person(claim.assignee)}: only they or an editor can submit it for review."
+    return f"This claim is assigned to {display_name(claim.assignee)}: only they or an editor can submit it for review."
 
 
 def _submit_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
@@ -263,18 +264,14 @@ def _submit(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pend
     return [
         PendingNotice(
             editors, Notification.Kind.SUBMITTED,
-            f"{person(user)} submitted a claim for review: “{short(claim)}”", email=False,
+            f"{display_name(user)} submitted a claim for review: “{short(claim)}”", email=False,
         )
     ]
 
 
 def _editors_to_tell(claim: Claim) -> list[AbstractBaseUser]:
-    """Editors who could publish the claim (not the one who set its verdict)."""
-    from django.contrib.auth import get_user_model
-
-    from annotations.roles import EDITOR
-
-    users = get_user_model().objects.filter(is_active=True, groups__name=EDITOR).distinct()
+    """Editors (admins included) who could publish the claim: not the one who set its verdict."""
+    users = claim_policy.users_with_permission("review")
     if claim.verdict_by_id is not None:
         users = users.exclude(pk=claim.verdict_by_id)
     return list(users)
@@ -297,7 +294,7 @@ def _request_changes(claim: Claim, user: AnyUser, note: str, params: Params) -> 
     return [
         PendingNotice(
             recipients, Notification.Kind.CHANGES_REQUESTED,
-            f"{person(user)} requested changes on “{short(claim)}”: {note}",
+            f"{display_name(user)} requested changes on “{short(claim)}”: {note}",
         )
     ]
 
@@ -334,7 +331,7 @@ def _publish(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pen
     return [
         PendingNotice(
             recipients, Notification.Kind.PUBLISHED,
-            f"{person(user)} published the fact-check of “{short(claim)}”{verdict}.",
+            f"{display_name(user)} published the fact-check of “{short(claim)}”{verdict}.",
         )
     ]
 
@@ -438,52 +435,52 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             name="take", label="Take this claim", description="Assign the claim to yourself and start researching.",
             sources=frozenset({S.NEW, S.RESEARCHING}), target=S.RESEARCHING,
-            role=is_fact_checker, role_refusal="Only fact-checkers and editors can take claims.",
+            permission="take", role_refusal="Only fact-checkers and editors can take claims.",
             rule=_take_rule, explain_rule=False, perform=_take, style="primary",
         ),
         Transition(
             name="assign", label="Assign", description="Give the claim to a fact-checker.",
             sources=frozenset({S.NEW, S.RESEARCHING}), target=S.RESEARCHING,
-            role=is_editor, role_refusal="Only editors can assign claims to someone else.",
+            permission="assign", role_refusal="Only editors can assign claims to someone else.",
             preconditions=_assign_preconditions, perform=_assign, note="optional",
         ),
         Transition(
             name="submit", label="Submit for review", description="Send your verdict to an editor for review.",
             sources=frozenset({S.RESEARCHING}), target=S.IN_REVIEW,
-            role=is_fact_checker, role_refusal="Only fact-checkers and editors can submit claims for review.",
+            permission="submit", role_refusal="Only fact-checkers and editors can submit claims for review.",
             rule=_submit_rule, preconditions=_submit_preconditions, perform=_submit, style="primary",
         ),
         Transition(
             name="request_changes", label="Request changes", description="Send the claim back for more research.",
             sources=frozenset({S.IN_REVIEW}), target=S.RESEARCHING,
-            role=is_editor, role_refusal="Only editors can request changes.",
+            permission="review", role_refusal="Only editors can request changes.",
             preconditions=_request_changes_preconditions, perform=_request_changes,
             note="required", note_label="What needs to change",
         ),
         Transition(
             name="publish", label="Publish", description="Approve the verdict and publish the fact-check.",
             sources=frozenset({S.IN_REVIEW}), target=S.PUBLISHED,
-            role=is_editor, role_refusal="Only editors can publish claims; fact-checkers submit them for review.",
+            permission="review", role_refusal="Only editors can publish claims; fact-checkers submit them for review.",
             rule=_publish_rule, preconditions=_publish_preconditions, perform=_publish, style="primary",
         ),
         Transition(
             name="dismiss", label="Dismiss", description="Mark the claim as not worth checking.",
             sources=frozenset({S.NEW, S.RESEARCHING}), target=S.DISMISSED,
-            role=is_editor, role_refusal="Only editors can dismiss claims.",
+            permission="review", role_refusal="Only editors can dismiss claims.",
             preconditions=_dismiss_preconditions, perform=_dismiss,
             note="required", note_label="Reason for dismissing", style="danger",
         ),
         Transition(
             name="reopen", label="Reopen", description="Bring a dismissed claim back into the workflow.",
             sources=frozenset({S.DISMISSED}), target=S.NEW,
-            role=is_editor, role_refusal="Only editors can reopen dismissed claims.",
+            permission="review", role_refusal="Only editors can reopen dismissed claims.",
             preconditions=_reopen_preconditions, perform=_reopen, note="optional",
         ),
         Transition(
             name="correct", label="Publish correction",
             description="Change the published verdict or rationale; the note is shown to readers.",
             sources=frozenset({S.PUBLISHED}), target=S.PUBLISHED,
-            role=is_editor, role_refusal="Only editors can correct published claims.",
+            permission="review", role_refusal="Only editors can correct published claims.",
             preconditions=_correct_preconditions, perform=_correct,
             note="required", note_label="Public correction note",
         ),
@@ -503,7 +500,7 @@ def get_transition(name: str) -> Transition:
 
 
 def _forbidden(claim: Claim, user: AnyUser, transition: Transition) -> list[str]:
-    if not transition.role(user):
+    if not transition.permitted(user):
         return [transition.role_refusal]
     if transition.rule is not None:
         refusal = transition.rule(claim, user)
@@ -567,7 +564,7 @@ def blocked_explanations(claim: Claim, user: AnyUser) -> list[str]:
     for transition in TRANSITIONS.values():
         if not transition.explain_rule or transition.rule is None:
             continue
-        if _state_problem(claim, transition) is None and transition.role(user):
+        if _state_problem(claim, transition) is None and transition.permitted(user):
             refusal = transition.rule(claim, user)
             if refusal:
                 notes.append(refusal)

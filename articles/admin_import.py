@@ -1,31 +1,34 @@
 """The admin's article import page and the progress page of background imports.
 
-Wired into ``ArticleAdmin`` / ``ImportJobAdmin`` (see ``articles.admin``). A small upload is
-imported during the request and its summary shown at once; a large one is stored on an
-:class:`~articles.models.ImportJob` and handed to the ``run_import_job`` task, and the
-admin is sent to a page whose progress bar polls the job with htmx until it is done.
-Both paths save through ``articles.importing.service``, like the management command.
+Wired into ``ArticleAdmin`` by :func:`import_urls` (see ``articles.admin``). A small upload is
+imported during the request and its summary shown at once; a large one becomes an import
+:class:`~factcheck.models.Job` (see :mod:`factcheck.jobs`) handed to the ``run_import_job``
+task, and the admin is sent to a page whose progress bar polls the job with htmx until it
+is done. Only the job's owner (and admins) may open that page. Both paths save through
+``articles.importing.service``, like the management command.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.core.files.base import ContentFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.urls import URLPattern, path, reverse
 
-from articles.forms import ImportFileForm, human_size
+from articles.forms import ImportFileForm
 from articles.importing import service
+from articles.importing.formats import human_size
 from articles.importing.parsers import parse_file
-from articles.models import ImportJob
-from articles.tasks import run_import_job
+from articles.tasks import import_report, run_import_job
+from factcheck import jobs
+from factcheck.models import Job
 
-logger = logging.getLogger(__name__)
+PROGRESS_URL = "admin:articles_article_import_progress"
+jobs.register_page(Job.Kind.IMPORT, lambda job: reverse(PROGRESS_URL, args=[job.pk]))
 
 
 def inline_limits() -> tuple[int, int]:
@@ -58,19 +61,16 @@ def import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
             report = result.as_dict()
             form = ImportFileForm()
         else:
-            job = ImportJob.objects.create(
-                created_by=request.user, filename=name[-300:], payload=data, total=len(outcome.records)
+            job = jobs.create(
+                Job.Kind.IMPORT,
+                owner=request.user,
+                title=f"Import of {name}",
+                params={"filename": name},
+                total=len(outcome.records),
+                input_file=ContentFile(data, name=name),
             )
-            try:
-                run_import_job.enqueue(job.pk)
-            except Exception as error:  # a misconfigured task backend must not lose the upload silently
-                logger.exception("Could not queue import job %s", job.pk)
-                ImportJob.objects.filter(pk=job.pk).update(
-                    status=ImportJob.Status.FAILED,
-                    report={"error": f"could not start the background import: {error}"},
-                    finished_at=timezone.now(),
-                )
-            return redirect("admin:articles_importjob_progress", job.pk)
+            jobs.enqueue(job, run_import_job)
+            return redirect(PROGRESS_URL, job.pk)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -84,21 +84,37 @@ def import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
 
 
 def progress_view(model_admin: admin.ModelAdmin, request: HttpRequest, job_id: int) -> HttpResponse:
-    """A job's progress bar (polled by htmx while it runs), then its summary."""
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id)
-    if not model_admin.has_view_permission(request, job):
-        raise PermissionDenied("You may not see this import.")
-    finished = job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    """A job's progress bar (polled by htmx while it runs), then its summary; 404 for others' jobs."""
+    job = jobs.job_for_user(request.user, job_id, kind=Job.Kind.IMPORT)
+    if job is None:
+        raise Http404("No such import.")
+    job = jobs.sync_with_task(job)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
-        "title": f"Import of {job.filename}",
+        "title": job.title,
         "job": job,
-        "finished": finished,
-        "report": job.report if job.status == ImportJob.Status.DONE else None,
-        "error": job.report.get("error", "") if job.status == ImportJob.Status.FAILED else "",
+        "filename": job.params.get("filename", ""),
+        "finished": job.is_finished,
+        "report": import_report(job) if job.status == Job.Status.DONE else None,
     }
-    template = "admin/articles/importjob/progress.html"
+    template = "admin/articles/article/import_progress.html"
     if getattr(request, "htmx", False):
         template += "#status"
     return TemplateResponse(request, template, context)
+
+
+def import_urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
+    """The upload page and the background imports' progress pages, under the article admin."""
+
+    def upload(request: HttpRequest) -> HttpResponse:
+        return import_view(model_admin, request)
+
+    def progress(request: HttpRequest, job_id: int) -> HttpResponse:
+        return progress_view(model_admin, request, job_id)
+
+    site = model_admin.admin_site
+    return [
+        path("import/", site.admin_view(upload), name="articles_article_import"),
+        path("import/<int:job_id>/", site.admin_view(progress), name=PROGRESS_URL.removeprefix("admin:")),
+    ]

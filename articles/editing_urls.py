@@ -1,4 +1,4 @@
-"""Adding and correcting articles (namespace ``editing``), mounted at ``/articles/`` next to ``articles.urls``."""
+"""Adding and correcting articles (namespace ``editing``), mounted at ``/articles/`` beside the desk's article pages."""
 
 from django.urls import path
 
@@ -12,6 +12,4 @@ urlpatterns = [
     path("<int:pk>/edit/", editing_views.article_edit, name="edit"),
     path("<int:pk>/revisions/", editing_views.revision_list, name="revisions"),
     path("<int:pk>/revisions/<int:number>/", editing_views.revision_detail, name="revision"),
-    path("<int:pk>/claims/<int:claim_id>/reattach/", editing_views.claim_reattach, name="reattach"),
-    path("<int:pk>/claims/<int:claim_id>/checked/", editing_views.claim_checked, name="checked"),
 ]

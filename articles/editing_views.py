@@ -3,30 +3,28 @@
 * ``new/`` and ``upload/`` add articles (``articles.add_article``: editors and admins),
   through ``articles.importing`` so duplicates and limits are handled as in bulk imports.
 * ``<pk>/edit/`` corrects the text (``articles.change_article``) through
-  ``articles.corrections.edit_article``, which keeps a revision and re-anchors claims.
+  ``articles.corrections.edit_article``, which keeps a revision (the desk re-anchors its claims).
 * ``<pk>/revisions/`` lists the history and shows what each correction changed.
-* ``<pk>/claims/<id>/reattach/`` and ``.../checked/`` settle claims a correction displaced.
+
+Settling the claims a correction displaced (re-attach, mark checked) is the desk's job:
+``annotations.reattach_views``.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import trigger_client_event
-from rapidfuzz import fuzz
+from django.views.decorators.http import require_http_methods, require_safe
 
-from annotations.anchoring import AnchorError, index_to_utf16, trim_to_text
-from annotations.highlight import selection_to_range
-from annotations.models import Claim
 from articles import corrections
-from articles.forms import ArticleEditForm, ArticleForm, ImportFileForm, ReattachForm
+from articles.forms import ArticleEditForm, ArticleForm, ImportFileForm
 from articles.importing import service
 from articles.importing.formats import ParseError, build_article
 from articles.models import Article, ArticleRevision
+from articles.permissions import article_policy, revision_policy
 from articles.textdiff import diff_bodies
 
 #: File types offered on the browser upload page; bulk formats (CSV, JSON Lines) go
@@ -45,15 +43,6 @@ _FIELD_OF_MESSAGE = {
     "language": "language",
 }
 
-#: An approximate match for an orphan's quote is offered as a suggestion from this score (0..100).
-SUGGESTION_MIN_SCORE = 60
-
-
-def _require_perm(request: HttpRequest, perm: str, message: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied(message)
-
-
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
@@ -61,7 +50,7 @@ def _sentence(message: str) -> str:
 @require_http_methods(["GET", "POST"])
 def article_new(request: HttpRequest) -> HttpResponse:
     """Paste an article's text and metadata; duplicates are refused with a link to the existing one."""
-    _require_perm(request, "articles.add_article", "Only editors can add articles.")
+    article_policy.require(request.user, "add")
     form = ArticleForm(request.POST or None)
     duplicate: Article | None = None
     if request.method == "POST" and form.is_valid():
@@ -97,7 +86,7 @@ def article_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def article_upload(request: HttpRequest) -> HttpResponse:
     """Upload one file; an aggregator page yields several articles. Shows the per-record summary."""
-    _require_perm(request, "articles.add_article", "Only editors can add articles.")
+    article_policy.require(request.user, "add")
     form = ImportFileForm(request.POST or None, request.FILES or None, allowed_types=BROWSER_UPLOAD_TYPES)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -112,8 +101,7 @@ def article_upload(request: HttpRequest) -> HttpResponse:
 def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct an article's text; claims are re-anchored and the old text kept as a revision."""
     article = get_object_or_404(Article, pk=pk)
-    if not corrections.can_correct(request.user):
-        raise PermissionDenied("Only editors can correct article text.")
+    article_policy.require(request.user, "correct")
     conflict: Article | None = None
     if request.method == "POST":
         form = ArticleEditForm(request.POST)
@@ -142,7 +130,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 if not report.changed:
                     messages.info(request, report.summary())
-                elif report.moved or report.orphaned:
+                elif report.needs_attention:
                     messages.warning(request, f"{report.summary()} See the corrections panel.")
                 else:
                     messages.success(request, report.summary())
@@ -152,12 +140,12 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "articles/article_edit.html",
-        {"article": article, "form": form, "conflict": conflict, "claim_count": article.claims.count()},
+        {"article": article, "form": form, "conflict": conflict},
     )
 
 
 def _require_revision_access(request: HttpRequest) -> None:
-    _require_perm(request, "articles.view_articlerevision", "Only the desk's staff can see revisions.")
+    revision_policy.require(request.user, "view")
 
 
 @require_safe
@@ -169,7 +157,11 @@ def revision_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "articles/revision_list.html",
-        {"article": article, "revisions": revisions, "can_edit": corrections.can_correct(request.user)},
+        {
+            "article": article,
+            "revisions": revisions,
+            "can_edit": article_policy.user_has_permission(request.user, "correct"),
+        },
     )
 
 
@@ -196,93 +188,3 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "last_number": article.revisions.aggregate(last=Max("number"))["last"],
         },
     )
-
-
-def _suggestion(article: Article, claim: Claim) -> dict[str, object] | None:
-    """The passage that looks most like the lost quote, offered as a one-click re-attach."""
-    body = article.body
-    if not claim.exact or not body:
-        return None
-    match = fuzz.partial_ratio_alignment(claim.exact, body, score_cutoff=SUGGESTION_MIN_SCORE)
-    if match is None or match.dest_end <= match.dest_start:
-        return None
-    start, end = match.dest_start, match.dest_end
-    # Widen to whole words: the alignment happily starts or ends mid-word ("hey were").
-    while start > 0 and body[start - 1].isalnum() and body[start].isalnum():
-        start -= 1
-    while end < len(body) and body[end - 1].isalnum() and body[end].isalnum():
-        end += 1
-    try:
-        start, end = trim_to_text(body, start, end)
-    except AnchorError:
-        return None
-    text = body[start:end]
-    return {
-        "start": index_to_utf16(body, start),
-        "end": index_to_utf16(body, end),
-        "exact": text,
-        "score": round(match.score),
-    }
-
-
-def _resolve_selection(body: str, form: ReattachForm) -> tuple[int, int]:
-    """Code point range for the reattach form: from browser offsets, or by finding the pasted words."""
-    data = form.cleaned_data
-    if data["start"] is not None and data["end"] is not None:
-        return selection_to_range(body, data["start"], data["end"], data["exact"])
-    words = data["exact"].strip()
-    if not words:
-        raise AnchorError("The selection contains only whitespace.")
-    first = body.find(words)
-    if first == -1:
-        raise AnchorError("Those words are not in the article. Select them in the text above or paste them exactly.")
-    if body.find(words, first + 1) != -1:
-        raise AnchorError(
-            f"\u201c{words[:60]}\u201d appears {body.count(words)} times in the article: select the right one "
-            "in the text above."
-        )
-    return first, first + len(words)
-
-
-@require_http_methods(["GET", "POST"])
-def claim_reattach(request: HttpRequest, pk: int, claim_id: int) -> HttpResponse:
-    """Attach an orphaned (or moved) claim to a new selection in the corrected text."""
-    article = get_object_or_404(Article, pk=pk)
-    claim = get_object_or_404(Claim, pk=claim_id, article=article)
-    if not corrections.can_correct(request.user):
-        raise PermissionDenied("Only editors can re-attach claims.")
-    form = ReattachForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            start, end = _resolve_selection(article.body, form)
-            corrections.reattach_claim(claim, user=request.user, start=start, end=end, exact=article.body[start:end])
-        except AnchorError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Claim re-attached to \u201c{article.body[start:end][:80]}\u201d.")
-            return redirect(article)
-    return render(
-        request,
-        "articles/claim_reattach.html",
-        {"article": article, "claim": claim, "form": form, "suggestion": _suggestion(article, claim)},
-    )
-
-
-@require_POST
-def claim_checked(request: HttpRequest, pk: int, claim_id: int) -> HttpResponse:
-    """Clear a claim's "moved" flag after an editor checked it (htmx: re-renders the corrections panel)."""
-    article = get_object_or_404(Article, pk=pk)
-    claim = get_object_or_404(Claim, pk=claim_id, article=article)
-    try:
-        corrections.mark_checked(claim, user=request.user)
-    except ValidationError as error:
-        message = " ".join(error.messages)
-        if request.htmx:
-            return HttpResponse(message, status=400)
-        messages.error(request, message)
-        return redirect(article)
-    if request.htmx:
-        response = render(request, "articles/_corrections_panel.html", {"article": article})
-        return trigger_client_event(response, "claim-changed", {"id": claim.pk})
-    messages.success(request, "Claim marked as checked.")
-    return redirect(article)

@@ -15,17 +15,9 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from articles.importing.formats import human_size
 from articles.importing.parsers import PARSERS, SUPPORTED_EXTENSIONS_TEXT
 from articles.models import Article, ArticleRevision, http_url_validator
-
-
-def human_size(count: int) -> str:
-    """Bytes as people read them ("5 MB", "256 KB")."""
-    if count < 1024:
-        return f"{count} bytes"
-    if count < 1024 * 1024:
-        return f"{count / 1024:.1f}".removesuffix(".0") + " KB"
-    return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
 
 
 class ArticleForm(forms.Form):
@@ -116,24 +108,3 @@ class ImportFileForm(forms.Form):
         if not upload.size:
             raise forms.ValidationError("The file is empty.", code="empty")
         return upload
-
-
-class ReattachForm(forms.Form):
-    """A new place for a claim: browser offsets (UTF-16 units) and the selected text.
-
-    Without JavaScript the offsets stay empty and the editor types or pastes the words
-    instead; the view then looks for them in the article.
-    """
-
-    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-    exact = forms.CharField(
-        label="Text to attach the claim to",
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Select the words in the article above, or paste them here.",
-    )
-
-    def clean_exact(self) -> str:
-        # Browsers submit textarea and hidden-field line breaks as CRLF; the body uses LF.
-        return self.cleaned_data["exact"].replace("\r\n", "\n").replace("\r", "\n")

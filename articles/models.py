@@ -7,14 +7,12 @@ written through :func:`articles.text.canonicalize_body` (see ``Article.save``).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from articles.text import canonicalize_body, canonicalize_line, content_hash
-
-http_url_validator = URLValidator(schemes=["http", "https"], message="Enter an http:// or https:// URL.")
+from factcheck.validators import http_url_validator
 
 #: Database-level guard for every URL column: empty, or http(s). ``javascript:`` never gets in.
 HTTP_URL_CHECK = Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://")
@@ -95,33 +93,3 @@ class ArticleRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} (revision {self.number})"
-
-
-class ImportJob(models.Model):
-    """One upload through the admin import page, processed by a background task."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    filename = models.CharField(max_length=300)
-    payload = models.BinaryField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Import of {self.filename} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.processed / self.total) if self.total else (100 if self.status == "done" else 0)

@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from articles.management.commands.generate_load_data import LOAD_URL_PREFIX, USERNAME_PREFIX
     from articles.models import Article
+    from benchmarks.management.commands.generate_load_data import LOAD_URL_PREFIX, USERNAME_PREFIX
 
     path = args.page
     if path.startswith("article:"):

@@ -398,8 +398,8 @@ def ensure_desk(settings: Settings) -> Desk:
     from django.contrib.auth.models import User
 
     from annotations.models import Claim
-    from articles.management.commands import generate_load_data as gen
     from articles.models import Article
+    from benchmarks.management.commands import generate_load_data as gen
 
     prefix = f"{gen.LOAD_URL_PREFIX}s{settings.seed}/"
     note = dataset_note(settings)
@@ -534,7 +534,7 @@ def write_import_files(directory: Path, count: int, *, run_id: str, seed: int = 
 
     from django.conf import settings as django_settings
 
-    from articles.management.commands.generate_load_data import LOAD_URL_PREFIX, OUTLETS, TextGenerator, _person
+    from benchmarks.management.commands.generate_load_data import LOAD_URL_PREFIX, OUTLETS, TextGenerator, _person
 
     rng = random.Random(seed)
     text = TextGenerator(rng)
@@ -581,8 +581,8 @@ def import_result(settings: Settings, desk: Desk) -> Result:
     The files are imported one call per file (as ``import_files`` does for a folder) so that a
     slow importer can be stopped after :data:`IMPORT_BUDGET_SECONDS` with its rate measured.
     """
-    from articles.management.commands.generate_load_data import LOAD_URL_PREFIX
     from articles.models import Article
+    from benchmarks.management.commands.generate_load_data import LOAD_URL_PREFIX
 
     count = settings.import_articles
     result = Result(name=f"import {count:,} articles (JSON Lines)", group="import")
@@ -635,8 +635,8 @@ def import_result(settings: Settings, desk: Desk) -> Result:
 
 def reanchor_result(settings: Settings, desk: Desk) -> Result:
     """Correct a ~100 KB article carrying 200 claims: a sentence added near the top, then re-anchoring."""
-    from articles.management.commands import generate_load_data as gen
     from articles.models import Article
+    from benchmarks.management.commands import generate_load_data as gen
 
     result = Result(name="re-anchor 200 claims after editing a 100 KB article", group="reanchor")
     url = f"{gen.LOAD_URL_PREFIX}bench/reanchor-100k"
@@ -713,8 +713,8 @@ def export_claim_sets(settings: Settings) -> tuple[tuple[Any, int], tuple[Any, i
     """
     from annotations.exports.csv_export import claims_queryset
     from annotations.models import Claim
-    from articles.management.commands.generate_load_data import LOAD_URL_PREFIX
     from articles.models import Article
+    from benchmarks.management.commands.generate_load_data import LOAD_URL_PREFIX
 
     desk_articles = Article.objects.filter(url__startswith=f"{LOAD_URL_PREFIX}s{settings.seed}/")
     part = 10 if settings.articles * settings.claims_per_article >= 50_000 else 2

@@ -9,8 +9,9 @@ permissions are written as natural keys because those tables are rebuilt by ``mi
 with different ids.
 
 Left out on purpose: sessions (everyone logs in again), content types and permissions
-(recreated by ``migrate``), login-throttling records (django-axes) and background-task
-results (django-tasks), which are transient.
+(recreated by ``migrate``), login-throttling records (django-axes), background-task
+results (django-tasks) and background jobs (``factcheck.Job``, whose files live in the
+storage, not the database), which are transient.
 """
 
 from __future__ import annotations
@@ -33,10 +34,20 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, tra
 #: App labels whose rows are never backed up (rebuilt by migrate, or transient).
 EXCLUDED_APPS = frozenset({"contenttypes", "sessions", "axes", "django_tasks_db", "django_tasks"})
 #: Single models that are never backed up.
-EXCLUDED_MODELS = frozenset({"auth.permission"})
-#: Models whose rows the migrations install (role groups, the default rating scale). A fresh
-#: database already has them, so restore replaces them with the backup's rows.
-SEED_MODELS = frozenset({"auth.group", "annotations.ratinglabel"})
+EXCLUDED_MODELS = frozenset({"auth.permission", "factcheck.job"})
+
+
+def seed_models() -> list[type[models.Model]]:
+    """Models whose rows the migrations install: a fresh database already has them, so restore
+    replaces them with the backup's rows. Role groups, plus what each app declares in its
+    AppConfig's ``seed_models`` (annotations: the default rating scale); declared by the apps
+    above so this bottom layer names none of them."""
+    declared = [
+        app_config.get_model(name)
+        for app_config in apps.get_app_configs()
+        for name in getattr(app_config, "seed_models", ())
+    ]
+    return [Group, *declared]
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -145,8 +156,9 @@ def read_backup_text(path: str | Path) -> str:
 def rows_in_the_way(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     """Rows already in the database (other than migration-installed ones) that a restore would clash with."""
     found = {}
+    seeded = set(seed_models())
     for model in backup_models():
-        if model_label(model) in SEED_MODELS:
+        if model in seeded:
             continue
         count = model._base_manager.using(using).count()
         if count:
@@ -186,8 +198,8 @@ def restore_backup(path: str | Path, *, using: str = DEFAULT_DB_ALIAS) -> Backup
     loaded_models: set[type[models.Model]] = set()
     try:
         with transaction.atomic(using=using):
-            Group.objects.using(using).all().delete()
-            apps.get_model("annotations", "RatingLabel")._base_manager.using(using).all().delete()
+            for model in seed_models():
+                model._base_manager.using(using).all().delete()
             with connection.constraint_checks_disabled():
                 deferred = []
                 for wrapped in serializers.deserialize("json", text, using=using, handle_forward_references=True):

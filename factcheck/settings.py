@@ -50,9 +50,11 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "factcheck",
     "articles",
     "annotations",
     "search",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "factcheck.entry_points.EntryPointMiddleware",
     # Last, as django-axes requires: turns a lockout into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -119,7 +122,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes checks every login first (lockout), then Django's own backend checks the password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, with has_perm() answered by the permission policies.
+    "factcheck.permissions.PolicyBackend",
 ]
 
 LOGIN_URL = "login"
@@ -137,7 +141,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "factcheck.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -212,15 +216,28 @@ TASKS = {
     }
 }
 
-# Per-process cache for rendered article fragments. Keys are fingerprints of the data they
-# show (article text hash, every claim's version), so nothing needs invalidating and
-# several app servers each keeping their own copy stay correct.
+# Per-process cache for rendered article fragments ("fragments"). Keys are fingerprints of
+# the data they show (article text hash, every claim's version), so nothing needs
+# invalidating and several app servers each keeping their own copy stay correct. Memory is
+# bounded in bytes, not only in entries: the cache holds at most
+# FACTDESK_FRAGMENT_CACHE_BYTES per process (least recently used fragments go first), and a
+# fragment larger than FACTDESK_FRAGMENT_MAX_BYTES is rendered every time, never cached
+# (see annotations/fragment_cache.py and annotations/article_views.py).
+FACTDESK_FRAGMENT_MAX_BYTES = int(os.environ.get("FACTDESK_FRAGMENT_MAX_BYTES", str(2 * 1024 * 1024)))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "factdesk",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FACTDESK_FRAGMENT_CACHE_ENTRIES", "2000"))},
-    }
+    },
+    "fragments": {
+        "BACKEND": "annotations.fragment_cache.ByteBudgetCache",
+        "LOCATION": "article-fragments",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {
+            "MAX_BYTES": int(os.environ.get("FACTDESK_FRAGMENT_CACHE_BYTES", str(64 * 1024 * 1024))),
+            "MAX_ENTRIES": int(os.environ.get("FACTDESK_FRAGMENT_CACHE_ENTRIES", "2000")),
+        },
+    },
 }
 
 LOGGING = {
@@ -239,5 +256,6 @@ FACTDESK_MAX_BODY_CHARS = int(os.environ.get("FACTDESK_MAX_BODY_CHARS", "500000"
 # Admin uploads up to this size run inline; larger ones become a background import job.
 FACTDESK_IMPORT_INLINE_MAX_RECORDS = int(os.environ.get("FACTDESK_IMPORT_INLINE_MAX_RECORDS", "200"))
 FACTDESK_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("FACTDESK_IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
+FACTDESK_JOB_RETENTION_DAYS = int(os.environ.get("FACTDESK_JOB_RETENTION_DAYS", "14"))  # then cleanup_jobs
 DATA_UPLOAD_MAX_MEMORY_SIZE = FACTDESK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = FACTDESK_MAX_UPLOAD_BYTES + 1024 * 1024

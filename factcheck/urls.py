@@ -11,7 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("search.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("articles/", include("articles.urls")),
+    path("articles/", include("annotations.article_urls")),
     path("articles/", include("articles.editing_urls")),
     path("claims/", include("annotations.urls")),
     path("review/", include("annotations.review_urls")),

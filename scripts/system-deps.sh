@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages Factdesk needs when they are missing:
-#   chromium (browser tests), libpango (WeasyPrint PDF reports), fonts.
+#   runtime: libpango (WeasyPrint PDF reports), fonts;
+#   test (the default): the runtime ones plus chromium (browser tests).
 # Never downloads a browser build: Playwright drives Debian's /usr/bin/chromium.
 set -euo pipefail
+purpose=${1:-test}
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "$purpose" = test ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 ldconfig -p 2>/dev/null | grep -q libpango-1.0.so.0 || missing+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || missing+=(libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)

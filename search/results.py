@@ -4,8 +4,10 @@
 Django's ``Paginator`` slices; a page costs a fixed number of queries (a count, the ranked
 page with its snippets, and one query loading the model rows) however many rows match.
 
-Who sees what: fact-checkers and editors see every claim; other users only published
-claims (``published_only``). Articles are visible to every logged-in user.
+Who sees what is decided above, in :mod:`search.selectors`: it passes ``published_only`` (the
+index narrows counts and pages for readers) and ``among``, the claims the user may see
+according to the claim policy, which the hits are loaded from. Articles are visible to every
+logged-in user.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -126,11 +129,14 @@ def search_claims(
     statuses: Sequence[str] = (),
     verdict_ids: Sequence[int] = (),
     published_only: bool = False,
+    among: QuerySet[Claim] | None = None,
 ) -> HitList[ClaimHit]:
     """Claims whose statement, quote, claimant or rationale match ``query``, best first.
 
     ``statuses`` and ``verdict_ids`` narrow the hits (empty means any). ``published_only``
     is the reader's view: it wins over a status filter asking for unpublished claims.
+    ``among`` (default: every claim) is where hits are loaded from: a hit outside it is
+    left out of the page.
     """
     if not query:
         return _empty()
@@ -140,10 +146,11 @@ def search_claims(
             return _empty()
     filters = index.ClaimFilter(statuses=tuple(statuses), verdict_ids=tuple(verdict_ids))
     backend = index.backend()
+    loadable = Claim.objects.all() if among is None else among
 
     def fetch(offset: int, limit: int) -> list[ClaimHit]:
         rows = backend.claims(query, filters, offset, limit)
-        claims = Claim.objects.select_related("article", "verdict").only(
+        claims = loadable.select_related("article", "verdict").only(
             "id", "statement", "exact", "claimant", "status", "anchor_state", "published_at",
             "article__id", "article__title", "article__outlet",
             "verdict__id", "verdict__name", "verdict__slug", "verdict__colour",

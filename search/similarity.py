@@ -23,11 +23,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 from rapidfuzz import fuzz
 
 from annotations.models import Claim
-from annotations.roles import is_fact_checker
 from search import index
 from search.query import STOP_WORDS, WORD, significant_words
 
@@ -107,23 +106,22 @@ def similarity(first: tuple[str, str], second: tuple[str, str]) -> float:
     return _best_similarity(_contents(*first), _contents(*second))
 
 
-def can_see_unpublished(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    """Fact-checkers and editors see every claim; other users only published ones."""
-    return user is not None and is_fact_checker(user)
-
-
 def similar_claims(
     claim: Claim,
     limit: int = 10,
     *,
     threshold: float = THRESHOLD,
     published_only: bool = False,
+    among: QuerySet[Claim] | None = None,
 ) -> list[SimilarClaim]:
     """Claims from other articles that say nearly the same as ``claim``, best first.
 
     Claims already linked to ``claim`` (same group) are left out: the panel lists them as
-    linked claims. Costs four queries whatever the desk's size (claim total, word counts,
-    candidates, then the chosen claims with their article and verdict).
+    linked claims. ``published_only`` narrows the index's candidates; ``among`` (default:
+    every claim) is where the results are loaded from, so a claim outside it is never
+    returned (:func:`search.selectors.similar_claims` passes the claims the user may see).
+    Costs four queries whatever the desk's size (claim total, word counts, candidates, then
+    the chosen claims with their article and verdict).
     """
     weighted, require_all = candidate_query(claim)
     candidates = index.backend().candidates(
@@ -143,7 +141,8 @@ def similar_claims(
     if not best:
         return []
     queryset = (
-        Claim.objects.select_related("article", "verdict")
+        (Claim.objects.all() if among is None else among)
+        .select_related("article", "verdict")
         .defer("article__body")
         .filter(pk__in=[pk for _, pk in best[: limit * 2]])
     )

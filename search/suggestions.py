@@ -21,6 +21,7 @@ from annotations.checkworthiness import Suggestion
 from annotations.models import AnchorState, Claim, SuggestionDismissal
 from annotations.services import create_claim, require_fact_checker
 from articles.models import Article
+from search.training import scorer_for
 
 #: How many suggestions the article page shows.
 SHOWN = 5
@@ -59,9 +60,14 @@ def dismissed_spans(article: Article) -> set[tuple[int, int]]:
 
 
 def suggestions_for(article: Article, limit: int = SHOWN) -> list[Suggestion]:
-    """The article's best check-worthy sentences with their reasons (two queries)."""
+    """The article's best check-worthy sentences with their reasons (three queries), scored by
+    the model for the article's language (:func:`search.training.scorer_for`)."""
     return checkworthiness.suggest(
-        article.body, covered=covered_spans(article), dismissed=dismissed_spans(article), limit=limit
+        article.body,
+        covered=covered_spans(article),
+        dismissed=dismissed_spans(article),
+        limit=limit,
+        scorer=scorer_for(article.language),
     )
 
 
@@ -69,7 +75,11 @@ def _current_suggestion(article: Article, start: int, end: int, sentence: str) -
     if article.body[start:end] != sentence:
         raise StaleSuggestion("The article has changed since this suggestion was shown; the list has been refreshed.")
     for suggestion in checkworthiness.suggest(
-        article.body, covered=covered_spans(article), dismissed=dismissed_spans(article), limit=10_000
+        article.body,
+        covered=covered_spans(article),
+        dismissed=dismissed_spans(article),
+        limit=10_000,
+        scorer=scorer_for(article.language),
     ):
         if (suggestion.start, suggestion.end) == (start, end):
             return suggestion

@@ -1,10 +1,11 @@
 """Search page, suggestion list, similar/linked claims partials and their actions.
 
-Views read top to bottom: parse input, call a service (search.results, search.suggestions,
-search.similarity, search.linking), render. Actions answer htmx with the re-rendered partial
-and, when a claim changed, ``HX-Trigger: {"claim-changed": {"id": N}}``. Refusals re-render
-the partial with the reason (400 bad input, 403 not allowed, 409 out of date), which
-static/js/search.js lets htmx swap in.
+Views read top to bottom: parse input, check the permission through the claim policy, call
+a selector (:mod:`search.selectors`: reads, narrowed to what the user may see) or a service
+(search.suggestions, search.linking: writes), render. Actions answer htmx with the
+re-rendered partial and, when a claim changed, ``HX-Trigger: {"claim-changed": {"id": N}}``
+(:func:`annotations.htmx.claim_changed`). Refusals re-render the partial with the reason
+(400 bad input, 403 not allowed, 409 out of date), which static/js/search.js lets htmx swap in.
 """
 
 from __future__ import annotations
@@ -13,22 +14,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
 
 from annotations.anchoring import AnchorError
-from annotations.models import Claim, ClaimStatus, RatingLabel
-from annotations.roles import is_editor, is_fact_checker
+from annotations.htmx import claim_changed
+from annotations.models import Claim
+from annotations.permissions import claim_policy
 from annotations.services import require_fact_checker
 from articles.models import Article
-from search import linking
+from search import linking, selectors
 from search import suggestions as suggestion_service
 from search.forms import SearchForm
 from search.query import parse_query
-from search.results import search_articles, search_claims
-from search.similarity import can_see_unpublished, similar_claims
 
 PER_PAGE = 20
 
@@ -42,23 +41,19 @@ def _messages(error: Exception) -> str:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Articles and claims matching the query, grouped, each group ranked and paginated."""
-    published_only = not can_see_unpublished(request.user)
-    form = SearchForm(
-        request.GET or None, labels=list(RatingLabel.objects.all()), published_only=published_only
-    )
-    context: dict[str, Any] = {"form": form, "published_only": published_only, "searched": False}
+    facets = selectors.search_facets(request.user)
+    form = SearchForm(request.GET or None, labels=facets.labels, published_only=facets.published_only)
+    context: dict[str, Any] = {"form": form, "published_only": facets.published_only, "searched": False}
     status = 200
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
         query = parse_query(form.cleaned_data["q"])
+        claims = selectors.claim_hits(
+            request.user, query, statuses=form.statuses(), verdict_ids=form.verdict_ids()
+        )
         context["searched"] = True
         context["query_empty"] = not query
-        context["articles"] = Paginator(search_articles(query), PER_PAGE).get_page(request.GET.get("apage"))
-        context["claims"] = Paginator(
-            search_claims(
-                query, statuses=form.statuses(), verdict_ids=form.verdict_ids(), published_only=published_only
-            ),
-            PER_PAGE,
-        ).get_page(request.GET.get("cpage"))
+        context["articles"] = Paginator(selectors.article_hits(query), PER_PAGE).get_page(request.GET.get("apage"))
+        context["claims"] = Paginator(claims, PER_PAGE).get_page(request.GET.get("cpage"))
     elif form.is_bound and form.errors:
         status = 400
     return render(request, "search/search.html", context, status=status)
@@ -70,11 +65,10 @@ def search(request: HttpRequest) -> HttpResponse:
 def _suggestion_list(
     request: HttpRequest, article: Article, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    can_act = is_fact_checker(request.user)
     context = {
         "article": article,
-        "suggestions": suggestion_service.suggestions_for(article) if can_act else [],
-        "can_act": can_act,
+        "suggestions": selectors.claim_suggestions(request.user, article),
+        "can_act": claim_policy.user_has_permission(request.user, "add"),
         "error": error,
     }
     return render(request, "search/_suggestion_list.html", context, status=status)
@@ -100,7 +94,7 @@ def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 def accept_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a claim on exactly the suggested sentence."""
     article = get_object_or_404(Article, pk=pk)
-    if not is_fact_checker(request.user):
+    if not claim_policy.user_has_permission(request.user, "add"):
         return _suggestion_list(request, article, error="Only fact-checkers and editors can accept suggestions.",
                                 status=403)
     try:
@@ -113,15 +107,14 @@ def accept_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
         article.refresh_from_db()
         return _suggestion_list(request, article, error=_messages(error), status=409)
     article.refresh_from_db()
-    response = _suggestion_list(request, article)
-    return trigger_client_event(response, "claim-changed", {"id": claim.pk})
+    return claim_changed(_suggestion_list(request, article), claim.pk)
 
 
 @require_POST
 def dismiss_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     """Hide the suggested sentence for everyone."""
     article = get_object_or_404(Article, pk=pk)
-    if not is_fact_checker(request.user):
+    if not claim_policy.user_has_permission(request.user, "add"):
         return _suggestion_list(request, article, error="Only fact-checkers and editors can dismiss suggestions.",
                                 status=403)
     try:
@@ -138,34 +131,25 @@ def dismiss_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visible_claim(request: HttpRequest, pk: int) -> Claim:
-    claim = get_object_or_404(Claim.objects.select_related("article", "verdict"), pk=pk)
-    if claim.status != ClaimStatus.PUBLISHED and not can_see_unpublished(request.user):
-        raise Http404("No claim with this number.")
-    return claim
+    """The claim in the URL, or 404 when it does not exist or the user may not see it."""
+    return get_object_or_404(selectors.panel_claims(request.user), pk=pk)
 
 
 def _similar_panel(
     request: HttpRequest, claim: Claim, *, error: str = "", notice: str = "", status: int = 200
 ) -> HttpResponse:
-    published_only = not can_see_unpublished(request.user)
-    linked = linking.linked_claims(claim)
-    if published_only:
-        linked = [c for c in linked if c.status == ClaimStatus.PUBLISHED]
+    linked = selectors.linked_claims(request.user, claim)
     context = {
         "claim": claim,
-        "similar": similar_claims(claim, published_only=published_only),
+        "similar": selectors.similar_claims(request.user, claim),
         "linked": linked,
         "precedent": linking.precedent(claim, linked),
-        "can_link": is_editor(request.user),
-        "can_copy": is_fact_checker(request.user),
+        "can_link": claim_policy.user_has_permission(request.user, "link"),
+        "can_copy": claim_policy.user_has_permission(request.user, "change"),
         "error": error,
         "notice": notice,
     }
     return render(request, "search/_similar.html", context, status=status)
-
-
-def _changed(response: HttpResponse, claim: Claim) -> HttpResponse:
-    return trigger_client_event(response, "claim-changed", {"id": claim.pk})
 
 
 def _other_claim(request: HttpRequest, field: str) -> Claim:
@@ -174,7 +158,7 @@ def _other_claim(request: HttpRequest, field: str) -> Claim:
     except (KeyError, ValueError) as error:
         raise ValidationError("Choose a claim: its number is missing.") from error
     try:
-        return Claim.objects.select_related("article").get(pk=pk)
+        return selectors.panel_claims(request.user).get(pk=pk)
     except Claim.DoesNotExist as error:
         raise ValidationError(f"There is no claim number {pk}.") from error
 
@@ -198,7 +182,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()
-    return _changed(_similar_panel(request, claim, notice=f"Linked with claim #{other.pk}."), claim)
+    return claim_changed(_similar_panel(request, claim, notice=f"Linked with claim #{other.pk}."), claim.pk)
 
 
 @require_POST
@@ -212,7 +196,7 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()
-    return _changed(_similar_panel(request, claim, notice="Unlinked."), claim)
+    return claim_changed(_similar_panel(request, claim, notice="Unlinked."), claim.pk)
 
 
 @require_POST
@@ -231,4 +215,4 @@ def copy_sources(request: HttpRequest, pk: int) -> HttpResponse:
     if not copied:
         return _similar_panel(request, claim, notice="Nothing to copy: this claim already has all those sources.")
     noun = "source" if len(copied) == 1 else "sources"
-    return _changed(_similar_panel(request, claim, notice=f"Copied {len(copied)} {noun}."), claim)
+    return claim_changed(_similar_panel(request, claim, notice=f"Copied {len(copied)} {noun}."), claim.pk)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
-from annotations import roles
 from annotations.models import (
     Claim,
     ClaimEvent,
@@ -16,8 +16,10 @@ from annotations.models import (
     Source,
     SuggestionDismissal,
 )
-from articles.models import Article, ArticleRevision, ImportJob
+from articles.models import Article, ArticleRevision
 from articles.text import canonicalize_body
+from factcheck import permissions as roles
+from factcheck.models import Job
 
 PASSWORD = "correct-horse-battery"
 
@@ -94,12 +96,16 @@ class ArticleRevisionFactory(factory.django.DjangoModelFactory):
     body = factory.LazyAttribute(lambda r: r.article.body)
 
 
-class ImportJobFactory(factory.django.DjangoModelFactory):
+class JobFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ImportJob
+        model = Job
 
-    filename = "articles.jsonl"
-    payload = b'{"title": "A", "body": "B"}\n'
+    kind = Job.Kind.IMPORT
+    title = "Import of articles.jsonl"
+    params = factory.LazyFunction(lambda: {"filename": "articles.jsonl"})
+    status = Job.Status.PENDING
+    started_at = factory.LazyAttribute(lambda job: timezone.now() if job.status in ("running", "done") else None)
+    finished_at = factory.LazyAttribute(lambda job: timezone.now() if job.status in Job.FINISHED else None)
 
 
 def rating(slug: str) -> RatingLabel:

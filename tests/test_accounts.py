@@ -6,21 +6,21 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from annotations import roles
+from factcheck import permissions as roles
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def test_role_groups_are_installed_with_permissions():
-    checker = Group.objects.get(name=roles.FACT_CHECKER)
-    editor = Group.objects.get(name=roles.EDITOR)
-    checker_perms = set(checker.permissions.values_list("codename", flat=True))
-    editor_perms = set(editor.permissions.values_list("codename", flat=True))
-    assert {"add_claim", "change_claim", "add_source"} <= checker_perms
-    assert "delete_claim" not in checker_perms
-    assert checker_perms < editor_perms
-    assert {"delete_claim", "add_article"} <= editor_perms
+def test_role_groups_are_installed():
+    """The roles are these two groups; what each may do is the policies' (tests/test_permissions.py).
+
+    The data migration also grants the groups model permissions: history, not consulted
+    (PolicyBackend answers has_perm from the policies).
+    """
+    assert set(Group.objects.filter(name__in=roles.ROLE_GROUPS).values_list("name", flat=True)) == {
+        roles.FACT_CHECKER, roles.EDITOR,
+    }
 
 
 def test_roles_are_read_from_groups(fact_checker, editor, admin_user):

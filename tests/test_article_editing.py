@@ -9,7 +9,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from annotations.anchoring import index_to_utf16
-from annotations.models import AnchorState, Claim
+from annotations.models import AnchorState, Claim, ClaimStatus
 from annotations.services import create_claim
 from articles import corrections
 from articles.models import Article, ArticleRevision
@@ -358,7 +358,7 @@ def orphaned_claim(editor) -> tuple[Article, Claim]:
 
 def test_reattach_page_shows_the_old_quote_and_the_text_to_select_from(editor_client, editor):
     article, claim = orphaned_claim(editor)
-    response = editor_client.get(reverse("editing:reattach", args=[article.pk, claim.pk]))
+    response = editor_client.get(reverse("articles:reattach", args=[article.pk, claim.pk]))
     content = response.content.decode()
     assert response.status_code == 200
     assert "had not been consulted" in content
@@ -376,7 +376,7 @@ def test_reattach_page_suggests_a_similar_passage_that_attaches_in_one_click(edi
     )
     claim.refresh_from_db()
     assert claim.anchor_state == AnchorState.ORPHANED
-    url = reverse("editing:reattach", args=[article.pk, claim.pk])
+    url = reverse("articles:reattach", args=[article.pk, claim.pk])
     suggestion = editor_client.get(url).context["suggestion"]
     assert suggestion["exact"] == "they were not consulted"  # whole words
     response = editor_client.post(url, {k: suggestion[k] for k in ("start", "end", "exact")})
@@ -393,7 +393,7 @@ def test_reattach_with_browser_offsets_converts_utf16_and_anchors_the_claim(edit
     start16, end16 = index_to_utf16(article.body, start), index_to_utf16(article.body, start + len(phrase))
     assert start16 != start  # the emoji counts twice in UTF-16
     response = editor_client.post(
-        reverse("editing:reattach", args=[article.pk, claim.pk]), {"start": start16, "end": end16, "exact": phrase}
+        reverse("articles:reattach", args=[article.pk, claim.pk]), {"start": start16, "end": end16, "exact": phrase}
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -403,7 +403,7 @@ def test_reattach_with_browser_offsets_converts_utf16_and_anchors_the_claim(edit
 def test_reattach_by_pasted_words_finds_them_when_they_are_unique(editor_client, editor):
     article, claim = orphaned_claim(editor)
     response = editor_client.post(
-        reverse("editing:reattach", args=[article.pk, claim.pk]), {"exact": "learned of the plans\r\n"}
+        reverse("articles:reattach", args=[article.pk, claim.pk]), {"exact": "learned of the plans\r\n"}
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -421,7 +421,7 @@ def test_reattach_by_pasted_words_finds_them_when_they_are_unique(editor_client,
 )
 def test_reattach_refuses_ambiguous_missing_or_stale_selections(editor_client, editor, data, message):
     article, claim = orphaned_claim(editor)
-    response = editor_client.post(reverse("editing:reattach", args=[article.pk, claim.pk]), data)
+    response = editor_client.post(reverse("articles:reattach", args=[article.pk, claim.pk]), data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].non_field_errors())
     claim.refresh_from_db()
@@ -430,7 +430,7 @@ def test_reattach_refuses_ambiguous_missing_or_stale_selections(editor_client, e
 
 def test_fact_checkers_cannot_reattach(checker_client, editor):
     article, claim = orphaned_claim(editor)
-    url = reverse("editing:reattach", args=[article.pk, claim.pk])
+    url = reverse("articles:reattach", args=[article.pk, claim.pk])
     assert checker_client.get(url).status_code == 403
     assert checker_client.post(url, {"exact": "learned of the plans"}).status_code == 403
 
@@ -438,7 +438,7 @@ def test_fact_checkers_cannot_reattach(checker_client, editor):
 def test_claim_of_another_article_is_404(editor_client, editor):
     _article, claim = orphaned_claim(editor)
     other = factories.ArticleFactory()
-    assert editor_client.get(reverse("editing:reattach", args=[other.pk, claim.pk])).status_code == 404
+    assert editor_client.get(reverse("articles:reattach", args=[other.pk, claim.pk])).status_code == 404
 
 
 def moved_claim(editor) -> tuple[Article, Claim]:
@@ -454,7 +454,7 @@ def moved_claim(editor) -> tuple[Article, Claim]:
 
 def test_marking_a_moved_claim_checked_over_htmx_rerenders_the_panel_and_signals_the_change(editor_client, editor):
     article, claim = moved_claim(editor)
-    response = editor_client.post(reverse("editing:checked", args=[article.pk, claim.pk]), HTTP_HX_REQUEST="true")
+    response = editor_client.post(reverse("articles:checked", args=[article.pk, claim.pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["HX-Trigger"] == f'{{"claim-changed": {{"id": {claim.pk}}}}}'
     assert 'id="corrections-panel"' in response.content.decode()
@@ -465,7 +465,7 @@ def test_marking_a_moved_claim_checked_over_htmx_rerenders_the_panel_and_signals
 
 def test_marking_checked_without_htmx_redirects_and_refuses_claims_that_are_not_moved(editor_client, editor):
     article, claim = moved_claim(editor)
-    url = reverse("editing:checked", args=[article.pk, claim.pk])
+    url = reverse("articles:checked", args=[article.pk, claim.pk])
     assert editor_client.post(url).status_code == 302
     response = editor_client.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 400
@@ -474,7 +474,7 @@ def test_marking_checked_without_htmx_redirects_and_refuses_claims_that_are_not_
 
 def test_fact_checkers_cannot_mark_claims_checked(checker_client, editor):
     article, claim = moved_claim(editor)
-    assert checker_client.post(reverse("editing:checked", args=[article.pk, claim.pk])).status_code == 403
+    assert checker_client.post(reverse("articles:checked", args=[article.pk, claim.pk])).status_code == 403
     claim.refresh_from_db()
     assert claim.anchor_state == AnchorState.MOVED
 
@@ -482,14 +482,18 @@ def test_fact_checkers_cannot_mark_claims_checked(checker_client, editor):
 # ------------------------------------------------------------------ corrections panel
 
 
-def render_panel(article: Article, user) -> str:
-    request = RequestFactory().get("/")
-    request.user = user
+def render_panel(article: Article, user, claims: list[Claim] | None = None) -> str:
+    """The panel as the article page renders it: with the claim list the page's selector loaded."""
     from django.contrib.auth.context_processors import PermWrapper
 
-    return render_to_string(
-        "articles/_corrections_panel.html", {"article": article, "perms": PermWrapper(user)}, request=request
-    )
+    from annotations import selectors
+
+    request = RequestFactory().get("/")
+    request.user = user
+    if claims is None:
+        claims = selectors.article_claims(user, article)
+    context = {"article": article, "claims": claims, "perms": PermWrapper(user)}
+    return render_to_string("articles/_corrections_panel.html", context, request=request)
 
 
 def test_panel_lists_orphans_with_their_old_quote_and_a_reattach_action_for_editors(editor):
@@ -497,7 +501,7 @@ def test_panel_lists_orphans_with_their_old_quote_and_a_reattach_action_for_edit
     html = render_panel(article, editor)
     assert "Orphaned claims (1)" in html
     assert "had not been consulted" in html
-    assert reverse("editing:reattach", args=[article.pk, claim.pk]) in html
+    assert reverse("articles:reattach", args=[article.pk, claim.pk]) in html
     assert reverse("editing:edit", args=[article.pk]) in html
     assert reverse("editing:revisions", args=[article.pk]) in html
 
@@ -506,7 +510,7 @@ def test_panel_shows_orphans_to_fact_checkers_without_editor_actions(editor, fac
     article, claim = orphaned_claim(editor)
     html = render_panel(article, fact_checker)
     assert "had not been consulted" in html
-    assert reverse("editing:reattach", args=[article.pk, claim.pk]) not in html
+    assert reverse("articles:reattach", args=[article.pk, claim.pk]) not in html
     assert reverse("editing:edit", args=[article.pk]) not in html
     assert reverse("editing:revisions", args=[article.pk]) in html
 
@@ -516,7 +520,7 @@ def test_panel_flags_moved_claims_with_a_text_label_and_a_check_button(editor):
     html = render_panel(article, editor)
     assert "↔ Moved" in html
     assert "Mark checked" in html
-    assert reverse("editing:checked", args=[article.pk, claim.pk]) in html
+    assert reverse("articles:checked", args=[article.pk, claim.pk]) in html
 
 
 def test_panel_escapes_the_old_quote(editor):
@@ -528,7 +532,9 @@ def test_panel_escapes_the_old_quote(editor):
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
 
 
-def test_panel_costs_one_query_however_many_flagged_claims(editor, django_assert_max_num_queries):
+def test_panel_claims_cost_one_query_however_many_flagged_claims(editor, django_assert_num_queries):
+    from annotations import selectors
+
     article, _ = orphaned_claim(editor)
     Claim.objects.bulk_create(
         [
@@ -538,9 +544,25 @@ def test_panel_costs_one_query_however_many_flagged_claims(editor, django_assert
     )
     editor = type(editor).objects.get(pk=editor.pk)
     render_panel(article, editor)  # loads and caches the permissions
-    with django_assert_max_num_queries(1):
-        html = render_panel(article, editor)
+    with django_assert_num_queries(1):
+        claims = selectors.article_claims(editor, article)
+    with django_assert_num_queries(0):
+        html = render_panel(article, editor, claims)
     assert "Orphaned claims (21)" in html
+
+
+def test_the_panel_tag_refuses_a_queryset_rather_than_query_from_the_template(editor):
+    article, _ = orphaned_claim(editor)
+    with pytest.raises(TypeError, match="not a queryset"):
+        render_panel(article, editor, article.claims.all())
+
+
+def test_readers_are_not_shown_unpublished_orphans(editor):
+    article, claim = orphaned_claim(editor)
+    reader = factories.UserFactory()
+    assert claim.exact not in render_panel(article, reader)
+    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"))
+    assert claim.exact in render_panel(article, reader)
 
 
 def test_panel_on_the_article_page_reuses_the_pages_claims_without_a_query(editor, django_assert_max_num_queries):

@@ -15,6 +15,13 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+#: Queries of the article list (session, user, role, outlets, assignable people, count, page,
+#: claim counts, and the navigation's unread count) and of the article page, whatever the
+#: number of articles and claims.
+LIST_QUERIES = 9
+PAGE_QUERIES = 7
+HIGHLIGHTS_QUERIES = 5
+
 PHRASES = [
     "approved a budget of 4.2 million euros",
     "unemployment fell to 6 percent",
@@ -311,8 +318,8 @@ def test_article_list_offers_new_article_links_to_editors_only(editor_client, cl
 
 
 def test_article_fragments_are_rendered_once_per_state_and_follow_every_change(checker_client, monkeypatch):
+    from annotations import article_views as views
     from annotations import services
-    from articles import views
 
     calls = []
     real_highlight = views.highlight
@@ -340,3 +347,214 @@ def test_reader_and_fact_checker_get_their_own_cached_text(client, fact_checker)
     assert 'aria-describedby="annotate-hint"' in client.get(f"/articles/{claim.article_id}/").content.decode()
     client.force_login(reader)
     assert 'aria-describedby="annotate-hint"' not in client.get(f"/articles/{claim.article_id}/").content.decode()
+
+
+# --- readers see published work only ---------------------------------------------------------
+
+
+def researched_and_published(article):
+    """One claim still being researched and one published claim on ``article``."""
+    researching = factories.ClaimFactory(
+        article=article, phrase="Residents gathered", status=ClaimStatus.RESEARCHING, statement="Still checking"
+    )
+    published = factories.ClaimFactory(
+        article=article, status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"), statement="Checked and out"
+    )
+    return researching, published
+
+
+def test_readers_see_only_published_claims_on_the_article_page(client, article):
+    researching, published = researched_and_published(article)
+    client.force_login(factories.UserFactory())
+    page = html(client.get(f"/articles/{article.pk}/"))
+    listed = [item.attributes["data-claim-id"] for item in page.css("#claim-list .claim-item")]
+    assert listed == [str(published.pk)]
+    assert page.css(f"#article-text mark[data-claims~='{researching.pk}']") == []
+    assert "Still checking" not in page.html
+    assert page.css_first(f"#claim-{published.pk} .claim-number").text(strip=True).endswith("1")
+
+
+def test_readers_cannot_open_an_unpublished_claim_through_the_query_parameter(client, article):
+    researching, _ = researched_and_published(article)
+    client.force_login(factories.UserFactory())
+    page = html(client.get(f"/articles/{article.pk}/?claim={researching.pk}"))
+    assert page.css_first("#claim-panel .claim-panel") is None
+
+
+def test_readers_highlights_partial_leaves_unpublished_claims_out(client, article):
+    researching, published = researched_and_published(article)
+    client.force_login(factories.UserFactory())
+    content = client.get(f"/articles/{article.pk}/highlights/", headers={"HX-Request": "true"}).content.decode()
+    assert f'data-claim-id="{published.pk}"' in content
+    assert f'data-claim-id="{researching.pk}"' not in content
+
+
+def test_fact_checkers_see_every_claim_on_the_article_page(checker_client, article):
+    researched_and_published(article)
+    assert len(html(checker_client.get(f"/articles/{article.pk}/")).css("#claim-list .claim-item")) == 2
+
+
+def test_readers_list_counts_and_status_filter_cover_published_claims_only(client, article):
+    researched_and_published(article)
+    factories.ClaimFactory(
+        article=factories.ArticleFactory(title="Only in review"), status=ClaimStatus.IN_REVIEW
+    )
+    client.force_login(factories.UserFactory())
+    row = next(r for r in html(client.get("/articles/")).css("tbody tr") if r.css_first("a").text() == article.title)
+    assert row.css_first(".claim-total").text() == "1"
+    assert [pill.text(strip=True) for pill in row.css(".status-counts .status-pill")] == ["1 Published"]
+    assert titles_of(client.get("/articles/?status=in_review")) == []
+    assert titles_of(client.get("/articles/?status=researching")) == []
+    assert titles_of(client.get("/articles/?status=published")) == [article.title]
+
+
+def test_readers_cannot_find_articles_by_who_is_assigned_to_unpublished_claims(client, article, fact_checker):
+    factories.ClaimFactory(article=article, status=ClaimStatus.RESEARCHING, assignee=fact_checker)
+    client.force_login(factories.UserFactory())
+    assert titles_of(client.get(f"/articles/?assignee={fact_checker.pk}")) == []
+
+
+# --- query-count guards ----------------------------------------------------------------------
+
+
+def fill_desk(articles: int, fact_checker) -> None:
+    """Articles with claims in several statuses, assigned and unassigned, rated and unrated."""
+    for _ in range(articles):
+        article = factories.ArticleFactory()
+        factories.ClaimFactory(article=article, assignee=fact_checker)
+        factories.ClaimFactory(article=article, phrase="Residents gathered", status=ClaimStatus.IN_REVIEW)
+        factories.ClaimFactory(
+            article=article, phrase="approved a budget", status=ClaimStatus.PUBLISHED, verdict=factories.rating("true")
+        )
+
+
+@pytest.mark.parametrize("url", ["/articles/", "/articles/?q=council&status=new&assignee=me&outlet=x"])
+def test_the_article_list_costs_a_fixed_number_of_queries(checker_client, fact_checker, url,
+                                                          django_assert_num_queries):
+    fill_desk(2, fact_checker)
+    with django_assert_num_queries(LIST_QUERIES):
+        assert checker_client.get(url).status_code == 200
+    fill_desk(28, fact_checker)
+    with django_assert_num_queries(LIST_QUERIES):
+        assert checker_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("viewer", ["reader", "fact_checker"])
+def test_the_article_page_costs_a_fixed_number_of_queries(client, article, fact_checker, viewer,
+                                                          django_assert_num_queries):
+    client.force_login(factories.UserFactory() if viewer == "reader" else fact_checker)
+    factories.ClaimFactory(article=article, assignee=fact_checker)
+    with django_assert_num_queries(PAGE_QUERIES):
+        assert client.get(f"/articles/{article.pk}/").status_code == 200
+    for i in range(30):
+        factories.ClaimFactory(
+            article=article,
+            phrase=PHRASES[i % len(PHRASES)],
+            assignee=fact_checker if i % 2 else None,
+            status=ClaimStatus.PUBLISHED if i % 3 == 0 else ClaimStatus.RESEARCHING,
+            verdict=factories.rating("false") if i % 3 == 0 else None,
+        )
+    with django_assert_num_queries(PAGE_QUERIES):
+        assert client.get(f"/articles/{article.pk}/").status_code == 200
+    with django_assert_num_queries(HIGHLIGHTS_QUERIES):
+        assert client.get(f"/articles/{article.pk}/highlights/").status_code == 200
+
+
+# --- the fragment cache is bounded in bytes --------------------------------------------------
+
+
+def test_a_fragment_larger_than_the_limit_is_rendered_every_time_and_never_cached(
+    checker_client, monkeypatch, settings
+):
+    from django.core.cache import caches
+
+    from annotations import article_views as views
+
+    calls = []
+    real_highlight = views.highlight
+    monkeypatch.setattr(views, "highlight", lambda *args: calls.append(1) or real_highlight(*args))
+    article = factories.ArticleFactory(body="A long paragraph about the harbour. " * 200)
+    settings.FACTDESK_FRAGMENT_MAX_BYTES = 1024
+    before = caches["fragments"].size
+    for _ in range(2):
+        assert "about the harbour" in checker_client.get(f"/articles/{article.pk}/").content.decode()
+    assert len(calls) == 2
+    # The small claim list still fits and is cached; the big text is not.
+    assert caches["fragments"].size - before < 1024
+
+    settings.FACTDESK_FRAGMENT_MAX_BYTES = 10 * 1024 * 1024
+    checker_client.get(f"/articles/{article.pk}/")
+    checker_client.get(f"/articles/{article.pk}/")
+    assert len(calls) == 3
+
+
+def test_the_fragments_cache_is_a_byte_budget_cache_configured_from_settings():
+    from django.conf import settings
+    from django.core.cache import caches
+
+    from annotations.fragment_cache import ByteBudgetCache
+
+    fragments = caches["fragments"]
+    assert isinstance(fragments, ByteBudgetCache)
+    assert fragments.max_bytes == settings.CACHES["fragments"]["OPTIONS"]["MAX_BYTES"]
+    assert fragments.max_bytes >= settings.FACTDESK_FRAGMENT_MAX_BYTES
+
+
+def budget_cache(max_bytes: int, max_entries: int = 1000, name: str = "test-budget"):
+    from annotations.fragment_cache import ByteBudgetCache
+
+    cache = ByteBudgetCache(name, {"OPTIONS": {"MAX_BYTES": max_bytes, "MAX_ENTRIES": max_entries}})
+    cache.clear()
+    return cache
+
+
+def test_the_byte_budget_cache_never_holds_more_than_its_budget_and_drops_the_least_recently_used():
+    cache = budget_cache(1000)
+    for n in range(20):
+        cache.set(f"fragment-{n}", "x" * 200)
+        assert cache.size <= 1000
+    assert cache.size == 1000
+    assert [cache.get(f"fragment-{n}") is not None for n in range(15, 20)] == [True] * 5
+    assert cache.get("fragment-0") is None
+    cache.get("fragment-15")  # used: now the most recent
+    cache.set("fragment-new", "y" * 200)
+    assert cache.get("fragment-15") == "x" * 200
+    assert cache.get("fragment-16") is None
+
+
+def test_the_byte_budget_cache_counts_utf8_bytes_and_refuses_a_value_above_the_whole_budget():
+    cache = budget_cache(100)
+    cache.set("small", "ü" * 40)  # 80 bytes
+    assert cache.size == 80
+    cache.set("huge", "z" * 101)
+    assert cache.get("huge") is None
+    assert cache.get("small") == "ü" * 40
+    cache.set("small", "a")
+    assert cache.size == 1
+
+
+def test_the_byte_budget_cache_honours_entries_timeouts_and_the_cache_api():
+    cache = budget_cache(10_000, max_entries=2)
+    cache.set("a", "1")
+    cache.set("b", "2")
+    cache.set("c", "3")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, "2", "3")
+    assert cache.add("b", "other") is False and cache.get("b") == "2"
+    assert cache.delete("b") is True and cache.has_key("b") is False
+    cache.set("gone", "soon", timeout=0)
+    assert cache.get("gone", "default") == "default"
+    assert cache.touch("c", timeout=60) is True
+    with pytest.raises(TypeError, match="text or bytes"):
+        cache.set("object", {"not": "text"})
+
+
+def test_every_instance_of_a_location_shares_one_budget():
+    """Django makes one cache object per thread: they must share the store, or the bound multiplies."""
+    from annotations.fragment_cache import ByteBudgetCache
+
+    first = budget_cache(500, name="shared-budget")
+    second = ByteBudgetCache("shared-budget", {"OPTIONS": {"MAX_BYTES": 500}})
+    first.set("k", "v" * 300)
+    second.set("l", "w" * 300)
+    assert first.size == second.size == 300
+    assert first.get("k") is None and first.get("l") == "w" * 300

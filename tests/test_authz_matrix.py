@@ -1,4 +1,4 @@
-"""Authorisation audit: every URL × GET/POST × anonymous / reader / fact-checker / editor / admin.
+"""Authorisation audit: every URL × method × anonymous / reader / fact-checker / editor / admin.
 
 The URL list is read from the URL configuration, not written by hand, so a new view
 without a rule in :data:`EXPECTED` makes ``test_every_url_has_an_authorisation_rule``
@@ -8,34 +8,58 @@ Rules are built from a few helpers (``anyone``, ``logged_in``, ``checkers``, ``e
 ``admin_only``, ``not_allowed``); the anonymous visitor is expected to be sent to the login
 page (``LOGIN``) unless the rule says otherwise. A status may be a set when a view
 legitimately answers either way (for example 200 or 400 for an empty form sent over htmx),
-but never mixes "allowed" and "refused". POST requests carry no form data: the point is
-who gets past the permission check, not whether the form is valid.
+but never mixes "allowed" and "refused". POST requests carry no form data unless the rule
+gives some: the point is who gets past the permission check, not whether the form is valid.
 
-Admin pages other than the index are Django's own (``ModelAdmin`` permission checks) and
-are left out, as are static files.
+**Claims.** A reader (logged in, no desk role) sees published work only, so every URL that
+names a claim is checked twice: for a claim still being researched (``unpublished``, the
+rule's ``get``/``post``) and for a published one (the rule's ``published``). For readers an
+unpublished claim does not exist: its panel, permalink, history and similar claims answer
+404 (200 for a published one), so neither its content nor its existence leaks.
+
+**Other methods.** PUT, PATCH and DELETE are answered by the same rule everywhere: 405 from
+the view's method check, except that ``LoginRequiredMiddleware`` runs first and sends
+anonymous visitors of a login-only page to log in (302). The exceptions are Django's: its
+form views (login, password change and reset) handle PUT as POST (``put_is_post``), its
+``RedirectView`` redirects every method, and the admin index answers every method.
+
+Admin pages other than the index are Django's own (``ModelAdmin`` permission checks, which
+:class:`factcheck.permissions.PolicyBackend` answers from the policies; see
+tests/test_permissions.py) and are left out, as are static files.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from annotations import services
+from annotations import services, workflow
 from annotations.exports import jobs
+from annotations.models import ClaimStatus
 from tests import factories
+from tests.factories import rating
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "reader", "fact_checker", "editor", "admin")
+METHODS = ("GET", "POST")
+OTHER_METHODS = ("PUT", "PATCH", "DELETE")
+CLAIMS = ("unpublished", "published")
 LOGIN = "login"  # 302 to the login page
 ADMIN_LOGIN = "admin-login"  # 302 to the admin's login page
 Status = int | str | frozenset[int]
+
+UNPUBLISHED_STATEMENT = "Draft finding about the jobless rate"
+PUBLISHED_STATEMENT = "Checked finding about the council budget"
 
 
 # --- Walking the URL configuration -----------------------------------------------------
@@ -76,7 +100,11 @@ ROUTES = {route.name: route for route in walk(get_resolver().url_patterns)}
 
 @dataclass
 class World:
-    """Objects every URL can point at, and the users of each role."""
+    """Objects every URL can point at, and the users of each role.
+
+    ``claim`` is the claim the URLs name: by default one still being researched, created by
+    the fact-checker (:meth:`about` swaps in the published one, with its own source).
+    """
 
     users: dict[str, AbstractBaseUser | None]
     article: Any
@@ -84,8 +112,17 @@ class World:
     source: Any
     revision: Any
     other_claim: Any
-    export_job: str
+    export_job: int
+    published_claim: Any
+    published_source: Any
+    unpublished_claim: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def about(self, which: str) -> World:
+        """This world with URLs naming the ``unpublished`` or the ``published`` claim."""
+        if which == "published":
+            return replace(self, claim=self.published_claim, source=self.published_source)
+        return self
 
 
 def make_world() -> World:
@@ -98,13 +135,23 @@ def make_world() -> World:
         "admin": factories.AdminFactory(),
     }
     article = factories.ArticleFactory()
-    claim = factories.ClaimFactory(article=article, created_by=checker)
+    claim = factories.ClaimFactory(article=article, created_by=checker, statement=UNPUBLISHED_STATEMENT)
     source = services.add_source(claim, user=checker, url="https://stats.example.org/1", title="Report")
+    published_claim = factories.ClaimFactory(
+        article=article, created_by=checker, phrase="a budget of 4.2 million euros", statement=PUBLISHED_STATEMENT,
+        status=ClaimStatus.PUBLISHED, verdict=rating("true"), rationale="The budget document says so.",
+    )
+    published_source = services.add_source(
+        published_claim, user=checker, url="https://council.example.org/budget", title="Budget",
+    )
     revision = factories.ArticleRevisionFactory(article=article, number=1)
     other_article = factories.ArticleFactory(body=factories.ARTICLE_BODY + "\n\nOne more paragraph.")
     other_claim = factories.ClaimFactory(article=other_article, created_by=checker)
-    job = jobs.create(owner_id=checker.pk, article_ids=[article.pk], published_only=False)
-    return World(users, article, claim, source, revision, other_claim, job)
+    job = jobs.create(owner=checker, article_ids=[article.pk], published_only=False)
+    return World(
+        users, article, claim, source, revision, other_claim, job.pk, published_claim, published_source,
+        unpublished_claim=claim,
+    )
 
 
 @pytest.fixture
@@ -135,6 +182,7 @@ DEFAULT_KWARGS: dict[str, Callable[[World, Any], object]] = {
 
 
 def claim_pk(w: World, u: Any) -> dict[str, object]:
+    """For URLs whose ``<pk>`` is a claim's."""
     return {"pk": w.claim.pk}
 
 
@@ -142,8 +190,22 @@ def claim_pk(w: World, u: Any) -> dict[str, object]:
 
 
 @dataclass(frozen=True)
-class Rule:
+class Expect:
     """Expected status per role for GET and for POST (None: that method is not checked)."""
+
+    get: dict[str, Status] | None
+    post: dict[str, Status] | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Expected statuses of one URL.
+
+    ``get``/``post``: per role; for a URL naming a claim, the claim still being researched.
+    ``published``: the same for the published claim (required for every URL naming a claim).
+    ``other``: per role, for PUT, PATCH and DELETE (default: :func:`other_methods_refused`).
+    Every role is checked with every method; only GET and POST carry form data.
+    """
 
     get: dict[str, Status] | None
     post: dict[str, Status] | None
@@ -151,7 +213,21 @@ class Rule:
     #: Valid form data for the POST, so an allowed role really gets through (and a view that
     #: validates before it checks permissions still shows its refusal).
     data: Callable[[World, Any], dict[str, object]] | None = None
+    published: Expect | None = None
+    other: dict[str, Status] | None = None
+    #: Django's form views handle PUT as POST (``ProcessFormView.put``): PUT expects ``post``.
+    put_is_post: bool = False
     note: str = ""
+
+    def expected(self, method: str, claim: str) -> dict[str, Status] | None:
+        if method in OTHER_METHODS:
+            if self.other is not None:
+                return self.other
+            if method == "PUT" and self.put_is_post:
+                return self.post
+            return other_methods_refused(self)
+        source: Rule | Expect = self.published if claim == "published" and self.published else self
+        return getattr(source, method.lower())
 
 
 def by_role(anonymous: Status, reader: Status, fact_checker: Status, editor: Status, admin: Status) -> dict:
@@ -185,6 +261,18 @@ def not_allowed() -> dict:
     return logged_in(405)
 
 
+def unseen_by_readers(statuses: dict) -> dict:
+    """The same statuses, but an unpublished claim does not exist for readers: 404."""
+    return statuses | {"reader": 404}
+
+
+def other_methods_refused(rule: Rule) -> dict:
+    """PUT, PATCH and DELETE: 405, after LoginRequiredMiddleware sent anonymous visitors to log in."""
+    first = rule.get or rule.post or {}
+    anonymous = first.get("anonymous")
+    return logged_in(405, anonymous=anonymous if anonymous in (LOGIN, ADMIN_LOGIN) else 405)
+
+
 def either(*statuses: int) -> frozenset[int]:
     return frozenset(statuses)
 
@@ -193,20 +281,24 @@ HTMX_FORM = either(200, 400)  # an empty htmx form: re-rendered with errors, as 
 
 EXPECTED: dict[str, Rule] = {
     # Project-level
-    "home": Rule(get=logged_in(302), post=logged_in(302)),
+    "home": Rule(get=logged_in(302), post=logged_in(302), other=logged_in(302), note="RedirectView: every method."),
     "healthz": Rule(get=anyone(200), post=anyone(405)),
     "admin:index": Rule(
         get=by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200), post=None,
-        note="Django's admin: staff only; its model pages use ModelAdmin permissions.",
+        other=by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
+        note="Django's admin: staff only; the index answers every method; its model pages ask PolicyBackend.",
     ),
     # Accounts (django.contrib.auth)
-    "login": Rule(get=anyone(200), post=anyone(200)),
+    "login": Rule(get=anyone(200), post=anyone(200), put_is_post=True),
     "logout": Rule(get=logged_in(405), post=logged_in(302)),
-    "password_change": Rule(get=logged_in(200), post=logged_in(200)),
+    "password_change": Rule(get=logged_in(200), post=logged_in(200), put_is_post=True),
     "password_change_done": Rule(get=logged_in(200), post=not_allowed()),
-    "password_reset": Rule(get=anyone(200), post=anyone(200)),
+    "password_reset": Rule(get=anyone(200), post=anyone(200), put_is_post=True),
     "password_reset_done": Rule(get=anyone(200), post=anyone(405)),
-    "password_reset_confirm": Rule(get=anyone(200), post=anyone(200)),
+    "password_reset_confirm": Rule(
+        get=anyone(200), post=anyone(200), other=anyone(200),
+        note="An invalid link: Django's view answers every method with the 'link invalid' page.",
+    ),
     "password_reset_complete": Rule(get=anyone(200), post=anyone(405)),
     # Articles: everyone on the desk reads; editors add and correct.
     "articles:list": Rule(get=logged_in(200), post=not_allowed()),
@@ -227,31 +319,54 @@ EXPECTED: dict[str, Rule] = {
     ),
     "editing:revisions": Rule(get=checkers(200), post=not_allowed()),
     "editing:revision": Rule(get=checkers(200), post=not_allowed()),
-    "editing:reattach": Rule(get=editors(200), post=editors(200), kwargs=lambda w, u: {"claim_id": w.claim.pk}),
-    "editing:checked": Rule(get=not_allowed(), post=editors(302), kwargs=lambda w, u: {"claim_id": w.claim.pk}),
-    # The claim panel: readers see it, fact-checkers change it.
+    # Re-attaching claims after a correction: editors. Everyone else is refused (403) before
+    # anything about the claim is shown, whatever its state.
+    "articles:reattach": Rule(
+        get=editors(200), post=editors(200), published=Expect(get=editors(200), post=editors(200)),
+    ),
+    "articles:checked": Rule(
+        get=not_allowed(), post=editors(302), published=Expect(get=not_allowed(), post=editors(302)),
+        note="The claim is anchored, so there is nothing to check: editors are sent back with a message.",
+    ),
+    # The claim panel: readers see published claims, fact-checkers change every claim.
     "annotations:verdict_css": Rule(get=logged_in(200), post=not_allowed()),
-    "annotations:panel": Rule(get=logged_in(200), post=not_allowed()),
-    "annotations:permalink": Rule(get=logged_in(302), post=not_allowed()),
+    "annotations:panel": Rule(
+        get=unseen_by_readers(logged_in(200)), post=not_allowed(),
+        published=Expect(get=logged_in(200), post=not_allowed()),
+    ),
+    "annotations:permalink": Rule(
+        get=unseen_by_readers(logged_in(302)), post=not_allowed(),
+        published=Expect(get=logged_in(302), post=not_allowed()),
+    ),
     "annotations:edit": Rule(
-        get=not_allowed(), post=checkers(302),
+        get=not_allowed(), post=unseen_by_readers(checkers(302)),
         data=lambda w, u: {"version": w.claim.version, "statement": "Reworded by the matrix"},
+        published=Expect(get=not_allowed(), post=checkers(302)),
     ),
     "annotations:source_add": Rule(
-        get=not_allowed(), post=checkers(302),
+        get=not_allowed(), post=unseen_by_readers(checkers(302)),
         data=lambda w, u: {"new-source-url": "https://example.org/evidence", "new-source-stance": "context"},
+        published=Expect(get=not_allowed(), post=checkers(302)),
     ),
     "annotations:source_edit": Rule(
-        get=logged_in(200), post=checkers(302),
+        get=unseen_by_readers(logged_in(200)), post=unseen_by_readers(checkers(302)),
         data=lambda w, u: {
             f"source-{w.source.pk}-url": "https://example.org/moved", f"source-{w.source.pk}-stance": "supports",
         },
+        published=Expect(get=logged_in(200), post=checkers(302)),
     ),
-    "annotations:source_remove": Rule(get=not_allowed(), post=checkers(302)),
-    "annotations:comment_add": Rule(get=not_allowed(), post=checkers(302), data=lambda w, u: {"body": "Checked."}),
+    "annotations:source_remove": Rule(
+        get=not_allowed(), post=unseen_by_readers(checkers(302)),
+        published=Expect(get=not_allowed(), post=checkers(302)),
+    ),
+    "annotations:comment_add": Rule(
+        get=not_allowed(), post=unseen_by_readers(checkers(302)), data=lambda w, u: {"body": "Checked."},
+        published=Expect(get=not_allowed(), post=checkers(302)),
+    ),
     "annotations:delete": Rule(
-        get=checkers(200), post=checkers(302),
-        note="The claim belongs to the fact-checker, who may delete it while unpublished.",
+        get=unseen_by_readers(checkers(200)), post=unseen_by_readers(checkers(302)),
+        published=Expect(get=editors(200), post=editors(302)),
+        note="Both claims are the fact-checker's: deletable by them while unpublished; published, editors only.",
     ),
     # Review workflow
     "review:my_claims": Rule(get=checkers(200), post=not_allowed()),
@@ -262,16 +377,21 @@ EXPECTED: dict[str, Rule] = {
     "review:notification_read": Rule(
         get=not_allowed(), post=logged_in(302), kwargs=lambda w, u: {"pk": own_notification(w, u)},
     ),
-    "review:transition": Rule(get=not_allowed(), post=checkers(302), kwargs=claim_pk),
+    "review:transition": Rule(
+        get=not_allowed(), post=unseen_by_readers(checkers(302)), kwargs=claim_pk,
+        published=Expect(get=not_allowed(), post=by_role(LOGIN, 403, 400, 400, 400)),
+        note="Taking the claim: a published claim cannot be taken (400 with the reason). A refusal shows "
+        "the claim and its review history, so an unpublished claim must be 404 to readers.",
+    ),
     # Exports
     "exports:article": Rule(get=logged_in(200), post=not_allowed(), kwargs=lambda w, u: {"fmt": "md"}),
     "exports:w3c_import": Rule(get=editors(200), post=editors(400)),
     "exports:job": Rule(
-        get=by_role(LOGIN, 403, 200, 403, 200), post=not_allowed(),
-        note="The job belongs to the fact-checker: only they and admins see it.",
+        get=by_role(LOGIN, 404, 200, 404, 200), post=not_allowed(),
+        note="The job belongs to the fact-checker: only they and admins see it; to others it does not exist.",
     ),
     "exports:job_download": Rule(
-        get=by_role(LOGIN, 403, 404, 403, 404), post=not_allowed(), note="Not finished yet: 404 for those allowed.",
+        get=by_role(LOGIN, 404, 404, 404, 404), post=not_allowed(), note="Not finished yet: 404 for everyone.",
     ),
     # Search, suggestions and linked claims
     "search:search": Rule(get=logged_in(200), post=not_allowed()),
@@ -282,20 +402,23 @@ EXPECTED: dict[str, Rule] = {
         data=lambda w, u: {"start": 0, "end": 10, "sentence": w.article.body[0:10]},
     ),
     "search:similar": Rule(
-        get=checkers(200, refused=404), post=not_allowed(), kwargs=claim_pk,
-        note="Readers only see published claims: an unpublished one is 404 to them.",
+        get=unseen_by_readers(logged_in(200)), post=not_allowed(), kwargs=claim_pk,
+        published=Expect(get=logged_in(200), post=not_allowed()),
     ),
     "search:link": Rule(
-        get=not_allowed(), post=editors(200, refused=403) | {"reader": 404}, kwargs=claim_pk,
+        get=not_allowed(), post=unseen_by_readers(editors(200)), kwargs=claim_pk,
         data=lambda w, u: {"other": w.other_claim.pk},
+        published=Expect(get=not_allowed(), post=editors(200)),
     ),
     "search:unlink": Rule(
-        get=not_allowed(), post=editors(400) | {"reader": 404}, kwargs=claim_pk,
+        get=not_allowed(), post=unseen_by_readers(editors(400)), kwargs=claim_pk,
+        published=Expect(get=not_allowed(), post=editors(400)),
         note="The claim is in no group, so editors get a clear 400.",
     ),
     "search:copy_sources": Rule(
-        get=not_allowed(), post=checkers(400, refused=404), kwargs=claim_pk,
+        get=not_allowed(), post=unseen_by_readers(checkers(400)), kwargs=claim_pk,
         data=lambda w, u: {"from": w.other_claim.pk},
+        published=Expect(get=not_allowed(), post=checkers(400)),
         note="The claims are not linked, so fact-checkers get a clear 400.",
     ),
 }
@@ -310,6 +433,12 @@ def client_for(world: World, role: str) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+def names_a_claim(name: str) -> bool:
+    """Does this URL point at a claim (``<claim_id>``, or a ``<pk>`` filled with a claim's)?"""
+    rule = EXPECTED.get(name)
+    return "claim_id" in ROUTES[name].converters or (rule is not None and rule.kwargs is claim_pk)
 
 
 def build_url(route: Route, rule: Rule, world: World, user: Any) -> str:
@@ -343,10 +472,11 @@ def describe(response) -> str:
 
 
 CASES = [
-    pytest.param(name, method, role, id=f"{name}-{method}-{role}")
+    pytest.param(name, method, role, claim, id=f"{name}-{method}-{role}" + (f"-{claim}" if names_a_claim(name) else ""))
     for name in sorted(set(ROUTES) & set(EXPECTED))
-    for method in ("GET", "POST")
-    if getattr(EXPECTED[name], method.lower()) is not None
+    for claim in (CLAIMS if names_a_claim(name) else CLAIMS[:1])
+    for method in METHODS
+    if EXPECTED[name].expected(method, claim) is not None
     for role in ROLES
 ]
 
@@ -363,32 +493,52 @@ def test_every_rule_names_a_url_that_exists():
     assert sorted(set(EXPECTED) - set(ROUTES)) == []
 
 
-@pytest.mark.parametrize(("name", "method", "role"), CASES)
-def test_url_answers_each_role_as_expected(world, name, method, role):
+def test_every_url_naming_a_claim_has_a_rule_for_the_published_claim():
+    checked = set(ROUTES) & set(EXPECTED)
+    missing = sorted(name for name in checked if names_a_claim(name) and not EXPECTED[name].published)
+    assert not missing, f"Add published=Expect(...) to these rules: {', '.join(missing)}"
+
+
+def test_the_world_has_a_claim_in_each_state(world):
+    assert world.claim.status != ClaimStatus.PUBLISHED
+    assert world.about("published").claim.status == ClaimStatus.PUBLISHED
+    assert world.about("published").source.claim_id == world.published_claim.pk
+
+
+@pytest.mark.parametrize(("name", "method", "role", "claim"), CASES)
+def test_url_answers_each_role_as_expected(world, name, method, role, claim):
     route, rule = ROUTES[name], EXPECTED[name]
+    world = world.about(claim)
     client = client_for(world, role)
     url = build_url(route, rule, world, world.users[role])
     data = rule.data(world, world.users[role]) if rule.data and method == "POST" else {}
     response = client.get(url) if method == "GET" else client.post(url, data)
-    expected = getattr(rule, method.lower())[role]
-    assert matches(response, expected), f"{method} {url} as {role}: got {describe(response)}, expected {expected}"
+    expected = rule.expected(method, claim)[role]
+    assert matches(response, expected), (
+        f"{method} {url} as {role} ({claim} claim): got {describe(response)}, expected {expected}"
+    )
     assert response.status_code < 500
 
 
-@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
-def test_other_methods_send_anonymous_visitors_to_log_in(world, method):
-    """Login-only pages stay closed whatever the method; public pages never fail with a 500."""
-    client = client_for(world, "anonymous")
-    for name, route in ROUTES.items():
-        rule = EXPECTED.get(name)
-        if rule is None or rule.get is None:
-            continue
-        url = build_url(route, rule, world, None)
-        response = client.generic(method, url)
-        if rule.get["anonymous"] in (LOGIN, ADMIN_LOGIN):
-            assert matches(response, rule.get["anonymous"]), f"{method} {url}: {describe(response)}"
-        else:
-            assert response.status_code < 500, f"{method} {url}: {describe(response)}"
+OTHER_CASES = [
+    pytest.param(name, method, id=f"{name}-{method}")
+    for name in sorted(set(ROUTES) & set(EXPECTED))
+    for method in OTHER_METHODS
+]
+
+
+@pytest.mark.parametrize(("name", "method"), OTHER_CASES)
+def test_other_methods_are_refused_for_every_role(world, name, method):
+    """PUT, PATCH, DELETE: 405 (anonymous visitors of login-only pages are sent to log in first)."""
+    route, rule = ROUTES[name], EXPECTED[name]
+    expected = rule.expected(method, "unpublished")
+    wrong = []
+    for role in ROLES:
+        url = build_url(route, rule, world, world.users[role])
+        response = client_for(world, role).generic(method, url)
+        if not matches(response, expected[role]) or response.status_code >= 500:
+            wrong.append(f"{role}: got {describe(response)}, expected {expected[role]}")
+    assert not wrong, f"{method} {name}: " + "; ".join(wrong)
 
 
 # --- Other people's objects ----------------------------------------------------------------
@@ -405,11 +555,12 @@ def test_nobody_marks_someone_elses_notification_as_read(world):
 
 def test_a_reader_cannot_delete_or_edit_a_claim_even_with_valid_data(world):
     client = client_for(world, "reader")
-    claim = world.claim
-    assert client.post(f"/claims/{claim.pk}/edit/", {"version": claim.version, "statement": "x"}).status_code == 403
-    assert client.post(f"/claims/{claim.pk}/delete/").status_code == 403
-    claim.refresh_from_db()
-    assert claim.statement != "x"
+    for claim in (world.claim, world.published_claim):
+        edit = client.post(f"/claims/{claim.pk}/edit/", {"version": claim.version, "statement": "x"})
+        assert edit.status_code in (403, 404)
+        assert client.post(f"/claims/{claim.pk}/delete/").status_code in (403, 404)
+        claim.refresh_from_db()
+        assert claim.statement != "x"
 
 
 def test_a_fact_checker_cannot_delete_someone_elses_claim(world):
@@ -417,3 +568,132 @@ def test_a_fact_checker_cannot_delete_someone_elses_claim(world):
     response = client_for(world, "fact_checker").post(f"/claims/{claim.pk}/delete/")
     assert response.status_code == 403
     assert type(claim).objects.filter(pk=claim.pk).exists()
+
+
+# --- What a reader sees: published work only ---------------------------------------------------
+
+
+def html_for(world: World, role: str, url: str, **params: object) -> str:
+    response = client_for(world, role).get(url, params)
+    assert response.status_code == 200, f"{url} as {role}: {describe(response)}"
+    return response.content.decode()
+
+
+def test_the_article_page_lists_only_published_claims_to_readers(world):
+    url = reverse("articles:detail", args=[world.article.pk])
+    page = html_for(world, "reader", url)
+    assert PUBLISHED_STATEMENT in page and f'id="claim-{world.published_claim.pk}"' in page
+    assert UNPUBLISHED_STATEMENT not in page
+    assert f"claim-{world.claim.pk}" not in page
+    assert f'data-claims="{world.claim.pk}"' not in page
+    for role in ("fact_checker", "editor", "admin"):
+        desk_page = html_for(world, role, url)
+        assert UNPUBLISHED_STATEMENT in desk_page and PUBLISHED_STATEMENT in desk_page, role
+
+
+def test_the_article_page_does_not_open_an_unpublished_claim_for_a_reader(world):
+    url = reverse("articles:detail", args=[world.article.pk])
+    response = client_for(world, "reader").get(url, {"claim": world.claim.pk})
+    assert response.status_code in (200, 404)
+    page = response.content.decode()
+    assert UNPUBLISHED_STATEMENT not in page
+    assert "https://stats.example.org/1" not in page  # the unpublished claim's source
+    opened = html_for(world, "reader", url, claim=world.published_claim.pk)
+    assert "https://council.example.org/budget" in opened
+
+
+def test_the_highlights_show_only_published_claims_to_readers(world):
+    url = reverse("articles:highlights", args=[world.article.pk])
+    page = html_for(world, "reader", url)
+    assert f"claim-{world.published_claim.pk}" in page
+    assert f"claim-{world.claim.pk}" not in page
+    assert f"claim-{world.claim.pk}" in html_for(world, "fact_checker", url)
+
+
+def test_the_panel_of_an_unpublished_claim_is_not_found_for_a_reader(world):
+    client = client_for(world, "reader")
+    hidden = client.get(reverse("annotations:panel", args=[world.claim.pk]))
+    assert hidden.status_code == 404
+    assert UNPUBLISHED_STATEMENT not in hidden.content.decode()
+    shown = client.get(reverse("annotations:panel", args=[world.published_claim.pk]))
+    assert shown.status_code == 200 and PUBLISHED_STATEMENT in shown.content.decode()
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_refused_transition_shows_a_reader_nothing_of_an_unpublished_claim(world, htmx):
+    """A refused step answers with the claim (page) or its review partial (htmx, with the history)."""
+    workflow.apply(world.claim, world.users["editor"], "assign", assignee=world.users["fact_checker"],
+                   note="Internal: call the ministry first.")
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client_for(world, "reader").post(reverse("review:transition", args=[world.claim.pk, "take"]), **headers)
+    page = response.content.decode()
+    assert UNPUBLISHED_STATEMENT not in page, "the claim's statement is shown"
+    assert "call the ministry" not in page, "the claim's review history is shown"
+    assert response.status_code == 404, describe(response)
+
+
+def listed_counts(world: World, role: str, **filters: object) -> dict[int, tuple[int, set[str]]]:
+    """Article id -> (claim count, statuses shown) on the article list as ``role`` sees it."""
+    response = client_for(world, role).get(reverse("articles:list"), filters)
+    assert response.status_code == 200, describe(response)
+    return {
+        article.pk: (article.n_claims, {item["status"] for item in article.status_counts})
+        for article in response.context["page"]
+    }
+
+
+def test_the_article_list_counts_only_published_claims_for_readers(world):
+    assert listed_counts(world, "reader")[world.article.pk] == (1, {ClaimStatus.PUBLISHED})
+    assert listed_counts(world, "fact_checker")[world.article.pk] == (2, {ClaimStatus.PUBLISHED, ClaimStatus.NEW})
+
+
+def test_the_article_list_filters_find_no_unpublished_claims_for_readers(world):
+    checker = world.users["fact_checker"]
+    workflow.apply(world.claim, world.users["editor"], "assign", assignee=checker)  # now researching
+    assert world.article.pk not in listed_counts(world, "reader", status=ClaimStatus.RESEARCHING)
+    assert world.article.pk not in listed_counts(world, "reader", assignee=str(checker.pk))
+    assert world.article.pk in listed_counts(world, "fact_checker", status=ClaimStatus.RESEARCHING)
+    assert world.article.pk in listed_counts(world, "editor", assignee=str(checker.pk))
+
+
+def export_text(world: World, role: str, fmt: str, **params: object) -> str:
+    response = client_for(world, role).get(reverse("exports:article", args=[world.article.pk, fmt]), params)
+    assert response.status_code == 200, f"{fmt} export as {role}: {describe(response)}"
+    return b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "csv", "w3c"])
+def test_exports_for_readers_hold_published_claims_only(world, fmt):
+    reader_export = export_text(world, "reader", fmt)
+    assert PUBLISHED_STATEMENT in reader_export
+    assert UNPUBLISHED_STATEMENT not in reader_export
+    # Asking for everything does not help a reader.
+    assert UNPUBLISHED_STATEMENT not in export_text(world, "reader", fmt, published_only="0")
+    desk_export = export_text(world, "fact_checker", fmt)
+    assert UNPUBLISHED_STATEMENT in desk_export and PUBLISHED_STATEMENT in desk_export
+
+
+def test_a_reader_exports_exactly_the_published_claims_as_csv_rows(world):
+    rows = list(csv.DictReader(io.StringIO(export_text(world, "reader", "csv"))))
+    assert len(rows) == 1
+
+
+def test_a_readers_w3c_export_has_one_annotation(world):
+    data = json.loads(export_text(world, "reader", "w3c"))
+    annotations = data["first"]["items"] if "first" in data else data.get("items", [])
+    assert len(annotations) == 1
+
+
+def test_search_results_for_readers_hold_published_claims_only(world):
+    search = reverse("search:search")
+    for query in ("finding", "jobless", "unemployment"):
+        assert f"#claim-{world.claim.pk}" not in html_for(world, "reader", search, q=query), query
+    assert f"#claim-{world.published_claim.pk}" in html_for(world, "reader", search, q="finding")
+    desk = html_for(world, "fact_checker", search, q="finding")
+    assert f"#claim-{world.claim.pk}" in desk and f"#claim-{world.published_claim.pk}" in desk
+
+
+def test_a_reader_cannot_search_for_unpublished_claims_by_status(world):
+    response = client_for(world, "reader").get(reverse("search:search"), {"q": "finding", "status": "new"})
+    assert response.status_code in (200, 400)
+    assert f"#claim-{world.claim.pk}" not in response.content.decode()

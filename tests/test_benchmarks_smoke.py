@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from articles.importing.parsers import parse_file
-from articles.management.commands import generate_load_data as gen
 from benchmarks import run
+from benchmarks.management.commands import generate_load_data as gen
 
 WRK_OUTPUT = """\
 Running 30s test @ http://127.0.0.1:8000/articles/1/

@@ -148,12 +148,31 @@ def test_the_panel_shows_forms_review_actions_and_history_to_fact_checkers(check
     assert fact_checker.username in history and "old" in history and "new" in history
 
 
-def test_readers_see_the_panel_without_any_form(client):
+def test_readers_see_the_panel_of_a_published_claim_without_any_form(client):
     client.force_login(factories.UserFactory())
-    claim = factories.ClaimFactory(statement="Visible to readers")
+    claim = factories.ClaimFactory(
+        statement="Visible to readers", status=ClaimStatus.PUBLISHED, verdict=factories.rating("false")
+    )
     panel = page(client.get(f"/claims/{claim.pk}/panel/"))
     assert "Visible to readers" in panel.text()
     assert panel.css("form[hx-post*='/claims/']") == []
+
+
+@pytest.mark.parametrize("status", [ClaimStatus.NEW, ClaimStatus.RESEARCHING, ClaimStatus.IN_REVIEW])
+def test_readers_do_not_find_the_panel_of_a_claim_still_being_checked(client, status):
+    client.force_login(factories.UserFactory())
+    claim = factories.ClaimFactory(status=status, rationale="Internal reasoning")
+    response = client.get(f"/claims/{claim.pk}/panel/")
+    assert response.status_code == 404
+    assert "Internal reasoning" not in response.content.decode()
+
+
+def test_a_readers_panel_numbers_the_claim_among_published_claims_only(client, article):
+    client.force_login(factories.UserFactory())
+    factories.ClaimFactory(article=article, phrase="approved a budget", status=ClaimStatus.IN_REVIEW)
+    published = factories.ClaimFactory(article=article, status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"))
+    panel = page(client.get(f"/claims/{published.pk}/panel/"))
+    assert panel.css_first("#panel-title").text() == "Claim 1"
 
 
 def test_an_unknown_claim_is_not_found(checker_client):
@@ -280,7 +299,9 @@ def test_inactive_verdicts_are_not_offered_unless_the_claim_has_one(checker_clie
 
 def test_readers_cannot_edit(client):
     client.force_login(factories.UserFactory())
-    claim = factories.ClaimFactory(statement="Untouched")
+    claim = factories.ClaimFactory(
+        statement="Untouched", status=ClaimStatus.PUBLISHED, verdict=factories.rating("false")
+    )
     response = edit(client, claim, version=1, statement="Changed")
     assert response.status_code == 403
     claim.refresh_from_db()
@@ -374,7 +395,7 @@ def test_a_source_cannot_be_changed_through_another_claims_url(checker_client, a
 
 def test_readers_cannot_add_sources(client):
     client.force_login(factories.UserFactory())
-    claim = factories.ClaimFactory()
+    claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"))
     assert client.post(f"/claims/{claim.pk}/sources/", source_data(), headers=HTMX).status_code == 403
     assert not Source.objects.exists()
 
@@ -447,3 +468,40 @@ def test_claim_permalink_opens_the_article_with_the_panel(checker_client):
     assert response.status_code == 302
     assert response["Location"] == f"/articles/{claim.article_id}/?claim={claim.pk}#claim-{claim.pk}"
     assert checker_client.get("/claims/999999/").status_code == 404
+
+
+# --- the htmx answers live in one module -----------------------------------------------------
+
+
+def test_claim_changed_adds_the_event_to_whatever_the_response_already_triggers(rf):
+    from django.http import HttpResponse
+
+    from annotations.htmx import claim_changed
+
+    response = HttpResponse()
+    response["HX-Trigger"] = json.dumps({"other-event": {}})
+    assert claim_changed(response, 7) is response
+    assert json.loads(response["HX-Trigger"]) == {"other-event": {}, "claim-changed": {"id": 7}}
+
+
+def test_alert_goes_to_the_pages_alert_region_with_its_error_status(rf):
+    from annotations.htmx import alert
+
+    response = alert(rf.get("/"), "Not <allowed>", 403)
+    assert response.status_code == 403
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#annotate-alert", "innerHTML")
+    assert "Not &lt;allowed&gt;" in response.content.decode()
+
+
+def test_no_view_builds_htmx_headers_or_the_claim_changed_event_by_hand():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("annotations", "articles", "search")
+        for path in (root / app).rglob("*.py")
+        if path.name != "htmx.py"
+        and any(marker in path.read_text() for marker in ('["HX-', "django_htmx.http import"))
+    ]
+    assert offenders == []

@@ -1,7 +1,7 @@
 """Corrections: editing an article keeps its history and re-anchors every claim.
 
 Service-level tests with real claims (created through ``annotations.services``), the pure
-re-anchoring rules (``articles.corrections.relocate``) under Hypothesis, and the diff
+re-anchoring rules (``articles.reanchoring.relocate``) under Hypothesis, and the diff
 helpers the revision page uses.
 """
 
@@ -13,6 +13,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from annotations import reanchoring
 from annotations.anchoring import Anchor, AnchorError, describe
 from annotations.models import AnchorState, Claim, ClaimEvent
 from annotations.services import create_claim
@@ -70,7 +71,7 @@ def test_edit_before_the_quote_keeps_the_claim_anchored_on_the_same_words(editor
     assert at_its_place(claim) == "passenger numbers rose by 12 percent"
     assert claim.start == BODY.index("passenger numbers") + len("Updated on Tuesday. ")
     assert claim.prefix == describe(claim.article.body, claim.start, claim.end).prefix
-    assert report.anchored == [claim]
+    assert reanchoring.claims_report(report).anchored == [claim]
     # A claim that only shifted with the text is not news: no history entry, no version bump.
     assert claim.version == version
     assert not ClaimEvent.objects.filter(claim=claim, kind=ClaimEvent.Kind.REANCHORED).exists()
@@ -86,7 +87,7 @@ def test_edit_inside_the_quote_moves_the_claim_onto_the_new_wording_and_logs_it(
     assert claim.anchor_state == AnchorState.MOVED
     assert claim.exact == "passenger numbers rose by 11.5 percent last year"
     assert at_its_place(claim) == claim.exact
-    assert report.moved == [claim]
+    assert reanchoring.claims_report(report).moved == [claim]
     assert claim.version == version + 1
     event = ClaimEvent.objects.get(claim=claim, kind=ClaimEvent.Kind.REANCHORED)
     assert event.old_value == "passenger numbers rose by 12 percent last year"
@@ -106,7 +107,7 @@ def test_deleting_the_quoted_words_orphans_the_claim_but_keeps_it_and_its_old_qu
     claim.refresh_from_db()
     assert claim.anchor_state == AnchorState.ORPHANED
     assert (claim.start, claim.end, claim.exact, claim.prefix, claim.suffix) == old
-    assert report.orphaned == [claim]
+    assert reanchoring.claims_report(report).orphaned == [claim]
     event = ClaimEvent.objects.get(claim=claim, kind=ClaimEvent.Kind.REANCHORED)
     assert event.old_value == "asked for an audit"
     assert event.new_value == ""
@@ -126,7 +127,7 @@ def test_moving_the_quoted_sentence_to_another_paragraph_flags_the_claim_at_its_
     assert claim.anchor_state == AnchorState.MOVED
     assert at_its_place(claim) == "paid for by the harbour fund"
     assert claim.start == new_body.index("paid for by the harbour fund")
-    assert report.moved == [claim]
+    assert reanchoring.claims_report(report).moved == [claim]
     assert "new place" in ClaimEvent.objects.get(claim=claim, kind=ClaimEvent.Kind.REANCHORED).note
 
 
@@ -295,11 +296,11 @@ def test_moved_flag_survives_a_later_edit_until_an_editor_marks_it_checked(edito
     assert claim.anchor_state == AnchorState.MOVED
     assert at_its_place(claim) == "passenger numbers rose by 13 percent"
 
-    checked = corrections.mark_checked(claim, user=editor)
+    checked = reanchoring.mark_checked(claim, user=editor)
     assert checked.anchor_state == AnchorState.ANCHORED
     assert ClaimEvent.objects.filter(claim=claim, field="anchor_state", new_value="anchored").exists()
     with pytest.raises(ValidationError, match="Only moved claims"):
-        corrections.mark_checked(checked, user=editor)
+        reanchoring.mark_checked(checked, user=editor)
 
 
 @pytest.mark.django_db
@@ -341,7 +342,7 @@ def test_reattach_anchors_an_orphan_on_the_new_selection_and_logs_it(editor):
     assert claim.anchor_state == AnchorState.ORPHANED
     article.refresh_from_db()
     start = article.body.index("called for scrutiny")
-    claim = corrections.reattach_claim(claim, user=editor, start=start, end=start + 19, exact="called for scrutiny")
+    claim = reanchoring.reattach_claim(claim, user=editor, start=start, end=start + 19, exact="called for scrutiny")
     assert claim.anchor_state == AnchorState.ANCHORED
     assert (claim.exact, claim.prefix) == ("called for scrutiny", article.body[start - 32 : start])
     event = ClaimEvent.objects.filter(claim=claim).order_by("-id").first()
@@ -356,7 +357,7 @@ def test_reattach_refuses_a_quote_that_does_not_match_the_text(editor):
     article = make_article()
     claim = claim_on(article, "asked for an audit")
     with pytest.raises(AnchorError, match="does not match"):
-        corrections.reattach_claim(claim, user=editor, start=0, end=5, exact="Stale")
+        reanchoring.reattach_claim(claim, user=editor, start=0, end=5, exact="Stale")
     claim.refresh_from_db()
     assert claim.exact == "asked for an audit"
 
@@ -366,9 +367,9 @@ def test_fact_checkers_cannot_reattach_or_clear_flags(fact_checker):
     article = make_article()
     claim = claim_on(article, "asked for an audit")
     with pytest.raises(PermissionDenied):
-        corrections.reattach_claim(claim, user=fact_checker, start=0, end=3, exact="The")
+        reanchoring.reattach_claim(claim, user=fact_checker, start=0, end=3, exact="The")
     with pytest.raises(PermissionDenied):
-        corrections.mark_checked(claim, user=fact_checker)
+        reanchoring.mark_checked(claim, user=fact_checker)
 
 
 # ------------------------------------------------------------------ cost
@@ -404,7 +405,7 @@ def test_long_article_with_many_claims_is_corrected_with_all_claims_kept(editor)
     claims = [claim_on(article, f"reported {i * 7} new homes") for i in range(0, 900, 3)]
     new_body = article.body.replace("Section 450:", "Section 450 (corrected):").replace("Section 1:", "Part 1:")
     report = edit(article, editor, new_body)
-    assert len(report.anchored) == len(claims)
+    assert len(reanchoring.claims_report(report).anchored) == len(claims)
     for i, claim in zip(range(0, 900, 3), claims, strict=True):
         assert at_its_place(claim) == f"reported {i * 7} new homes"
 
@@ -466,7 +467,7 @@ def property_anchors() -> list[Anchor]:
 @given(edits_outside_quotes(alphabet="abcdefghij klmnopqrstuvwxyz.,\n"))
 def test_random_edits_outside_every_quote_keep_all_claims_on_the_same_text(edited):
     new_body, _expected = edited
-    placements = corrections.relocate(PROPERTY_BODY, new_body, property_anchors())
+    placements = reanchoring.relocate(PROPERTY_BODY, new_body, property_anchors())
     for anchor, placement in zip(property_anchors(), placements, strict=True):
         assert placement.state != AnchorState.ORPHANED
         assert placement.anchor is not None
@@ -484,7 +485,7 @@ def test_random_edits_outside_every_quote_keep_all_claims_on_the_same_text(edite
 def test_random_edits_with_new_characters_outside_quotes_leave_every_claim_anchored_in_place(edited):
     """With inserted text that cannot be mistaken for the article's, "same place" is unambiguous."""
     new_body, expected = edited
-    placements = corrections.relocate(PROPERTY_BODY, new_body, property_anchors())
+    placements = reanchoring.relocate(PROPERTY_BODY, new_body, property_anchors())
     assert [p.state for p in placements] == [AnchorState.ANCHORED] * len(expected)
     assert [(p.anchor.start, p.anchor.end) for p in placements] == expected
 
@@ -519,7 +520,7 @@ def test_long_article_with_a_moved_paragraph_flags_only_the_claims_in_it():
     new = "\n\n".join(paragraphs)
     anchors = [describe(old, old.index(f"district {i} was"), old.index(f"district {i} was") + len(f"district {i} was"))
                for i in range(80)]
-    placements = corrections.relocate(old, new, anchors)
+    placements = reanchoring.relocate(old, new, anchors)
     assert [i for i, p in enumerate(placements) if p.state != AnchorState.ANCHORED] == [10]
     assert placements[10].state == AnchorState.MOVED
     for anchor, placement in zip(anchors, placements, strict=True):
@@ -537,11 +538,11 @@ def test_span_next_to_an_ambiguous_insertion_maps_either_way():
 
 def test_relocate_keeps_previous_flags_and_requires_one_state_per_anchor():
     anchor = describe(PROPERTY_BODY, *PROPERTY_QUOTES[1])
-    [placement] = corrections.relocate(PROPERTY_BODY, "Intro. " + PROPERTY_BODY, [anchor], [AnchorState.MOVED])
+    [placement] = reanchoring.relocate(PROPERTY_BODY, "Intro. " + PROPERTY_BODY, [anchor], [AnchorState.MOVED])
     assert placement.state == AnchorState.MOVED
     assert placement.via == "position"
     with pytest.raises(ValueError, match="one entry per anchor"):
-        corrections.relocate(PROPERTY_BODY, PROPERTY_BODY, [anchor], [])
+        reanchoring.relocate(PROPERTY_BODY, PROPERTY_BODY, [anchor], [])
 
 
 # ------------------------------------------------------------------ diff for the revision page

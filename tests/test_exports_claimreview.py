@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from django.utils import timezone
 
 from annotations.exports import render_export_bytes
 from annotations.exports.claimreview import article_claim_reviews, claimant_type
@@ -25,7 +27,7 @@ def test_claim_review_has_the_schema_org_fields(settings):
     assert review["@type"] == "ClaimReview"
     assert review["claimReviewed"] == "The budget is 4.2 million euros."
     assert review["url"] == f"https://desk.example.org/claims/{data.published.pk}/"
-    assert review["datePublished"] == data.published.published_at.date().isoformat()
+    assert review["datePublished"] == timezone.localdate(data.published.published_at).isoformat()
     assert review["author"] == {"@type": "Organization", "name": "Example Checks", "url": "https://checks.example.org"}
     assert review["reviewRating"] == {
         "@type": "Rating", "ratingValue": 1, "bestRating": 5, "worstRating": 1, "alternateName": "False",
@@ -51,6 +53,38 @@ def test_label_without_a_value_gives_only_its_name():
     claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("unverifiable"))
     [review] = article_claim_reviews(claim.article)
     assert review["reviewRating"] == {"@type": "Rating", "alternateName": "Unverifiable"}
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "published_at", "expected"),
+    [
+        ("Europe/Berlin", datetime(2024, 3, 5, 23, 30, tzinfo=UTC), "2024-03-06"),  # 00:30 in Berlin
+        ("America/New_York", datetime(2024, 3, 6, 0, 30, tzinfo=UTC), "2024-03-05"),  # 19:30 in New York
+        ("UTC", datetime(2024, 3, 5, 23, 30, tzinfo=UTC), "2024-03-05"),
+    ],
+)
+def test_review_is_dated_on_the_organisations_calendar(settings, time_zone, published_at, expected):
+    settings.TIME_ZONE = time_zone
+    claim = factories.ClaimFactory(
+        status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"), published_at=published_at
+    )
+
+    [review] = article_claim_reviews(claim.article)
+
+    assert review["datePublished"] == expected
+
+
+def test_review_date_ignores_a_time_zone_activated_for_the_request(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    claim = factories.ClaimFactory(
+        status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"),
+        published_at=datetime(2024, 3, 5, 23, 30, tzinfo=UTC),
+    )
+
+    with timezone.override("America/Los_Angeles"):
+        [review] = article_claim_reviews(claim.article)
+
+    assert review["datePublished"] == "2024-03-06"
 
 
 def test_linked_claims_add_their_articles_as_appearances(django_assert_max_num_queries):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -120,3 +121,11 @@ def test_csv_streams_in_chunks():
     chunks = list(stream_csv(Claim.objects.filter(article=article).order_by("id"), chunk_size=2))
     assert len(chunks) == 3, "header, then one chunk per two rows"
     assert len(read_csv(chunks)) == 4
+
+
+def test_csv_dates_stay_in_utc_whatever_the_organisations_time_zone(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    claim = factories.ClaimFactory()
+    row = read_csv(stream_csv(Claim.objects.all()))[0]
+    assert row["created_at"] == claim.created_at.astimezone(datetime.UTC).isoformat()
+    assert row["updated_at"].endswith("+00:00")

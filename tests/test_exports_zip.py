@@ -5,13 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django_tasks import TaskResultStatus
 
-from annotations.exports import bundle, jobs
+from annotations.exports import bundle
+from annotations.exports import jobs as export_jobs
 from annotations.exports.bundle import write_zip
+from annotations.tasks import build_export_zip
+from factcheck import jobs
+from factcheck.models import Job
 from tests import factories
 from tests.exports_helpers import SECRET, checked_article
 
@@ -85,68 +91,103 @@ def test_staff_without_a_desk_role_get_published_claims_only(client):
     assert b"4.2 million euros" in archive.read("claims.csv")
 
 
-def test_many_articles_go_to_a_background_job_with_progress_and_download(admin_client, monkeypatch):
+def test_many_articles_go_to_a_background_job_with_progress_and_download(admin_client, admin_user, monkeypatch):
     monkeypatch.setattr("annotations.exports.admin_actions.INLINE_LIMIT", 2)
     articles = [factories.ArticleFactory() for _ in range(3)]
     for article in articles:
         factories.ClaimFactory(article=article)
     response = run_action(admin_client, articles)
     assert response.status_code == 302
-    job_url = response["Location"]
-    job_id = job_url.rstrip("/").rsplit("/", 1)[-1]
-    assert jobs.load(job_id)["status"] == jobs.DONE, "the immediate backend ran the task"
+    job = Job.objects.get()
+    assert response["Location"] == reverse("exports:job", args=[job.pk])
+    assert job.status == Job.Status.DONE, "the immediate backend ran the task"
+    assert (job.kind, job.owner, job.title) == (Job.Kind.EXPORT, admin_user, "Export of 3 articles")
+    assert (job.processed, job.total, job.result) == (3, 3, {"articles": 3})
+    assert job.task_result_id
+    assert default_storage.exists(job.result_file.name), "the ZIP is a file in the default storage"
 
-    page = admin_client.get(job_url)
+    page = admin_client.get(response["Location"])
     assert page.status_code == 200
     assert b"The ZIP is ready." in page.content
-    download = reverse("exports:job_download", args=[job_id])
+    download = reverse("exports:job_download", args=[job.pk])
     assert download.encode() in page.content
 
     zipped = admin_client.get(download)
     assert zipped.status_code == 200
+    assert zipped["Content-Disposition"] == f'attachment; filename="factdesk-export-{job.pk}.zip"'
     archive = open_zip(b"".join(zipped.streaming_content))
     assert sum(name.endswith("/report.html") for name in archive.namelist()) == 3
-    default_storage.delete(jobs.zip_name(job_id))
+
+
+def test_articles_deleted_before_the_export_ran_are_reported_per_item(admin_client, admin_user):
+    kept = factories.ArticleFactory()
+    job = export_jobs.create(owner=admin_user, article_ids=[kept.pk, kept.pk + 1000], published_only=False)
+    build_export_zip.enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.errors == [{"item": f"article {kept.pk + 1000}", "message": "deleted before the export ran"}]
+    page = admin_client.get(reverse("exports:job", args=[job.pk]))
+    assert f"article {kept.pk + 1000}: deleted before the export ran".encode() in page.content
 
 
 def test_progress_page_polls_while_running(admin_client, admin_user):
-    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1, 2, 3, 4], published_only=False)
-    jobs.update(job_id, status=jobs.RUNNING, processed=1)
-    page = admin_client.get(reverse("exports:job", args=[job_id]))
+    job = export_jobs.create(owner=admin_user, article_ids=[1, 2, 3, 4], published_only=False)
+    assert jobs.start(job.pk) and jobs.progress(job.pk, 1)
+    page = admin_client.get(reverse("exports:job", args=[job.pk]))
     assert b'<progress id="export-progress-bar" max="100" value="25">' in page.content
     assert b'hx-trigger="every 1s"' in page.content
-    partial = admin_client.get(reverse("exports:job", args=[job_id]), HTTP_HX_REQUEST="true")
+    partial = admin_client.get(reverse("exports:job", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert b"<h1>" not in partial.content and b"1 of 4 articles done" in partial.content
-    assert admin_client.get(reverse("exports:job_download", args=[job_id])).status_code == 404
+    assert admin_client.get(reverse("exports:job_download", args=[job.pk])).status_code == 404
 
 
 def test_failed_job_says_so(admin_client, admin_user):
-    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1], published_only=False)
-    jobs.update(job_id, status=jobs.FAILED, error="OSError: disk full")
-    page = admin_client.get(reverse("exports:job", args=[job_id]))
+    job = export_jobs.create(owner=admin_user, article_ids=[1], published_only=False)
+    jobs.fail(job.pk, "OSError: disk full")
+    page = admin_client.get(reverse("exports:job", args=[job.pk]))
     assert b"The export failed: OSError: disk full" in page.content
     assert b"hx-trigger" not in page.content
+    assert admin_client.get(reverse("exports:job_download", args=[job.pk])).status_code == 404
 
 
 def test_task_failure_is_recorded_on_the_job(monkeypatch, admin_user):
-    from annotations.tasks import build_export_zip
-
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr("annotations.tasks.write_zip", explode)
-    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1], published_only=False)
-    result = build_export_zip.enqueue(job_id, [1], False)
+    job = export_jobs.create(owner=admin_user, article_ids=[1], published_only=False)
+    result = build_export_zip.enqueue(job.pk)
     assert result.status == "FAILED"
-    assert jobs.load(job_id)["status"] == jobs.FAILED
-    assert "boom" in jobs.load(job_id)["error"]
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.error == "RuntimeError: boom"
+    assert not job.result_file
+
+
+def test_a_job_whose_task_died_silently_is_shown_as_failed(admin_client, admin_user, monkeypatch):
+    job = export_jobs.create(owner=admin_user, article_ids=[1], published_only=False)
+    Job.objects.filter(pk=job.pk).update(task_result_id="dead-task")
+    dead = SimpleNamespace(status=TaskResultStatus.FAILED)
+    monkeypatch.setattr(jobs.default_task_backend, "get_result", lambda result_id: dead)
+    page = admin_client.get(reverse("exports:job", args=[job.pk]))
+    assert b"The export failed: The background task failed." in page.content
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
 
 
 def test_jobs_are_private_to_their_owner(client, admin_user):
-    job_id = jobs.create(owner_id=admin_user.pk, article_ids=[1], published_only=False)
+    job = export_jobs.create(owner=admin_user, article_ids=[1], published_only=False)
+    jobs.start(job.pk)
+    jobs.finish(job.pk, result_file="jobs/result/secret.zip")
     other = factories.EditorFactory()
     client.force_login(other)
-    assert client.get(reverse("exports:job", args=[job_id])).status_code == 403
-    assert client.get(reverse("exports:job", args=["not-a-job"])).status_code == 404
-    assert client.get(reverse("exports:job", args=["0" * 32])).status_code == 404
+    assert client.get(reverse("exports:job", args=[job.pk])).status_code == 404, "someone else's job: not found"
+    assert client.get(reverse("exports:job_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("exports:job", args=[job.pk + 1])).status_code == 404
+    assert client.get("/exports/jobs/not-a-job/").status_code == 404
     assert client.get("/exports/jobs/..%2F..%2Fsettings/").status_code == 404
+
+
+def test_an_import_job_is_not_shown_as_an_export(admin_client):
+    job = factories.JobFactory(kind=Job.Kind.IMPORT, owner=None)
+    assert admin_client.get(reverse("exports:job", args=[job.pk])).status_code == 404

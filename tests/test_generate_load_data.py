@@ -9,12 +9,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from annotations import roles
 from annotations.anchoring import describe
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Comment, Notification, Source
-from articles.management.commands import generate_load_data as gen
 from articles.models import Article
 from articles.text import canonicalize_body, content_hash
+from benchmarks.management.commands import generate_load_data as gen
+from factcheck import permissions as roles
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -156,3 +156,28 @@ def test_shared_samples_import_once_with_clean_bodies():
     out, _err = run(str(SAMPLES))
     assert "Created: 0" in out
     assert Article.objects.count() == created
+
+
+def test_bad_text_in_one_record_is_listed_and_the_rest_are_imported(tmp_path):
+    (tmp_path / "feed.json").write_bytes(
+        b'[{"title": "Pier repainted", "body": "The pier was repainted."},'
+        b' {"title": "Broken \\ud800 emoji", "body": "Half a character."}]'
+    )
+    (tmp_path / "feed.jsonl").write_bytes(
+        b'{"title": "Harbour dredged", "body": "Dredging finished."}\n'
+        b'{"title": "Caf\xe9 opens", "body": "On the quay."}\n'
+    )
+    (tmp_path / "list.csv").write_bytes(b"title,body\nBuoys replaced,New buoys.\nLock \xff,Gates shut.\n")
+
+    out, _err = run(str(tmp_path))
+
+    assert set(Article.objects.values_list("title", flat=True)) == {
+        "Pier repainted", "Harbour dredged", "Buoys replaced",
+    }
+    assert "Created: 3" in out
+    assert "Failed: 3" in out
+    assert "feed.json item 2: field 'title' contains an unpaired surrogate \\ud800 (after 'Broken ')" in out
+    assert "feed.jsonl line 2: the line is not valid UTF-8 (byte 0xe9 after '{\"title\": \"Caf')" in out
+    assert "list.csv row 3: column 'title' is not valid UTF-8 (byte 0xff after 'Lock ')" in out
+    # What a terminal gets: a lone surrogate here would crash the command's output.
+    assert out.encode("utf-8").decode("utf-8") == out

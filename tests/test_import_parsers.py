@@ -716,8 +716,140 @@ def test_latin1_file_is_reported_not_guessed():
     outcome = parse_fixture("latin1.txt")
 
     assert outcome.records == [
-        ParseError("latin1.txt", "not valid UTF-8 (byte 0xe9 at position 3); re-save the file as UTF-8")
+        ParseError("latin1.txt", "title is not valid UTF-8 (byte 0xe9 after 'Caf'); re-save the file as UTF-8")
     ]
+    assert "latin1.txt: the file is not entirely UTF-8" in " ".join(outcome.notes)
+
+
+# --- Lone surrogates and bytes that are not UTF-8: the record fails, the others import ---------
+
+
+def no_lone_surrogates(outcome: ParseOutcome) -> bool:
+    """Every origin, message, note and field can be stored, printed and sent as UTF-8."""
+    texts = [*outcome.notes]
+    for record in outcome.records:
+        texts.extend(value for value in vars(record).values() if isinstance(value, str))
+    return not any("\ud800" <= char <= "\udfff" for text in texts for char in text)
+
+
+def test_json_item_with_a_lone_surrogate_escape_is_reported_and_the_others_parse():
+    data = (
+        b'[{"title": "Ferry strike ends", "body": "Crews are back."},'
+        b' {"title": "Minister \\ud800 resigns", "body": "She left."},'
+        b' {"title": "Bridge reopens", "body": "Traffic flows \\udcff again."},'
+        b' {"title": "Port grows", "body": "Emoji \\ud83d\\ude00 pairs are fine."}]'
+    )
+
+    outcome = parse_file("feed.json", data)
+
+    assert summary(outcome) == [
+        ("feed.json item 1", "Ferry strike ends", ""),
+        (
+            "feed.json item 2",
+            "field 'title' contains an unpaired surrogate \\ud800 (after 'Minister '): half of a character "
+            "such as an emoji, which cannot be stored; fix the text in the file",
+        ),
+        (
+            "feed.json item 3",
+            "field 'body' contains an unpaired surrogate \\udcff (after 'Traffic flows '): half of a character "
+            "such as an emoji, which cannot be stored; fix the text in the file",
+        ),
+        ("feed.json item 4", "Port grows", ""),
+    ]
+    assert outcome.articles[1].body == "Emoji \U0001f600 pairs are fine."
+    assert no_lone_surrogates(outcome)
+
+
+def test_single_json_object_with_a_lone_surrogate_is_one_clear_error():
+    outcome = parse_json('{"title": "T", "body": "B", "outlet": "Radio \\udc00"}', "one.json")
+
+    [error] = outcome.records
+    assert error.origin == "one.json"
+    assert error.message.startswith("field 'outlet' contains an unpaired surrogate \\udc00 (after 'Radio ')")
+
+
+def test_jsonl_line_with_bytes_that_are_not_utf8_is_reported_and_the_others_parse():
+    data = b"\n".join([
+        json.dumps({"title": "Ferry strike ends", "body": "Crews are back."}).encode(),
+        b'{"title": "Caf\xe9 opens", "body": "On the quay."}',
+        json.dumps({"title": "Bridge reopens", "body": "Traffic flows."}).encode(),
+        b'{"title": "Escaped", "body": "A lone \\udc80 escape"}',
+    ])
+
+    outcome = parse_file("feed.jsonl", data)
+
+    assert summary(outcome) == [
+        ("feed.jsonl line 1", "Ferry strike ends", ""),
+        (
+            "feed.jsonl line 2",
+            """the line is not valid UTF-8 (byte 0xe9 after '{"title": "Caf'); re-save the file as UTF-8""",
+        ),
+        ("feed.jsonl line 3", "Bridge reopens", ""),
+        (
+            "feed.jsonl line 4",
+            "field 'body' contains an unpaired surrogate \\udc80 (after 'A lone '): half of a character "
+            "such as an emoji, which cannot be stored; fix the text in the file",
+        ),
+    ]
+    assert outcome.notes == [
+        "feed.jsonl: the file is not entirely UTF-8; the records with other bytes were not imported "
+        "(re-save the file as UTF-8 and import it again to add them)."
+    ]
+    assert no_lone_surrogates(outcome)
+
+
+def test_csv_row_with_bytes_that_are_not_utf8_is_reported_and_the_others_parse():
+    data = (
+        b"title,body,notes\n"
+        b"Ferry strike ends,Crews are back.,\n"
+        b"Bridge reopens,Traffic flows \xff again.,\n"
+        b"Harbour dredged,Dredging finished.,ignored \xfe column\n"
+    )
+
+    outcome = parse_file("list.csv", data)
+
+    assert summary(outcome) == [
+        ("list.csv row 2", "Ferry strike ends", ""),
+        (
+            "list.csv row 3",
+            "column 'body' is not valid UTF-8 (byte 0xff after 'Traffic flows '); re-save the file as UTF-8",
+        ),
+        ("list.csv row 4", "Harbour dredged", ""),  # the bad byte is in a column nobody imports
+    ]
+    assert no_lone_surrogates(outcome)
+
+
+def test_aggregator_entry_with_bytes_that_are_not_utf8_is_reported_and_the_others_parse():
+    good = (FIXTURES / "aggregator_main_and_three_related.txt").read_bytes()
+    data = good.replace(b"Fishing crews who moor", b"Fishing crews \x96 who moor")
+
+    outcome = parse_file("page.txt", data)
+
+    expected = [
+        (record[0], "body is not valid UTF-8 (byte 0x96 after 'Fishing crews '); re-save the file as UTF-8")
+        if record[0] == "page.txt related #1"
+        else record
+        for record in summary(parse_file("page.txt", good))
+    ]
+    assert summary(outcome) == expected
+    assert len(outcome.articles) == len(expected) - 1
+    assert no_lone_surrogates(outcome)
+
+
+@pytest.mark.parametrize("name", ["feed.json", "page.html", "note.md"])
+def test_one_document_formats_with_bytes_that_are_not_utf8_fail_as_a_whole(name):
+    outcome = parse_file(name, b'{"title": "Caf\xe9", "body": "x"}')
+
+    assert outcome.records == [
+        ParseError(name, "not valid UTF-8 (byte 0xe9 at position 14); re-save the file as UTF-8")
+    ]
+
+
+def test_a_file_name_with_bytes_that_are_not_utf8_is_reported_printably():
+    outcome = parse_file("caf\udce9.txt", b"Title\n\nBody")
+
+    assert [article.origin for article in outcome.articles] == ["caf\\udce9.txt"]
+    assert no_lone_surrogates(outcome)
 
 
 def test_utf8_byte_order_mark_is_accepted():

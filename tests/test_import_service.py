@@ -278,3 +278,53 @@ def test_report_dict_round_trips_through_json(editor):
     report = service.import_upload("page.txt", AGGREGATOR_PAGE.encode(), editor)
     assert json.loads(json.dumps(report.as_dict()))["created"][0][0] == "page.txt"
     assert report.summary() == "3 created, 0 skipped as duplicates, 0 failed"
+
+
+def printable_report(report: service.ImportReport) -> bool:
+    """No text in the report holds a lone surrogate: it can be stored as JSON, printed and shown."""
+    rows = [*report.created, *report.skipped, *report.failed]
+    texts = [*report.notes, *(cell for row in rows for cell in row if isinstance(cell, str))]
+    return not any("\ud800" <= char <= "\udfff" for text in texts for char in text)
+
+
+def test_json_with_a_lone_surrogate_imports_the_other_records_and_reports_that_one(editor):
+    data = (
+        b'[{"title": "Ferry strike ends", "body": "Crews are back."},'
+        b' {"title": "Minister \\ud800 resigns", "body": "She left."},'
+        b' {"title": "Bridge reopens", "body": "Traffic flows again."}]'
+    )
+
+    report = service.import_upload("feed.json", data, editor)
+
+    assert [title for _o, _pk, title in report.created] == ["Ferry strike ends", "Bridge reopens"]
+    [(origin, reason)] = report.failed
+    assert origin == "feed.json item 2"
+    assert reason.startswith("field 'title' contains an unpaired surrogate \\ud800 (after 'Minister ')")
+    assert set(Article.objects.values_list("title", flat=True)) == {"Ferry strike ends", "Bridge reopens"}
+    assert printable_report(report)
+    assert "\\ud800" in json.dumps(report.as_dict(), ensure_ascii=False).encode("utf-8").decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "bad_origin"),
+    [
+        (
+            "feed.jsonl",
+            b'{"title": "One", "body": "First."}\n{"title": "Two", "body": "Sec\xffond."}\n'
+            b'{"title": "Three", "body": "Third."}\n',
+            "feed.jsonl line 2",
+        ),
+        ("list.csv", b"title,body\nOne,First.\nTwo,Sec\xffond.\nThree,Third.\n", "list.csv row 3"),
+    ],
+    ids=["jsonl", "csv"],
+)
+def test_a_record_with_bytes_that_are_not_utf8_fails_alone(editor, name, data, bad_origin):
+    report = service.import_upload(name, data, editor)
+
+    assert [title for _o, _pk, title in report.created] == ["One", "Three"]
+    [(origin, reason)] = report.failed
+    assert origin == bad_origin
+    assert "is not valid UTF-8 (byte 0xff after " in reason
+    assert any("not entirely UTF-8" in note for note in report.notes)
+    assert Article.objects.count() == 2
+    assert printable_report(report)

@@ -126,7 +126,7 @@ def test_rating_label_colour_must_be_hex():
 
 def test_every_model_has_a_working_factory():
     for factory in (
-        factories.ArticleRevisionFactory, factories.ImportJobFactory, factories.RatingLabelFactory,
+        factories.ArticleRevisionFactory, factories.JobFactory, factories.RatingLabelFactory,
         factories.SourceFactory, factories.CommentFactory, factories.NotificationFactory,
         factories.ClaimGroupFactory, factories.SuggestionDismissalFactory, factories.ClaimEventFactory,
     ):

@@ -237,7 +237,7 @@ OUTPUTS: list[Output] = [
     Output("admin sources", _admin("annotations_source_changelist")),
     Output("admin comments", _admin("annotations_comment_changelist")),
     Output("admin history", _admin("annotations_claimevent_changelist")),
-    Output("admin import jobs", _admin("articles_importjob_changelist")),
+    Output("admin jobs", _admin("factcheck_job_changelist")),
     *(
         Output(f"export {name}", lambda d, a, c, name=name: reverse("exports:article", args=[a.pk, name]),
                kind={"html": "html", "csv": "csv", "w3c": "json", "claimreview": "json", "pdf": "binary"}

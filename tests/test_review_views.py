@@ -111,6 +111,11 @@ def test_permission_matrix_over_http(client, people, role, name):
         assert response.status_code == 200, response.content.decode()
         assert claim.status == end
         assert json.loads(response["HX-Trigger"]) == {"claim-changed": {"id": claim.pk}}
+    elif role == "reader" and start != S.PUBLISHED:
+        # Readers see published work only: for them an unpublished claim does not exist.
+        assert response.status_code == 404
+        assert claim.status == start
+        assert claim.rationale not in response.content.decode()
     else:
         assert response.status_code == 403
         assert claim.status == start
@@ -118,10 +123,19 @@ def test_permission_matrix_over_http(client, people, role, name):
         assert 'role="alert"' in response.content.decode()
 
 
+#: A role refused each step (readers only where the claim is published: other claims are 404 to them).
+REFUSED_ROLE = {name: "fact_checker" if "fact_checker" not in allowed else "other_fact_checker"
+                for name, allowed in ALLOWED.items()}
+REFUSED_ROLE["correct"] = "reader"
+
+
 @pytest.mark.parametrize("name", list(TRANSITION_SETUPS))
 def test_forbidden_direct_posts_without_htmx_get_a_403_page_with_the_reason(client, people, name):
-    claim = prepared_claim(name, "reader", people)
-    client.force_login(people["reader"])
+    role = REFUSED_ROLE[name]
+    if role in ALLOWED[name]:
+        pytest.skip(f"every desk role may {name}; readers cannot see the unpublished claim (404)")
+    claim = prepared_claim(name, role, people)
+    client.force_login(people[role])
     response = client.post(transition_url(claim, name), post_data(name, claim, people))
     assert response.status_code == 403
     assert "That step was not taken" in response.content.decode()
@@ -226,9 +240,12 @@ def render_partial(claim, user) -> str:
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
+    from annotations.review_context import review_actions_for
+
     request = RequestFactory().get("/")
     request.user = user
-    return render_to_string("review/_claim_actions.html", {"claim": claim, "user": user}, request=request)
+    context = {"claim": claim, "user": user, "review": review_actions_for(claim, user)}
+    return render_to_string("review/_claim_actions.html", context, request=request)
 
 
 BUTTONS = {
@@ -414,7 +431,51 @@ def test_review_pages_cost_constant_queries(client, editor, fact_checker, url_na
         assert client.get(reverse(url_name)).status_code == 200
 
 
+#: Exact queries per review page, whatever the number of claims and notifications (session,
+#: user, role, the page's selectors, the navigation's unread count).
+PAGE_QUERIES = {"review:queue": 7, "review:my_claims": 9, "review:desk": 6, "review:notifications": 5}
+
+
+@pytest.mark.parametrize("url_name", sorted(PAGE_QUERIES))
+def test_review_pages_cost_an_exact_number_of_queries(client, editor, fact_checker, url_name,
+                                                       django_assert_num_queries):
+    client.force_login(fact_checker if url_name == "review:my_claims" else editor)
+    _populate(1, fact_checker, editor)
+    with django_assert_num_queries(PAGE_QUERIES[url_name]):
+        assert client.get(reverse(url_name)).status_code == 200
+    _populate(15, fact_checker, editor)
+    with django_assert_num_queries(PAGE_QUERIES[url_name]):
+        assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_the_partial_after_a_step_costs_the_same_queries_however_long_the_history(
+    editor_client, editor, fact_checker, django_assert_max_num_queries
+):
+    from annotations import workflow
+
+    claim = factories.ClaimFactory(status=S.NEW)
+    url = reverse("review:transition", args=[claim.pk, "assign"])
+    claim = workflow.apply(claim, editor, "assign", assignee=editor)
+    with CaptureQueriesContext(connection) as few:
+        response = editor_client.post(url, {"assignee": fact_checker.pk, "version": claim.version}, **HTMX)
+    assert response.status_code == 200
+    claim.refresh_from_db()
+    for index in range(9):  # ends assigned to the editor, so the step below is allowed again
+        claim = workflow.apply(claim, editor, "assign", assignee=fact_checker if index % 2 else editor)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = editor_client.post(url, {"assignee": fact_checker.pk, "version": claim.version}, **HTMX)
+    assert response.status_code == 200
+
+
 # --- navigation and notifications -----------------------------------------------------------
+
+
+def test_the_notifications_page_shows_an_admin_only_their_own(client, admin_user):
+    factories.NotificationFactory(recipient=admin_user, message="For the admin")
+    factories.NotificationFactory(message="For a fact-checker")
+    client.force_login(admin_user)
+    content = client.get(reverse("review:notifications")).content.decode()
+    assert "For the admin" in content and "For a fact-checker" not in content
 
 
 def test_nav_links_follow_the_role(client, editor, fact_checker):

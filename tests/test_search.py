@@ -193,6 +193,34 @@ def test_readers_see_only_published_claims(claims):
     assert claim_statements("unemployment", published_only=True, statuses=[ClaimStatus.NEW]) == []
 
 
+def test_the_search_selector_narrows_claims_through_the_claim_policy(claims, fact_checker):
+    from search import selectors
+
+    reader = UserFactory()
+    query = parse_query("unemployment")
+    assert [hit.claim.pk for hit in selectors.claim_hits(reader, query)[0:10]] == [claims["published"].pk]
+    assert selectors.claim_hits(reader, query).count() == 1
+    assert selectors.claim_hits(reader, query, statuses=[ClaimStatus.IN_REVIEW]).count() == 0
+    assert len(selectors.claim_hits(fact_checker, query)[0:10]) == 3
+
+
+def test_hits_are_loaded_only_from_the_claims_the_caller_passes(claims):
+    """Defence in depth: even if the index returned a claim, it is never loaded from outside ``among``."""
+    hits = search_claims(parse_query("unemployment"), among=Claim.objects.filter(pk=claims["union"].pk))
+    assert [hit.claim.pk for hit in hits[0:10]] == [claims["union"].pk]
+
+
+def test_readers_are_offered_only_the_published_status_to_filter_by(claims, client, fact_checker):
+    def status_options() -> list[str]:
+        return [value for value, _ in client.get(reverse("search:search")).context["form"].fields["status"].choices]
+
+    client.force_login(UserFactory())
+    assert status_options() == ["", ClaimStatus.PUBLISHED]
+    assert client.get(reverse("search:search"), {"q": "unemployment", "status": "in_review"}).status_code == 400
+    client.force_login(fact_checker)
+    assert len(status_options()) == len(ClaimStatus.choices) + 1
+
+
 def test_a_rationale_snippet_is_shown_only_when_the_rationale_matched(claims):
     hits = {hit.claim.pk: hit for hit in search_claims(parse_query("unemployment"))[0:10]}
     assert hits[claims["bridge"].pk].rationale_html is not None
@@ -336,6 +364,27 @@ def test_the_search_page_costs_the_same_queries_for_few_or_many_hits(newsroom, c
         response = checker_client.get(reverse("search:search"), {"q": "budget"})
     assert response.context["claims"].paginator.count == 31
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+#: Exact queries of a search page with hits (session, user, role, rating scale, article count
+#: and page with its rows, claim count and page with its rows, unread count), however many hits.
+SEARCH_QUERIES = 11
+
+
+@pytest.mark.parametrize("viewer", ["reader", "fact_checker"])
+def test_the_search_page_costs_an_exact_number_of_queries(newsroom, client, fact_checker, viewer,
+                                                          django_assert_num_queries):
+    client.force_login(UserFactory() if viewer == "reader" else fact_checker)
+    claim(newsroom["jobs"], "budget cuts", statement="Budget cuts one", status=ClaimStatus.PUBLISHED)
+    with django_assert_num_queries(SEARCH_QUERIES):
+        client.get(reverse("search:search"), {"q": "budget"})
+    for n in range(30):
+        claim(newsroom["jobs"], "budget cuts", statement=f"Budget cuts {n}",
+              status=ClaimStatus.PUBLISHED if n % 2 else ClaimStatus.RESEARCHING)
+        article(f"Budget story {n}", f"The budget was cut by {n} percent.")
+    with django_assert_num_queries(SEARCH_QUERIES):
+        response = client.get(reverse("search:search"), {"q": "budget"})
+    assert response.context["claims"].paginator.count == (16 if viewer == "reader" else 31)
 
 
 def test_result_pages_are_linked_and_keep_the_query(newsroom, checker_client):

@@ -126,7 +126,7 @@ def test_every_desk_page_is_free_of_inline_script(admin_client):
         reverse("annotations:delete", args=[claim.pk]),
         reverse("editing:new"), reverse("editing:upload"), reverse("editing:edit", args=[article.pk]),
         reverse("editing:revisions", args=[article.pk]), reverse("editing:revision", args=[article.pk, 1]),
-        reverse("editing:reattach", args=[article.pk, claim.pk]),
+        reverse("articles:reattach", args=[article.pk, claim.pk]),
         reverse("review:desk"), reverse("review:queue"), reverse("review:my_claims"), reverse("review:notifications"),
         reverse("search:search") + "?q=unemployment", reverse("search:similar", args=[claim.pk]),
         reverse("search:suggestions", args=[article.pk]),

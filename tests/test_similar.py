@@ -181,6 +181,55 @@ def test_the_similar_partial_costs_constant_queries(corpus, editor_client, djang
     assert len(response.context["similar"]) == 10
 
 
+def test_the_selector_gives_readers_similar_claims_among_published_ones_only(corpus, fact_checker):
+    from search import selectors
+
+    reader = UserFactory()
+    assert names(corpus, selectors.similar_claims(reader, corpus["base"])) == ["elaboration"]
+    assert set(names(corpus, selectors.similar_claims(fact_checker, corpus["base"]))) == {
+        "duplicate", "paraphrase", "elaboration"
+    }
+
+
+def test_similar_claims_are_loaded_only_from_the_claims_the_caller_passes(corpus):
+    among = Claim.objects.filter(pk=corpus["paraphrase"].pk)
+    assert names(corpus, similar_claims(corpus["base"], among=among)) == ["paraphrase"]
+
+
+def test_a_reader_opening_a_published_claims_partial_sees_no_unpublished_similar_or_linked_claim(corpus, client):
+    elaboration = corpus["elaboration"]
+    group = ClaimGroup.objects.create()
+    Claim.objects.filter(pk__in=[elaboration.pk, corpus["paraphrase"].pk]).update(group=group)
+    client.force_login(UserFactory())
+    response = client.get(reverse("search:similar", args=[elaboration.pk]))
+    assert response.status_code == 200
+    assert response.context["similar"] == [] and response.context["linked"] == []
+    assert corpus["duplicate"].statement not in response.content.decode()
+
+
+#: Exact queries of the similar-claims partial (session, user, role, the claim, linked claims,
+#: and the four of :func:`search.similarity.similar_claims`), whatever the number of hits.
+#: PostgreSQL reads the planner's word statistics first: one more.
+SIMILAR_QUERIES = {"sqlite": 9, "postgresql": 10}
+
+
+def test_the_similar_partial_costs_an_exact_number_of_queries(corpus, editor_client, django_assert_num_queries):
+    from django.db import connection
+
+    expected = SIMILAR_QUERIES[connection.vendor]
+    url = reverse("search:similar", args=[corpus["base"].pk])
+    group = ClaimGroup.objects.create()
+    Claim.objects.filter(pk__in=[corpus["base"].pk, corpus["other_topic"].pk]).update(group=group)
+    with django_assert_num_queries(expected):
+        editor_client.get(url)
+    for n in range(10):
+        claim_in_new_article(f"Unemployment in the region fell to 6 percent, said official {n}")
+    with django_assert_num_queries(expected):
+        response = editor_client.get(url)
+    assert len(response.context["similar"]) == 10
+    assert [claim.pk for claim in response.context["linked"]] == [corpus["other_topic"].pk]
+
+
 @pytest.mark.postgres
 def test_postgres_takes_word_frequencies_from_planner_statistics(corpus):
     from django.db import connection

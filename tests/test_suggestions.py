@@ -171,6 +171,19 @@ def test_the_list_costs_a_fixed_number_of_queries(article, checker_client, djang
         checker_client.get(reverse("search:suggestions", args=[article.pk]))
 
 
+def test_readers_get_no_suggestions_from_the_selector_or_the_list(article, client, fact_checker):
+    from search import selectors
+
+    reader = UserFactory()
+    assert selectors.claim_suggestions(reader, article) == []
+    assert selectors.claim_suggestions(fact_checker, article)
+    client.force_login(reader)
+    response = client.get(reverse("search:suggestions", args=[article.pk]))
+    assert response.status_code == 200
+    assert response.context["suggestions"] == []
+    assert "approved a budget" not in response.content.decode()
+
+
 def test_accept_view_creates_the_claim_and_signals_claim_changed(article, checker_client):
     response = post(checker_client, "accept_suggestion", article, JOBS)
     assert response.status_code == 200

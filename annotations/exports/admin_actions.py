@@ -1,8 +1,9 @@
 """The admin action "Export selected articles as ZIP" (registered on ArticleAdmin).
 
 A few articles are zipped during the request and downloaded at once; more than
-:data:`annotations.exports.bundle.INLINE_LIMIT` go to the ``build_export_zip`` background
-task and the admin is sent to a progress page with the download link at the end. Desk
+:data:`annotations.exports.bundle.INLINE_LIMIT` become an export job (:mod:`factcheck.jobs`)
+built by the ``build_export_zip`` task, and the admin is sent to its progress page with the
+download link at the end. Desk
 members get the internal version (unpublished claims included); other staff get published
 claims only.
 """
@@ -17,10 +18,12 @@ from django.http import FileResponse, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations.exports import jobs
+from annotations.exports import jobs as export_jobs
 from annotations.exports.bundle import INLINE_LIMIT, write_zip
 from annotations.exports.data import may_see_unpublished
+from annotations.tasks import build_export_zip
 from articles.models import Article
+from factcheck import jobs
 
 
 @admin.action(description="Export selected articles as ZIP", permissions=["view"])
@@ -28,8 +31,6 @@ def export_articles_zip(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Article]
 ) -> FileResponse | HttpResponseRedirect:
     """Download a ZIP with every export format for the selected articles."""
-    from annotations.tasks import build_export_zip
-
     published_only = not may_see_unpublished(request.user)
     article_ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     if len(article_ids) <= INLINE_LIMIT:
@@ -40,10 +41,11 @@ def export_articles_zip(
         return FileResponse(
             archive, as_attachment=True, filename=f"factdesk-export-{stamp}.zip", content_type="application/zip"
         )
-    job_id = jobs.create(owner_id=request.user.pk, article_ids=article_ids, published_only=published_only)
-    result = build_export_zip.enqueue(job_id, article_ids, published_only)
-    jobs.remember_task(job_id, result.id)
+    job = jobs.enqueue(
+        export_jobs.create(owner=request.user, article_ids=article_ids, published_only=published_only),
+        build_export_zip,
+    )
     modeladmin.message_user(
         request, f"Exporting {len(article_ids)} articles in the background.", level=messages.INFO
     )
-    return HttpResponseRedirect(reverse("exports:job", args=[job_id]))
+    return HttpResponseRedirect(reverse("exports:job", args=[job.pk]))

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from annotations.exports.data import (
     RatingScale,
@@ -89,7 +90,9 @@ def claim_review(article: Article, note: ReportClaim, scale: RatingScale) -> dic
         "itemReviewed": item,
     }
     if claim.published_at:
-        review["datePublished"] = claim.published_at.date().isoformat()
+        # The day the organisation published, on its own calendar (settings.TIME_ZONE): a
+        # verdict out at 00:30 in Berlin is dated that day, not the previous UTC day.
+        review["datePublished"] = timezone.localdate(claim.published_at, timezone.get_default_timezone()).isoformat()
     if claim.rationale:
         review["reviewBody"] = claim.rationale
     return review

@@ -8,8 +8,8 @@ bulk exports, so it reads rows the cheap way:
   verdict and people joined) and their sources, both in the same order (article, position,
   claim id), read through database cursors chunk by chunk and merged like a zipper, so
   memory stays constant and no ``IN (...)`` list grows with the export;
-* raw column values (``SQLCompiler.execute_sql`` with ``chunked_fetch``) instead of model
-  instances or per-value ORM converters, with the few conversions a CSV needs done here;
+* ``values_list(...).iterator(chunk_size=...)`` (public ORM API: a server-side cursor on
+  PostgreSQL, chunked fetches elsewhere) yields plain tuples, never model instances;
 * rows written with ``csv.writer.writerows`` a chunk at a time.
 
 Spreadsheet safety: the output starts with a UTF-8 byte order mark (Excel otherwise reads
@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.db.models.sql.constants import MULTI
 
 from annotations.models import Claim, ClaimStatus, Source
 from articles.models import Article
@@ -99,20 +98,9 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _when(value: object) -> str:
-    """A raw datetime column as ISO 8601 text, the same on every database.
-
-    PostgreSQL hands back aware datetimes; SQLite naive ones that are UTC when ``USE_TZ``
-    (Django stores them so), which get the ``+00:00`` an aware UTC datetime would print.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        text = value.isoformat()
-        return text + "+00:00" if value.tzinfo is None and settings.USE_TZ else text
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+def _when(value: datetime | None) -> str:
+    """A datetime column as ISO 8601 text; the ORM hands back aware UTC values on every database."""
+    return "" if value is None else value.isoformat()
 
 
 class _Lines:
@@ -144,14 +132,15 @@ def claims_queryset(
     return claims.order_by(*_ORDER)
 
 
-def _raw_chunks(queryset: QuerySet[Any], chunk_size: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of a ``values_list`` queryset as raw database values, ``chunk_size`` at a time.
+def _chunks(queryset: QuerySet[Any], chunk_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of a ``values_list`` queryset, ``chunk_size`` at a time, in one query.
 
-    Uses a server-side cursor where the database has one (``chunked_fetch``), like
-    ``QuerySet.iterator`` does, but skips the per-value converters.
+    ``iterator`` reads through a cursor (server-side on PostgreSQL) instead of loading the
+    result and filling the queryset's cache, so memory stays bounded by ``chunk_size``.
     """
-    compiler = queryset.query.get_compiler(using=queryset.db)
-    yield from compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=chunk_size)
+    rows = queryset.iterator(chunk_size=chunk_size)
+    while chunk := list(islice(rows, chunk_size)):
+        yield chunk
 
 
 def _source_cells(claims: QuerySet[Claim], chunk_size: int) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -161,7 +150,7 @@ def _source_cells(claims: QuerySet[Claim], chunk_size: int) -> Iterator[tuple[tu
         .order_by(*_SOURCE_ORDER)
         .values_list(*_SOURCE_ORDER[:4], "url", "stance")
     )
-    for chunk in _raw_chunks(sources, chunk_size):
+    for chunk in _chunks(sources, chunk_size):
         for article_id, start, end, claim_id, url, stance in chunk:
             yield (article_id, start, end, claim_id), f"{url} [{stance}]"
 
@@ -178,7 +167,7 @@ def iter_claim_row_chunks(claims: QuerySet[Claim], *, chunk_size: int = CHUNK_SI
     current_article = None
     number = 0
     formula_first, status_labels = _FORMULA_FIRST, _STATUS_LABELS
-    for chunk in _raw_chunks(claims.values_list(*_FIELDS), chunk_size):
+    for chunk in _chunks(claims.values_list(*_FIELDS), chunk_size):
         rows: list[list[object]] = []
         for (
             article_id, title, article_url, claim_id, exact, start, end, anchor_state, statement, claimant,

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Max, Min, Prefetch, QuerySet
 
 from annotations.models import AnchorState, Claim, ClaimEvent, ClaimStatus, RatingLabel, Source
-from annotations.roles import is_fact_checker
+from annotations.permissions import claim_policy
 from articles.models import Article
+from factcheck.display import display_name
+from factcheck.validators import is_http_url
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Highlight colour for claims without a verdict yet.
@@ -28,20 +29,13 @@ NO_VERDICT_COLOUR = "#9a6700"
 
 def may_see_unpublished(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     """Only the desk (fact-checkers, editors, admins) may export claims that are not published."""
-    return user is not None and is_fact_checker(user)
+    return claim_policy.user_has_permission(user, "export_unpublished")
 
 
 def http_url(url: str | None) -> str | None:
     """``url`` if it is an absolute http(s) URL, else None: exports link nothing else."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return None
-    return url.strip()
+    url = (url or "").strip()
+    return url if is_http_url(url) else None
 
 
 def safe_colour(colour: str | None, default: str = NO_VERDICT_COLOUR) -> str:
@@ -51,10 +45,7 @@ def safe_colour(colour: str | None, default: str = NO_VERDICT_COLOUR) -> str:
 
 def person_name(user: AbstractBaseUser | None) -> str:
     """How a desk member is named in reports: full name, else username, else empty."""
-    if user is None:
-        return ""
-    full_name = getattr(user, "get_full_name", lambda: "")()
-    return full_name or user.get_username()
+    return display_name(user, missing="")
 
 
 def site_url(path: str = "") -> str:

@@ -28,7 +28,8 @@ FACT_CHECKER_PERMS = {
     },
 }
 EDITOR_EXTRA_PERMS = {
-    "articles": {"article": ["add", "change", "delete"], "importjob": ["view", "add"]},
+    # (Import jobs had their own model and permissions here; jobs are now ``factcheck.Job``.)
+    "articles": {"article": ["add", "change", "delete"]},
     "annotations": {"claim": ["delete"], "comment": ["change", "delete"], "claimgroup": ["add", "change"]},
 }
 

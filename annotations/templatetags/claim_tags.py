@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django import template
 
 from annotations.highlight import STATUS_SYMBOLS
+from factcheck.display import display_name
+from factcheck.validators import is_http_url
 
 register = template.Library()
 
@@ -25,17 +25,8 @@ def http_url(value: str) -> str:
     a ``javascript:`` URL that slipped into the database never becomes a live link.
     """
     text = str(value or "").strip()
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return ""
-    return text if scheme in {"http", "https"} else ""
+    return text if is_http_url(text) else ""
 
 
-@register.filter
-def person(user: object) -> str:
-    """A user's full name, else their username; "someone" for a deleted account."""
-    if user is None:
-        return "someone"
-    full_name = getattr(user, "get_full_name", lambda: "")()
-    return full_name or user.get_username()  # type: ignore[attr-defined]
+#: A user's full name, else their username; "someone" for a deleted account (one rule: factcheck.display).
+person = register.filter("person", display_name)

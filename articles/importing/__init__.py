@@ -1,7 +1,7 @@
 """Parsing layer of article import: uploaded files in, :class:`ParsedArticle` records out.
 
-Pure Python (no Django, no database) so that the web form, the management command and
-tests share one set of rules; the service that saves articles builds on
+No models and no database (only Django's URL validator, through ``factcheck.validators``)
+so that the web form, the management command and tests share one set of rules; the service that saves articles builds on
 :func:`parse_file`. See ``parsers`` for dispatch and origins, ``aggregator`` for pages
 scraped from news aggregators, ``html_page`` and ``markdown_text`` for those formats and
 ``formats`` for the record types and per-field validation.

@@ -2,9 +2,11 @@
 
 Parsers never raise on bad input: they yield a :class:`ParseError` for the one file, row or
 entry that is wrong and carry on, so an editor importing a 300-row CSV with one broken row
-gets 299 articles and one precise message. Everything here is pure Python (no Django, no
-database) so the rules can be tested in isolation and reused by the web form, the
-management command and the admin.
+gets 299 articles and one precise message. Nothing here touches models or the database
+(URLs are checked by the one http(s) rule, ``factcheck.validators``), so the rules can be
+tested in isolation and reused by the web form, the management command and the admin.
+A record whose text cannot be stored (a lone surrogate from a JSON escape, or a byte that
+is not UTF-8) fails on its own, with :func:`surrogate_problem` saying which and where.
 
 :func:`build_article` is the single place where a record's fields are cleaned and
 validated; every parser funnels through it, so a title limit or URL rule lives in one place.
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from articles.text import canonicalize_body, canonicalize_line
+from factcheck.validators import is_http_url
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -30,9 +33,13 @@ __all__ = [
     "Record",
     "build_article",
     "decode_utf8",
+    "decode_utf8_per_record",
+    "human_size",
     "normalize_language",
     "parse_iso_date",
+    "printable",
     "record_from_mapping",
+    "surrogate_problem",
 ]
 
 
@@ -110,8 +117,24 @@ class ImportLimits:
 DEFAULT_LIMITS = ImportLimits()
 
 
+def human_size(count: int) -> str:
+    """Bytes as people read them ("5 MB", "256 KB"), for size limits in messages and forms."""
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f}".removesuffix(".0") + " KB"
+    return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
 class DecodeError(ValueError):
     """Raised by :func:`decode_utf8`; the message is meant for the editor."""
+
+
+def _without_bom(data: bytes) -> bytes:
+    """Drop a UTF-8 byte order mark; refuse UTF-16, which would decode to garbage."""
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        raise DecodeError("file is UTF-16, not UTF-8; re-save the file as UTF-8")
+    return data.removeprefix(codecs.BOM_UTF8)
 
 
 def decode_utf8(data: bytes) -> str:
@@ -121,10 +144,7 @@ def decode_utf8(data: bytes) -> str:
     Windows-1252 file) silently corrupts quotes and accents, and every claim anchored on
     the article would then quote text the outlet never published.
     """
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        raise DecodeError("file is UTF-16, not UTF-8; re-save the file as UTF-8")
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
+    data = _without_bom(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -132,6 +152,53 @@ def decode_utf8(data: bytes) -> str:
         raise DecodeError(
             f"not valid UTF-8 (byte 0x{byte:02x} at position {error.start}); re-save the file as UTF-8"
         ) from None
+
+
+def decode_utf8_per_record(data: bytes) -> str:
+    """Decode ``data`` as UTF-8, keeping each byte that is not UTF-8 as a lone surrogate.
+
+    For formats whose records are lines or rows (CSV, JSON Lines, text pages) one bad
+    byte spoils one record, not the file: ``surrogateescape`` turns byte 0xNN into
+    U+DCNN, which :func:`surrogate_problem` then reports for the record that holds it.
+    A UTF-16 file is still refused whole: every record of it would be garbage.
+    """
+    return _without_bom(data).decode("utf-8", "surrogateescape")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Where ``surrogateescape`` puts the bytes 0x80-0xFF that are not valid UTF-8.
+_ESCAPED_BYTES = range(0xDC80, 0xDD00)
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate written as ``\\udcNN``, safe to print, store and send as JSON.
+
+    Report messages quote file names and text from the upload; a lone surrogate in them
+    would crash the terminal output or the database write of the report.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def surrogate_problem(what: str, value: str, *, escaped: bool) -> str | None:
+    """Describe the first lone surrogate in ``value`` for the editor, or None if there is none.
+
+    Neither UTF-8 nor the database can hold a lone surrogate, so such a record is refused
+    (whole, never silently altered). It comes either from a JSON escape for half of a
+    character (``"\\ud800"``, ``escaped=True``: a tool cut an emoji in two) or from a
+    byte that is not UTF-8, kept by :func:`decode_utf8_per_record` (``escaped=False``).
+    """
+    match = _SURROGATE.search(value)
+    if match is None:
+        return None
+    code = ord(match.group())
+    before = value[max(0, match.start() - 20) : match.start()]
+    where = f"after {printable(before)!r}" if before else "at the start"
+    if not escaped and code in _ESCAPED_BYTES:
+        return f"{what} is not valid UTF-8 (byte 0x{code - 0xDC00:02x} {where}); re-save the file as UTF-8"
+    return (
+        f"{what} contains an unpaired surrogate \\u{code:04x} ({where}): half of a character such as an emoji, "
+        "which cannot be stored; fix the text in the file"
+    )
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -186,8 +253,15 @@ def build_article(
     """Clean and validate one record's fields; return the article or the first problem found.
 
     Title, outlet and byline become single canonical lines, the body becomes canonical
-    body text, and the URL must be http(s) because it is rendered as a link.
+    body text, and the URL must be http(s) because it is rendered as a link. Text that
+    holds bytes which are not UTF-8 (see :func:`decode_utf8_per_record`) is refused here.
     """
+    for name, value in (
+        ("title", title), ("body", body), ("outlet", outlet), ("byline", byline), ("url", url), ("language", language)
+    ):
+        problem = surrogate_problem(name, value, escaped=False)
+        if problem:
+            return ParseError(origin, problem)
     title = canonicalize_line(title)
     body = canonicalize_body(body)
     outlet = canonicalize_line(outlet)
@@ -214,10 +288,10 @@ def build_article(
         if len(value) > limit:
             return ParseError(origin, f"{name} is {len(value):,} characters; the limit is {limit:,}")
     if url:
-        if not url.lower().startswith(("http://", "https://")) or any(c.isspace() for c in url):
-            return ParseError(origin, f"url {url!r} is not an http:// or https:// address")
         if len(url) > limits.max_url_chars:
             return ParseError(origin, f"url is {len(url):,} characters; the limit is {limits.max_url_chars:,}")
+        if not is_http_url(url):
+            return ParseError(origin, f"url {url!r} is not an http:// or https:// address")
     try:
         language = normalize_language(language) if language.strip() else "en"
     except ValueError as error:
@@ -282,6 +356,12 @@ def record_from_mapping(record: Mapping[str, object], origin: str, limits: Impor
         else:
             kind = _JSON_KINDS.get(type(value).__name__, type(value).__name__)
             return ParseError(origin, f"field {key!r} must be text, got {kind}")
+    for name, value in values.items():
+        # JSON values are decoded strictly and CSV rows checked for bad bytes by the parser,
+        # so a lone surrogate here is a JSON escape.
+        problem = surrogate_problem(f"field {name!r}", value, escaped=True)
+        if problem:
+            return ParseError(origin, problem)
     published_on = None
     if values["published"].strip():
         try:

@@ -28,6 +28,7 @@ from articles.importing.formats import (
     normalize_language,
     parse_iso_date,
 )
+from factcheck.validators import is_http_url
 
 __all__ = ["DROPPED_ELEMENTS", "html_paragraphs", "parse_html"]
 
@@ -141,23 +142,19 @@ def _title_heading(root: LexborNode) -> LexborNode | None:
     return None
 
 
-def _http_url(value: str) -> str:
-    return value if value.lower().startswith(("http://", "https://")) else ""
-
-
 def parse_html(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
     """Parse one saved web page into a single article (see the module docstring for the rules)."""
     outcome = ParseOutcome()
     tree = LexborHTMLParser(text)
 
     byline = _meta(tree, "author", "article:author", "byl")
-    if byline.lower().startswith(("http://", "https://")):
+    if is_http_url(byline):
         byline = ""  # article:author is often a profile URL, not a name
     outlet = _meta(tree, "og:site_name")
 
     canonical = tree.css_first('link[rel="canonical"]')
     raw_url = _meta(tree, "og:url") or ((canonical.attributes.get("href") or "").strip() if canonical else "")
-    url = _http_url(raw_url)
+    url = raw_url if is_http_url(raw_url) else ""
     if raw_url and not url:
         outcome.notes.append(f"{origin}: ignored page address {raw_url!r}: not an absolute http(s) URL.")
 

@@ -26,9 +26,14 @@ from articles.importing.formats import (
     ImportLimits,
     ParseError,
     ParseOutcome,
+    Record,
     build_article,
     decode_utf8,
+    decode_utf8_per_record,
+    human_size,
+    printable,
     record_from_mapping,
+    surrogate_problem,
 )
 from articles.importing.html_page import parse_html
 from articles.importing.markdown_text import parse_markdown
@@ -97,6 +102,13 @@ def _load_json(text: str, *, single_line: bool = False) -> object:
         raise ValueError("not valid JSON: nested too deeply") from None
 
 
+def _json_record(item: object, origin: str, limits: ImportLimits) -> Record:
+    """One item of a JSON list or one JSON Lines line: an article object, else an error."""
+    if isinstance(item, dict):
+        return record_from_mapping(item, origin, limits)
+    return ParseError(origin, f"expected an article object, got {_json_kind(item)}")
+
+
 def parse_json(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
     """Parse a ``.json`` file: one article object, a list of them, or ``{"articles": [...]}``.
 
@@ -124,11 +136,7 @@ def parse_json(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) ->
     if not data:
         outcome.records.append(ParseError(origin, "the JSON list is empty: no articles to import"))
     for number, item in enumerate(data, start=1):
-        item_origin = f"{origin} item {number}"
-        if isinstance(item, dict):
-            outcome.records.append(record_from_mapping(item, item_origin, limits))
-        else:
-            outcome.records.append(ParseError(item_origin, f"expected an article object, got {_json_kind(item)}"))
+        outcome.records.append(_json_record(item, f"{origin} item {number}", limits))
     return outcome
 
 
@@ -136,7 +144,8 @@ def parse_jsonl(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -
     """Parse JSON Lines: one article object per line; blank lines are skipped.
 
     Lines are split on ``\\n`` only (not ``str.splitlines``): JSON strings may legally
-    contain U+2028, which must not split a record.
+    contain U+2028, which must not split a record. A line holding bytes that are not
+    UTF-8 (see ``decode_utf8_per_record``) is reported on its own; the other lines import.
     """
     outcome = ParseOutcome()
     for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
@@ -144,15 +153,16 @@ def parse_jsonl(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -
         if not line:
             continue
         line_origin = f"{origin} line {number}"
+        problem = surrogate_problem("the line", line, escaped=False)
+        if problem:
+            outcome.records.append(ParseError(line_origin, problem))
+            continue
         try:
             item = _load_json(line, single_line=True)
         except ValueError as error:
             outcome.records.append(ParseError(line_origin, str(error)))
             continue
-        if isinstance(item, dict):
-            outcome.records.append(record_from_mapping(item, line_origin, limits))
-        else:
-            outcome.records.append(ParseError(line_origin, f"expected an article object, got {_json_kind(item)}"))
+        outcome.records.append(_json_record(item, line_origin, limits))
     return outcome
 
 
@@ -165,6 +175,19 @@ def _csv_delimiter(text: str) -> str:
         if "\t" in header:
             return "\t"
     return ","
+
+
+#: Every header name that maps to an article field; other columns are ignored.
+_KNOWN_COLUMNS = frozenset(alias for aliases in FIELD_ALIASES.values() for alias in aliases)
+
+
+def _csv_record(row: dict[str, str], origin: str, limits: ImportLimits) -> Record:
+    """One CSV row as an article; a used cell with bytes that are not UTF-8 fails the row alone."""
+    for name, cell in row.items():
+        problem = surrogate_problem(f"column {name!r}", cell, escaped=False) if name in _KNOWN_COLUMNS else None
+        if problem:
+            return ParseError(origin, problem)
+    return record_from_mapping(row, origin, limits)
 
 
 def parse_csv(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
@@ -219,7 +242,7 @@ def parse_csv(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> 
             for name, cell in zip(header, row, strict=False):
                 if name and name not in record:
                     record[name] = cell
-            outcome.records.append(record_from_mapping(record, row_origin, limits))
+            outcome.records.append(_csv_record(record, row_origin, limits))
     except csv.Error as error:
         outcome.records.append(
             ParseError(f"{origin} row {row_number + 1}", f"the CSV could not be read from here on: {error}")
@@ -243,14 +266,10 @@ PARSERS: dict[str, Parser] = {
     ".csv": parse_csv,
 }
 SUPPORTED_EXTENSIONS_TEXT = ".txt, .md, .html, .json, .jsonl or .csv"
-
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} bytes"
-    if count < 1024 * 1024:
-        return f"{count / 1024:.1f}".removesuffix(".0") + " KB"
-    return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+#: Formats whose records are lines, rows or entries of plain text: a byte that is not
+#: UTF-8 fails only the record holding it. A .json file is one document and .md/.html one
+#: article, so there the file is the record and a bad byte fails the file.
+DECODED_PER_RECORD = frozenset({".txt", ".csv", ".jsonl", ".ndjson"})
 
 
 def _base_name(name: str) -> str:
@@ -268,9 +287,10 @@ def parse_file(name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS) ->
 
     ``name`` is the uploaded file name (only its extension and base name are used).
     File-level problems (unsupported type, too large, not UTF-8, empty) come back as a
-    single :class:`ParseError` for the whole file; nothing here raises on bad input.
+    single :class:`ParseError` for the whole file; nothing here raises on bad input. For
+    the formats in :data:`DECODED_PER_RECORD` a byte that is not UTF-8 fails only its record.
     """
-    origin = _base_name(name)
+    origin = printable(_base_name(name))
     extension = _extension(name)
     parser = PARSERS.get(extension)
     if parser is None:
@@ -283,14 +303,26 @@ def parse_file(name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS) ->
             records=[
                 ParseError(
                     origin,
-                    f"file is too large ({_size(len(data))}); the limit is {_size(limits.max_file_bytes)}",
+                    f"file is too large ({human_size(len(data))}); the limit is {human_size(limits.max_file_bytes)}",
                 )
             ]
         )
     try:
-        text = decode_utf8(data)
+        text = decode_utf8_per_record(data) if extension in DECODED_PER_RECORD else decode_utf8(data)
     except DecodeError as error:
         return ParseOutcome(records=[ParseError(origin, str(error))])
     if not text.strip():
         return ParseOutcome(records=[ParseError(origin, "file is empty")])
-    return parser(text, origin, limits)
+    outcome = parser(text, origin, limits)
+    if printable(text) != text:
+        outcome.notes.append(
+            f"{origin}: the file is not entirely UTF-8; the records with other bytes were not imported "
+            "(re-save the file as UTF-8 and import it again to add them)."
+        )
+    # Messages may quote text from the file; none may carry a lone surrogate into the report.
+    outcome.records = [
+        ParseError(printable(record.origin), printable(record.message)) if isinstance(record, ParseError) else record
+        for record in outcome.records
+    ]
+    outcome.notes = [printable(note) for note in outcome.notes]
+    return outcome

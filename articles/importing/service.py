@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from articles.importing.formats import ImportLimits, ParsedArticle, ParseError, ParseOutcome
+from articles.importing.formats import ImportLimits, ParsedArticle, ParseError, ParseOutcome, printable
 from articles.importing.parsers import PARSERS, parse_file
 from articles.models import Article
 from articles.text import content_hash
@@ -40,7 +40,7 @@ class ImportReport:
         return f"{len(self.created)} created, {len(self.skipped)} skipped as duplicates, {len(self.failed)} failed"
 
     def as_dict(self) -> dict[str, object]:
-        """JSON-serialisable form, stored on ImportJob.report."""
+        """JSON-serialisable form: the summary of an import job (see ``articles.tasks``)."""
         return {
             "created": [list(row) for row in self.created],
             "skipped": [list(row) for row in self.skipped],
@@ -159,7 +159,7 @@ def import_files(
         try:
             data = path.read_bytes()
         except OSError as error:
-            report.failed.append((str(path), f"cannot read file: {error.strerror or error}"))
+            report.failed.append((printable(str(path)), printable(f"cannot read file: {error.strerror or error}")))
             continue
         save_outcome(parse_file(path.name, data, limits), user, report, progress)
     return report

@@ -13,10 +13,12 @@
 // elsewhere (review buttons, other widgets), keeps the claim selected across reloads, and
 // moves focus where the server asks (data-focus on the panel).
 
+import { REFUSALS, swapRefusalsFrom } from "./htmx-errors.js";
+import { utf16OffsetWithin } from "./offsets.js";
+
 const htmx = window.htmx;
 const annotator = document.getElementById("annotator");
 const PANEL_ID = "claim-panel";
-const SHOWN_STATUSES = new Set([400, 403, 409]);
 const NARROW = window.matchMedia("(max-width: 900px)");
 
 const $ = (id) => document.getElementById(id);
@@ -40,10 +42,7 @@ export function readSelection(selection = document.getSelection()) {
     if (range.compareBoundaryPoints(Range.END_TO_END, part) < 0) part.setEnd(range.endContainer, range.endOffset);
     const piece = part.toString();
     if (!piece) continue;
-    const before = document.createRange();
-    before.selectNodeContents(segment);
-    before.setEnd(part.startContainer, part.startOffset);
-    const start16 = Number(segment.dataset.start16) + before.toString().length;
+    const start16 = Number(segment.dataset.start16) + utf16OffsetWithin(segment, part.startContainer, part.startOffset);
     pieces.push({ piece, start16, paragraph: segment.parentElement });
   }
   if (!pieces.length) return null;
@@ -328,21 +327,19 @@ const isPanelRequest = (source) => Boolean(source?.closest?.("[data-panel-reques
 
 // Refusals from our endpoints come with content meant to be shown (a panel with field
 // errors, a conflict, or a message retargeted to the alert region): swap them in.
+swapRefusalsFrom(isPanelRequest);
+
 document.body.addEventListener("htmx:beforeSwap", (event) => {
   const { xhr, requestConfig } = event.detail;
   const source = requestConfig?.elt;
   if (!isPanelRequest(source)) return;
-  if (SHOWN_STATUSES.has(xhr.status)) {
-    event.detail.shouldSwap = true;
-    event.detail.isError = false;
-  }
   if (event.detail.target?.id === PANEL_ID) rememberUnsaved(source);
   if (xhr.status < 400 && event.detail.target?.id !== "annotate-alert") $("annotate-alert")?.replaceChildren();
 });
 
 document.body.addEventListener("htmx:responseError", (event) => {
   const { xhr, requestConfig } = event.detail;
-  if (!isPanelRequest(requestConfig?.elt) || SHOWN_STATUSES.has(xhr.status)) return;
+  if (!isPanelRequest(requestConfig?.elt) || REFUSALS.includes(xhr.status)) return;
   if (xhr.status === 404) showAlert("That claim no longer exists: someone may have deleted it. Reload the page.");
   else showAlert(`The server could not do that (error ${xhr.status}). Nothing was changed; try again or reload the page.`);
 });

@@ -5,6 +5,8 @@
 // points (annotations.highlight.selection_to_range). Typing in the text box instead
 // clears the offsets, and the server then looks the words up.
 
+import { utf16OffsetWithin } from "./offsets.js";
+
 const text = document.getElementById("reattach-text");
 const form = document.getElementById("reattach-form");
 
@@ -13,21 +15,13 @@ if (text && form) {
   const end = form.querySelector("[name=end]");
   const exact = form.querySelector("[name=exact]");
 
-  const offsetIn = (node, offset) => {
-    // Offset of a range boundary relative to the start of the text element.
-    const range = document.createRange();
-    range.selectNodeContents(text);
-    range.setEnd(node, offset);
-    return range.toString().length;
-  };
-
   const capture = () => {
     const selection = document.getSelection();
     if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return;
     const range = selection.getRangeAt(0);
     if (!text.contains(range.startContainer) || !text.contains(range.endContainer)) return;
-    start.value = String(offsetIn(range.startContainer, range.startOffset));
-    end.value = String(offsetIn(range.endContainer, range.endOffset));
+    start.value = String(utf16OffsetWithin(text, range.startContainer, range.startOffset));
+    end.value = String(utf16OffsetWithin(text, range.endContainer, range.endOffset));
     exact.value = range.toString();
   };
 

@@ -1,7 +1,9 @@
 """``manage.py load_demo``: demo accounts and articles with claims in several review states.
 
 Safe to run again: accounts are updated in place, articles are imported with the normal
-importer (duplicates are skipped) and claims are only added to articles that have none.
+importer (duplicates are skipped) and a claim is only added where the article has none at
+that place. Claims are written like any other: created, given sources and moved through
+the review workflow by the demo fact-checker and editor, through the claim services.
 """
 
 from __future__ import annotations
@@ -9,16 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
-from annotations import roles
-from annotations.models import Claim, ClaimEvent, ClaimStatus, RatingLabel
-from annotations.services import add_comment, add_source, create_claim, record_event
+from annotations import workflow
+from annotations.models import Claim, ClaimStatus, RatingLabel
+from annotations.services import add_comment, add_source, create_claim, update_claim
 from articles.importing.service import import_files
 from articles.models import Article
+from factcheck import permissions as roles
+from factcheck.entry_points import COMMAND, entry_point
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "demo"
 
@@ -100,9 +106,14 @@ class Command(BaseCommand):
         users = self.ensure_accounts()
         report = import_files([DEMO_DIR], users["editor"])
         self.stdout.write(f"Demo articles: {report.summary()}.")
-        with transaction.atomic():
+        # The workflow notifies the demo users in the app; no email leaves for made-up addresses.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            entry_point(COMMAND),
+            transaction.atomic(),
+        ):
             self.ensure_claims(users)
-        self.stdout.write(self.style.SUCCESS("\nFactdesk demo is ready at http://127.0.0.1:8000/"))
+        self.stdout.write(self.style.SUCCESS(f"\nFactdesk demo is ready at {settings.FACTDESK_SITE_URL.rstrip('/')}/"))
         self.stdout.write("Log in with one of these accounts:")
         for username, password, group, _name in ACCOUNTS:
             role = group or "Admin (Django admin at /admin/)"
@@ -142,35 +153,30 @@ class Command(BaseCommand):
                 add_source(claim, user=checker, url=url, stance=stance, title=title, accessed_on=timezone.localdate())
             self.move_to(claim, spec, checker, editor, labels)
 
-    def move_to(self, claim: Claim, spec: dict[str, Any], checker: User, editor: User, labels: dict) -> None:
-        """Walk the claim along the workflow to its demo state, recording each step."""
-        claim.refresh_from_db()
+    def move_to(
+        self, claim: Claim, spec: dict[str, Any], checker: User, editor: User, labels: dict[str, RatingLabel]
+    ) -> None:
+        """Walk the claim along the workflow to its demo state, as the desk would.
+
+        The checker takes the claim, sets the verdict and submits it; the editor publishes
+        it (two people, as the two-person rule wants) or dismisses it. Every step is a
+        workflow transition, so the history, versions and notifications are the real ones.
+        """
         target = spec["state"]
-        steps: list[str] = []
-        if target in (ClaimStatus.RESEARCHING, ClaimStatus.IN_REVIEW, ClaimStatus.PUBLISHED):
-            steps.append(ClaimStatus.RESEARCHING)
-            claim.assignee = checker
-        if target in (ClaimStatus.IN_REVIEW, ClaimStatus.PUBLISHED):
-            claim.verdict = labels[spec["verdict"]]
-            claim.verdict_by = checker
-            claim.rationale = spec["rationale"]
-            claim.submitted_at = timezone.now()
-            steps.append(ClaimStatus.IN_REVIEW)
-        if target == ClaimStatus.PUBLISHED:
-            claim.reviewed_by = editor
-            claim.published_at = timezone.now()
-            steps.append(ClaimStatus.PUBLISHED)
         if target == ClaimStatus.DISMISSED:
-            claim.dismissal_reason = spec["dismissal"]
-            steps.append(ClaimStatus.DISMISSED)
-        previous = claim.status
-        for step in steps:
-            actor = editor if step in (ClaimStatus.PUBLISHED, ClaimStatus.DISMISSED) else checker
-            note = spec.get("dismissal", "") if step == ClaimStatus.DISMISSED else ""
-            record_event(claim, ClaimEvent.Kind.TRANSITION, actor, from_status=previous, to_status=step, note=note)
-            previous = step
-        claim.status = target
-        claim.version += len(steps)
-        claim.save()
+            workflow.apply(claim, editor, "dismiss", note=spec["dismissal"])
+            return
+        if target == ClaimStatus.NEW:
+            return
+        claim = workflow.apply(claim, checker, "take")
+        if target == ClaimStatus.RESEARCHING:
+            return
+        claim = update_claim(
+            claim, user=checker, expected_version=claim.version,
+            changes={"verdict": labels[spec["verdict"]], "rationale": spec["rationale"]},
+        )
+        claim = workflow.apply(claim, checker, "submit", expected_version=claim.version)
         if target == ClaimStatus.IN_REVIEW:
             add_comment(claim, user=checker, body="Could not find any published estimate of the losses.")
+            return
+        workflow.apply(claim, editor, "publish", expected_version=claim.version)

@@ -1,8 +1,11 @@
 """Article pages: the desk's article list and the annotation page of one article.
 
-Both pages cost a fixed number of queries however many articles or claims there are:
-claim counts come from one aggregate query, and the annotation page loads its claims
-once (with verdict and assignee) and derives highlights, list and orphans from that list.
+Views read top to bottom: parse the request, ask :mod:`annotations.selectors` for what the
+user may see, render. Both pages cost a fixed number of queries however many articles or
+claims there are: claim counts come from one aggregate query, and the annotation page loads
+its claims once (with verdict and assignee) and derives highlights, list, orphans and the
+corrections panel from that list. The expensive part of the page, the highlighted text and
+the claim list, is rendered once per state and kept in the byte-bounded ``fragments`` cache.
 """
 
 from __future__ import annotations
@@ -11,22 +14,22 @@ import hashlib
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_safe
 
+from annotations import selectors
 from annotations.highlight import STATUS_SYMBOLS, claim_spans, highlight
-from annotations.models import AnchorState, Claim, ClaimStatus, RatingLabel
-from annotations.review_context import assignable_users
-from annotations.roles import is_fact_checker
-from annotations.templatetags.claim_tags import person
+from annotations.models import AnchorState, ClaimStatus
+from annotations.permissions import claim_policy
 from annotations.views import PANEL, load_claim, panel_context
 from articles.models import Article
+from factcheck.display import display_name
 
 PAGE_SIZE = 25
 
@@ -48,86 +51,67 @@ class ArticleFilterForm(forms.Form):
         self.fields["assignee"].choices = [
             ("", "Anyone"),
             ("me", "Me"),
-            *((str(p.pk), p.get_full_name() or p.get_username()) for p in people),
+            *((str(p.pk), display_name(p)) for p in people),
         ]
+
+    def filters(self, user: Any) -> selectors.ArticleFilters:
+        """The valid filters; an invalid one (a stale link, a removed outlet) is dropped."""
+        if not self.is_bound:
+            return selectors.ArticleFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        assignee = data.get("assignee") or ""
+        return selectors.ArticleFilters(
+            text=(data.get("q") or "").strip(),
+            outlet=data.get("outlet") or "",
+            status=data.get("status") or "",
+            assignee_id=user.pk if assignee == "me" else int(assignee) if assignee else None,
+        )
 
 
 @require_safe
 def article_list(request: HttpRequest) -> HttpResponse:
-    """The desk's articles, newest first, with claim counts per review status."""
-    outlets = list(
-        Article.objects.exclude(outlet="").order_by("outlet").values_list("outlet", flat=True).distinct()
+    """The desk's articles, newest first, with counts of the claims the user sees per review status."""
+    form = ArticleFilterForm(
+        request.GET or None, outlets=selectors.article_outlets(), people=list(selectors.assignable_users())
     )
-    people = list(assignable_users())
-    form = ArticleFilterForm(request.GET or None, outlets=outlets, people=people)
-    # Each valid filter applies; an invalid one (a stale link, a removed outlet) is dropped.
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = form.cleaned_data
-
-    articles = Article.objects.only("id", "title", "outlet", "published_on", "created_at")
-    if query := filters.get("q", "").strip():
-        articles = articles.filter(Q(title__icontains=query) | Q(body__icontains=query))
-    if outlet := filters.get("outlet"):
-        articles = articles.filter(outlet=outlet)
-    claims = Claim.objects.filter(article=OuterRef("pk"))
-    if status := filters.get("status"):
-        articles = articles.filter(Exists(claims.filter(status=status)))
-    if assignee := filters.get("assignee"):
-        assignee_id = request.user.pk if assignee == "me" else int(assignee)
-        articles = articles.filter(Exists(claims.filter(assignee_id=assignee_id)))
-
-    page = Paginator(articles.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    # Count claims for this page's articles only: aggregating the whole desk before the
-    # LIMIT would cost time in proportion to every claim ever made.
-    counts: dict[int, dict[str, int]] = {}
-    for article_id, status, count in (
-        Claim.objects.filter(article_id__in=[article.pk for article in page])
-        .order_by()
-        .values_list("article_id", "status")
-        .annotate(n=Count("id"))
-    ):
-        counts.setdefault(article_id, {})[status] = count
-    for article in page:
-        by_status = counts.get(article.pk, {})
-        article.n_claims = sum(by_status.values())
-        article.status_counts = [
-            {"status": s.value, "label": s.label, "count": by_status[s.value]}
-            for s in ClaimStatus
-            if s.value in by_status
-        ]
+    filters = form.filters(request.user)
+    page = Paginator(selectors.article_list(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.add_claim_counts(request.user, list(page.object_list))
     query_string = request.GET.copy()
     query_string.pop("page", None)
     return render(
         request,
         "articles/article_list.html",
-        {"page": page, "form": form, "filters_active": bool(filters and any(filters.values())),
-         "query_string": query_string.urlencode()},
+        {
+            "page": page,
+            "form": form,
+            "filters_active": filters != selectors.ArticleFilters(),
+            "query_string": query_string.urlencode(),
+        },
     )
 
 
 def annotated_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     """Highlights, claim list and orphans for the article page and its htmx partial.
 
-    One claims query (verdict and assignee joined) feeds everything; claim numbers follow
-    the list order so the marker after a highlight matches the list entry. ``paragraphs``
+    The claims are those the user may see (a reader: published ones only). ``paragraphs``
     is computed lazily: when the rendered text comes from the fragment cache it is never needed.
     """
-    claims = list(article.claims.select_related("verdict", "assignee"))
-    for number, claim in enumerate(claims, start=1):
-        claim.number = number
+    claims = selectors.article_claims(request.user, article)
     return {
         "article": article,
         "claims": claims,
         "paragraphs": lambda: highlight(article.body, claim_spans(claims)),
         "orphans": [c for c in claims if c.anchor_state == AnchorState.ORPHANED],
-        "can_annotate": is_fact_checker(request.user),
+        "can_annotate": claim_policy.user_has_permission(request.user, "add"),
     }
 
 
 FRAGMENT_TEMPLATE = "articles/article_detail.html"
 FRAGMENT_TIMEOUT = 24 * 3600
+#: The cache alias holding rendered fragments (factcheck/settings.py ``CACHES``).
+FRAGMENT_CACHE = "fragments"
 
 
 def fragment_fingerprint(context: dict[str, Any]) -> str:
@@ -144,7 +128,7 @@ def fragment_fingerprint(context: dict[str, Any]) -> str:
         parts += [
             f"{claim.pk}:{claim.version}:{claim.updated_at.isoformat()}:{claim.start}:{claim.end}:{claim.status}:"
             f"{claim.anchor_state}:{claim.verdict_id}:{claim.verdict.name if claim.verdict else ''}:"
-            f"{claim.assignee_id}:{person(claim.assignee) if claim.assignee else ''}",
+            f"{claim.assignee_id}:{display_name(claim.assignee) if claim.assignee else ''}",
             claim.statement,
             claim.exact,
         ]
@@ -154,14 +138,22 @@ def fragment_fingerprint(context: dict[str, Any]) -> str:
 def cached_fragment(request: HttpRequest, context: dict[str, Any], name: str, fingerprint: str) -> SafeString:
     """A partial of the article page, rendered once per fingerprint (the page's expensive part).
 
+    Memory is bounded twice: a fragment above ``FACTDESK_FRAGMENT_MAX_BYTES`` (UTF-8) is
+    rendered every time and never stored, so one very long article cannot push out hundreds
+    of ordinary ones; and the ``fragments`` cache itself holds at most its ``MAX_BYTES``
+    (``FACTDESK_FRAGMENT_CACHE_BYTES``, 64 MB by default), evicting the least recently used
+    fragments first (:class:`annotations.fragment_cache.ByteBudgetCache`).
+
     The HTML is our template's own output, escaped when it was rendered; it is marked safe
     only so it is not escaped a second time.
     """
+    fragments = caches[FRAGMENT_CACHE]
     key = f"article-fragment:{name}:{fingerprint}"
-    html = cache.get(key)
+    html = fragments.get(key)
     if html is None:
         html = render_to_string(f"{FRAGMENT_TEMPLATE}#{name}", context, request)
-        cache.set(key, html, FRAGMENT_TIMEOUT)
+        if len(html.encode()) <= settings.FACTDESK_FRAGMENT_MAX_BYTES:
+            fragments.set(key, html, FRAGMENT_TIMEOUT)
     return mark_safe(html)  # our template's output, escaped when it was rendered
 
 
@@ -182,7 +174,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """
     article = get_object_or_404(Article, pk=pk)
     context = annotated_context(request, article)
-    labels = list(RatingLabel.objects.only("pk", "name", "colour", "is_active", "order"))
+    labels = selectors.rating_labels()
     context["verdict_legend"] = [label for label in labels if label.is_active]
     context["verdict_css_version"] = hashlib.sha256(
         "|".join(f"{label.pk}{label.colour}" for label in labels).encode()
@@ -191,7 +183,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     open_id = request.GET.get("claim", "")
     open_claim = next((c for c in context["claims"] if str(c.pk) == open_id), None)
     if open_claim is not None:
-        context["panel_html"] = render_to_string(PANEL, panel_context(request, load_claim(open_claim.pk)), request)
+        panel = panel_context(request, load_claim(request, open_claim.pk))
+        context["panel_html"] = render_to_string(PANEL, panel, request)
         context["open_claim_id"] = open_claim.pk
     add_cached_fragments(request, context)
     return render(request, "articles/article_detail.html", context)

@@ -33,11 +33,11 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 
-from annotations import roles
 from annotations.anchoring import describe
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Comment, Notification, RatingLabel, Source
 from articles.models import Article
 from articles.text import content_hash
+from factcheck import permissions as roles
 
 #: Every generated article's URL starts with this; ``--clear`` deletes exactly those articles.
 LOAD_URL_PREFIX = "https://load.example.org/"

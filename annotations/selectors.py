@@ -1,0 +1,289 @@
+"""Reads: the queries behind the desk's pages, so views read top to bottom.
+
+Every function here answers one question a page asks ("which claims does this user see on
+this article?", "what is in the review queue?") with a queryset or a list built in a fixed
+number of queries. Permission filtering is part of the question: every claim a selector
+returns passes through the claim policy (:meth:`factcheck.permissions.ClaimPolicy.visible`),
+so a reader (no desk role) sees published work only, on every page alike. Template tags and
+templates run no queries of their own: what they show comes from here, through the view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from annotations.models import AnchorState, Claim, ClaimEvent, ClaimStatus, Comment, Notification, RatingLabel, Source
+from annotations.permissions import claim_policy
+from articles.models import Article
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+#: Statuses a fact-checker still has work to do in, in the order My claims lists them.
+OPEN_STATUSES = (ClaimStatus.RESEARCHING, ClaimStatus.NEW, ClaimStatus.IN_REVIEW)
+FINISHED_STATUSES = (ClaimStatus.PUBLISHED, ClaimStatus.DISMISSED)
+#: History entries that belong to the review timeline.
+REVIEW_EVENT_KINDS = (ClaimEvent.Kind.TRANSITION, ClaimEvent.Kind.ASSIGNED, ClaimEvent.Kind.CORRECTED)
+
+
+def visible_claims(user: AnyUser | None) -> QuerySet[Claim]:
+    """Every claim the user may see: the start of each claim question below."""
+    return claim_policy.visible(user, Claim.objects.all())
+
+
+def assignable_users() -> QuerySet:
+    """Active users who can be assigned claims (fact-checkers, editors, admins), by username.
+
+    "Who may research a claim" is the claim policy's question, so a new role or a change in
+    what a superuser is shows up here without a second definition.
+    """
+    return claim_policy.users_with_permission("take").order_by("username")
+
+
+# --- the article list -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    """The article list's filters, already validated (empty: not filtered)."""
+
+    text: str = ""
+    outlet: str = ""
+    status: str = ""
+    assignee_id: int | None = None
+
+
+def article_outlets() -> list[str]:
+    """The outlets the list can be filtered by, alphabetically."""
+    return list(Article.objects.exclude(outlet="").order_by("outlet").values_list("outlet", flat=True).distinct())
+
+
+def article_list(user: AnyUser | None, filters: ArticleFilters) -> QuerySet[Article]:
+    """The desk's articles, newest first, narrowed by ``filters``.
+
+    The claim filters (status, assignee) look only at claims the user may see: a reader
+    filtering by "In review" finds nothing rather than learning which articles have
+    unpublished claims.
+    """
+    articles = Article.objects.only("id", "title", "outlet", "published_on", "created_at")
+    if filters.text:
+        articles = articles.filter(Q(title__icontains=filters.text) | Q(body__icontains=filters.text))
+    if filters.outlet:
+        articles = articles.filter(outlet=filters.outlet)
+    claims = claim_policy.visible(user, Claim.objects.filter(article=OuterRef("pk")))
+    if filters.status:
+        articles = articles.filter(Exists(claims.filter(status=filters.status)))
+    if filters.assignee_id is not None:
+        articles = articles.filter(Exists(claims.filter(assignee_id=filters.assignee_id)))
+    return articles.order_by("-created_at", "-id")
+
+
+def add_claim_counts(user: AnyUser | None, articles: list[Article]) -> list[Article]:
+    """Set ``n_claims`` and ``status_counts`` (visible claims per review status) on ``articles``.
+
+    One aggregate query over these articles only: counting the whole desk before the page's
+    LIMIT would cost time in proportion to every claim ever made.
+    """
+    counts: dict[int, dict[str, int]] = {}
+    claims = claim_policy.visible(user, Claim.objects.filter(article_id__in=[article.pk for article in articles]))
+    for article_id, status, count in (
+        claims.order_by().values_list("article_id", "status").annotate(n=Count("id"))
+    ):
+        counts.setdefault(article_id, {})[status] = count
+    for article in articles:
+        by_status = counts.get(article.pk, {})
+        article.n_claims = sum(by_status.values())
+        article.status_counts = [
+            {"status": s.value, "label": s.label, "count": by_status[s.value]}
+            for s in ClaimStatus
+            if s.value in by_status
+        ]
+    return articles
+
+
+# --- the article page -----------------------------------------------------------------
+
+
+def article_claims(user: AnyUser | None, article: Article) -> list[Claim]:
+    """The article's claims the user may see, in text order, numbered from 1 (``claim.number``).
+
+    One query (verdict and assignee joined) feeds the highlights, the claim list, the
+    orphans and the corrections panel; numbers follow the list order so the marker after a
+    highlight matches the list entry.
+    """
+    claims = list(claim_policy.visible(user, article.claims.select_related("verdict", "assignee")))
+    for number, claim in enumerate(claims, start=1):
+        claim.number = number
+    return claims
+
+
+def corrections_state(claims: list[Claim]) -> dict[str, list[Claim]]:
+    """Moved and orphaned claims among ``claims`` (no query), for the corrections panel."""
+    ordered = sorted(claims, key=lambda claim: (claim.start, claim.pk))
+    return {
+        "moved": [claim for claim in ordered if claim.anchor_state == AnchorState.MOVED],
+        "orphans": [claim for claim in ordered if claim.anchor_state == AnchorState.ORPHANED],
+    }
+
+
+def rating_labels() -> list[RatingLabel]:
+    """The whole rating scale (inactive labels too: old verdicts still need their colour)."""
+    return list(RatingLabel.objects.only("pk", "name", "colour", "is_active", "order"))
+
+
+# --- the claim panel ------------------------------------------------------------------
+
+
+def panel_claims(user: AnyUser | None) -> QuerySet[Claim]:
+    """Claims whose panel the user may open, with what the panel shows joined in."""
+    claims = Claim.objects.select_related("article", "verdict", "assignee", "created_by", "verdict_by")
+    return claim_policy.visible(user, claims)
+
+
+def claim_number(user: AnyUser | None, claim: Claim) -> int:
+    """The claim's number in its article's claim list as this user sees it (see :func:`article_claims`).
+
+    The list is ordered like ``Claim.Meta.ordering`` (start, end, id), so the number is one
+    more than the count of visible claims before it in that order.
+    """
+    before = (
+        Q(start__lt=claim.start)
+        | Q(start=claim.start, end__lt=claim.end)
+        | Q(start=claim.start, end=claim.end, pk__lt=claim.pk)
+    )
+    return claim_policy.visible(user, Claim.objects.filter(article_id=claim.article_id).filter(before)).count() + 1
+
+
+def claim_sources(claim: Claim) -> list[Source]:
+    return list(claim.sources.all())
+
+
+def claim_comments(claim: Claim) -> list[Comment]:
+    return list(claim.comments.select_related("author"))
+
+
+def claim_history(claim: Claim) -> list[ClaimEvent]:
+    """Every history entry of the claim, oldest first (entries outlive their claim, hence ``claim_ref``)."""
+    return list(ClaimEvent.objects.filter(claim_ref=claim.pk).select_related("actor").order_by("created_at", "id"))
+
+
+def last_change(claim: Claim) -> ClaimEvent | None:
+    """The claim's latest history entry: who saved the version an edit conflicted with."""
+    return ClaimEvent.objects.filter(claim_ref=claim.pk).select_related("actor").order_by("-created_at", "-id").first()
+
+
+def review_timeline(claim: Claim) -> list[ClaimEvent]:
+    """The review steps, assignments and corrections of the claim, oldest first."""
+    return list(
+        ClaimEvent.objects.filter(claim_ref=claim.pk, kind__in=REVIEW_EVENT_KINDS)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+
+
+def correction_labels(claim: Claim) -> list[RatingLabel]:
+    """Verdicts a correction may choose: the active scale plus the claim's current verdict."""
+    return list(RatingLabel.objects.filter(Q(is_active=True) | Q(pk=claim.verdict_id)))
+
+
+# --- queues -----------------------------------------------------------------------------
+
+
+def queue_claims(user: AnyUser | None) -> QuerySet[Claim]:
+    """Visible claims with what the queue tables show (article, verdict, people) joined in."""
+    return claim_policy.visible(user, Claim.objects.select_related("article", "verdict", "assignee", "verdict_by"))
+
+
+@dataclass
+class MyClaims:
+    """My claims: open ones grouped by status (capped), then the latest finished ones."""
+
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    finished: list[Claim] = field(default_factory=list)
+    finished_count: int = 0
+
+
+def my_claims(user: AnyUser, *, group_limit: int, finished_limit: int) -> MyClaims:
+    """Claims assigned to ``user``; each group holds at most ``group_limit`` rows (the counts say how many)."""
+    mine = queue_claims(user).filter(assignee_id=user.pk)
+    counts = dict(mine.order_by().values_list("status").annotate(n=Count("id")))
+    groups = [
+        {
+            "status": status,
+            "label": status.label,
+            "claims": list(mine.filter(status=status).order_by("updated_at", "id")[:group_limit]),
+            "count": counts.get(status.value, 0),
+        }
+        for status in OPEN_STATUSES
+    ]
+    finished = list(mine.filter(status__in=FINISHED_STATUSES).order_by("-updated_at", "-id")[:finished_limit])
+    return MyClaims(groups, finished, sum(counts.get(s.value, 0) for s in FINISHED_STATUSES))
+
+
+def in_review(user: AnyUser) -> QuerySet[Claim]:
+    """Claims in review, oldest submission first, each with its number of sources (``n_sources``)."""
+    source_count = (
+        Source.objects.filter(claim=OuterRef("pk")).order_by().values("claim").annotate(n=Count("id")).values("n")
+    )
+    return (
+        queue_claims(user)
+        .filter(status=ClaimStatus.IN_REVIEW)
+        .annotate(n_sources=Coalesce(Subquery(source_count, output_field=IntegerField()), 0))
+        .order_by("submitted_at", "id")
+    )
+
+
+def review_queue(user: AnyUser) -> QuerySet[Claim]:
+    """Claims in review that ``user`` may publish: those whose verdict someone else set."""
+    return in_review(user).exclude(verdict_by_id=user.pk)
+
+
+def needs_other_editor(user: AnyUser, *, limit: int) -> tuple[list[Claim], int]:
+    """Claims in review whose verdict ``user`` set (two-person rule): the first ``limit`` and the count."""
+    mine_all = in_review(user).filter(verdict_by_id=user.pk)
+    mine = list(mine_all[:limit])
+    return mine, len(mine) if len(mine) < limit else mine_all.count()
+
+
+def desk_overview(user: AnyUser) -> dict[str, Any]:
+    """Counts per status and per assignee: two aggregate queries for the whole desk."""
+    claims = queue_claims(user).order_by()
+    per_status = {f"n_{s.value}": Count("id", filter=Q(status=s.value)) for s in ClaimStatus}
+    totals = claims.aggregate(
+        total=Count("id"),
+        oldest_in_review=Min("submitted_at", filter=Q(status=ClaimStatus.IN_REVIEW)),
+        unassigned_open=Count("id", filter=Q(assignee__isnull=True, status__in=OPEN_STATUSES)),
+        **per_status,
+    )
+    status_rows = [{"status": s, "label": s.label, "count": totals[f"n_{s.value}"]} for s in ClaimStatus]
+    assignee_rows = list(
+        claims.values("assignee", "assignee__username", "assignee__first_name", "assignee__last_name")
+        .annotate(total=Count("id"), **per_status)
+        .order_by("assignee__username")
+    )
+    for row in assignee_rows:
+        full = f"{row['assignee__first_name'] or ''} {row['assignee__last_name'] or ''}".strip()
+        row["name"] = full or row["assignee__username"] or "Unassigned"
+        row["counts"] = [row[f"n_{s.value}"] for s in ClaimStatus]
+    return {"totals": totals, "status_rows": status_rows, "assignee_rows": assignee_rows}
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+def own_notifications(user: AnyUser) -> QuerySet[Notification]:
+    """The user's own notifications, newest first.
+
+    Only the recipient's: an admin may open anyone's in the admin site, but the
+    notifications page is a personal inbox, not an audit view.
+    """
+    return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")
+
+
+def latest_notifications(user: AnyUser, *, limit: int) -> list[Notification]:
+    """The user's latest ``limit`` notifications with their claim (for its article link)."""
+    return list(own_notifications(user).select_related("claim")[:limit])

@@ -1,0 +1,13 @@
+"""Events the text layer announces; layers above react to them.
+
+``articles`` knows nothing of what points into an article's body. When the body changes,
+:func:`articles.corrections.edit_article` sends :data:`article_body_changed` inside its
+transaction, so whatever a receiver writes (``annotations`` re-anchors its claims) commits
+or rolls back together with the new text. A receiver returns a report object with a
+``summary()`` sentence and a ``needs_attention`` flag; the correction report collects them.
+"""
+
+from django.dispatch import Signal
+
+#: Sent with ``article`` (the saved, corrected article), ``old_body`` and ``user``.
+article_body_changed = Signal()
