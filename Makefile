@@ -49,7 +49,7 @@ worker: install-runtime
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=factcheck.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 
 test: install system-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)

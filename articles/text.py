@@ -36,9 +36,23 @@ def canonicalize_body(text: str) -> str:
     return text.strip("\n").strip()
 
 
+#: Bidi embedding, override and isolate controls, and invisible characters with no place in a
+#: one-line field: in a name or title they only disguise text (a name rendered backwards).
+_SHORT_FIELD_INVISIBLES = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\u061c\u200e\u200f]")
+#: Zero-width (non-)joiners spell words in Persian, Urdu and Indic scripts: kept between two
+#: letters, dropped anywhere else (leading, trailing, next to spaces or punctuation).
+_STRAY_JOINERS = re.compile("(?<![^\\W\\d_])[\u200c\u200d]+|[\u200c\u200d]+(?![^\\W\\d_])")
+
+
 def canonicalize_line(text: str) -> str:
-    """Canonical form for one-line fields (titles, outlets): NFC, single spaces, no controls."""
+    """Canonical form for one-line fields (titles, names, claimants, outlets): NFC, single spaces.
+
+    Control characters, bidi overrides/isolates/marks and stray invisible characters are
+    removed: in a one-line field they only disguise text. Article bodies do not come here:
+    they keep legitimate right-to-left marks and are rendered with their own direction.
+    """
     text = _CONTROL_CHARS.sub("", unicodedata.normalize("NFC", text))
+    text = _STRAY_JOINERS.sub("", _SHORT_FIELD_INVISIBLES.sub("", text))
     return " ".join(text.split())
 
 

@@ -6,7 +6,11 @@ request on a loopback benchmark, and one extra URL: the trivial view in
 :mod:`benchmarks.urls` that measures the server's floor.
 """
 
+import os
 import warnings
+
+# Loopback benchmarks only: a fixed key (production refuses to start without SECRET_KEY).
+os.environ.setdefault("SECRET_KEY", "factdesk-benchmark-key-loopback-only")
 
 from factcheck.settings import *  # noqa: F403
 
@@ -17,6 +21,8 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# The load generator hammers a few pages from one address on purpose.
+FACTDESK_RATE_LIMITS_ENABLED = False
 # The hashed-name manifest needs `collectstatic`; plain static URLs cost the same to render.
 STORAGES = {
     **STORAGES,  # noqa: F405

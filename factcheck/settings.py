@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,8 +31,18 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key is only fit for a laptop: `check --deploy` flags it, so production sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-factdesk-local-development-only")
+#: The development key is public (it is in this file): with DEBUG off the app refuses to start
+#: without a real SECRET_KEY rather than sign sessions and password-reset links with it.
+DEVELOPMENT_SECRET_KEY = "django-insecure-factdesk-local-development-only"  # noqa: S105 - public on purpose
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off Factdesk refuses to start on the public development key: "
+            "set SECRET_KEY to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or DEBUG=1 on a laptop."
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -67,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "factcheck.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -182,7 +194,9 @@ CONTENT_SECURITY_POLICY = {
 # admin, or `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS` / `axes_reset`.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Locked per username *and* address together, so nobody can lock a known account out from
+# another address; plus a per-address limit against password spraying across many accounts.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 # Failures are not reset by a success: that would let one valid account clear the per-address count.
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "factcheck.client_ip.client_ip"
@@ -259,3 +273,17 @@ FACTDESK_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("FACTDESK_IMPORT_INLINE_MA
 FACTDESK_JOB_RETENTION_DAYS = int(os.environ.get("FACTDESK_JOB_RETENTION_DAYS", "14"))  # then cleanup_jobs
 DATA_UPLOAD_MAX_MEMORY_SIZE = FACTDESK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = FACTDESK_MAX_UPLOAD_BYTES + 1024 * 1024
+
+# Rate limits per URL name (factcheck.ratelimit): "COUNT/PERIOD" for POST, or (rate, methods).
+# Counted per user and per address; over the limit the answer is 429 with Retry-After.
+FACTDESK_RATE_LIMITS_ENABLED = env_bool("FACTDESK_RATE_LIMITS_ENABLED", True)
+FACTDESK_RATE_LIMITS = {
+    "password_reset": os.environ.get("FACTDESK_RATE_PASSWORD_RESET", "5/h"),
+    "articles:add_claim": os.environ.get("FACTDESK_RATE_CLAIMS", "120/m"),
+    "search:search": (os.environ.get("FACTDESK_RATE_SEARCH", "60/m"), ("GET",)),
+    "exports:article": (os.environ.get("FACTDESK_RATE_EXPORTS", "30/m"), ("GET",)),
+    "exports:w3c_import": os.environ.get("FACTDESK_RATE_IMPORTS", "20/h"),
+    "editing:upload": os.environ.get("FACTDESK_RATE_IMPORTS", "20/h"),
+    "editing:new": os.environ.get("FACTDESK_RATE_IMPORTS", "60/h"),
+    "admin:articles_article_import": os.environ.get("FACTDESK_RATE_IMPORTS", "20/h"),
+}

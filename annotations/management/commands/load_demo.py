@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -31,9 +31,13 @@ DEMO_DIR = Path(__file__).resolve().parents[3] / "demo"
 ACCOUNTS = [
     # username, password, role group (None = admin), display name
     ("editor", "demo-editor-pass", roles.EDITOR, "Erin Editor"),
+    ("editor2", "demo-editor2-pass", roles.EDITOR, "Eli Second-Editor"),
     ("checker", "demo-checker-pass", roles.FACT_CHECKER, "Chris Checker"),
     ("admin", "demo-admin-pass", None, "Ada Admin"),
 ]
+
+#: The role each demo account needs (by its group; None = admin) for the demo's workflow steps.
+DEMO_ROLES = {None: roles.Role.ADMIN, roles.EDITOR: roles.Role.EDITOR, roles.FACT_CHECKER: roles.Role.FACT_CHECKER}
 
 # (article title prefix, phrase, state, verdict slug, rationale, sources, claimant)
 DEMO_CLAIMS: list[dict[str, Any]] = [
@@ -100,9 +104,23 @@ DEMO_CLAIMS: list[dict[str, Any]] = [
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts and load demo articles with claims (idempotent)."
+    help = (
+        "Create demo accounts and load demo articles with claims (idempotent). Refuses to run with "
+        "DEBUG off unless given --force; never changes the password of an account that exists."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Load the demo even with DEBUG off (it adds demo accounts with published passwords).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a production database. The demo adds accounts whose passwords "
+                "are printed here; run it with DEBUG=1 on a laptop, or pass --force if you really mean it."
+            )
         users = self.ensure_accounts()
         report = import_files([DEMO_DIR], users["editor"])
         self.stdout.write(f"Demo articles: {report.summary()}.")
@@ -117,21 +135,29 @@ class Command(BaseCommand):
         self.stdout.write("Log in with one of these accounts:")
         for username, password, group, _name in ACCOUNTS:
             role = group or "Admin (Django admin at /admin/)"
-            self.stdout.write(f"  {role:<34} username: {username:<8} password: {password}")
+            shown = password if users[username].check_password(password) else "(kept: this account already had one)"
+            self.stdout.write(f"  {role:<34} username: {username:<8} password: {shown}")
 
     def ensure_accounts(self) -> dict[str, User]:
         users: dict[str, User] = {}
         for username, password, group_name, display in ACCOUNTS:
             first, last = display.split(" ", 1)
-            user, _ = User.objects.get_or_create(username=username)
-            user.first_name, user.last_name = first, last
-            user.email = f"{username}@factdesk.example"
-            user.is_staff = group_name is None
-            user.is_superuser = group_name is None
-            user.set_password(password)
-            user.save()
-            if group_name:
-                user.groups.add(Group.objects.get(name=group_name))
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                # Only accounts the demo creates get its published passwords and roles; an existing
+                # account (a real person's, or an earlier demo run's) is used as it is.
+                user = User(username=username, first_name=first, last_name=last, email=f"{username}@factdesk.example")
+                user.is_staff = user.is_superuser = group_name is None
+                user.set_password(password)
+                user.save()
+                if group_name:
+                    user.groups.add(Group.objects.get(name=group_name))
+            needed = DEMO_ROLES[group_name]
+            if roles.role_of(user) < needed:
+                raise CommandError(
+                    f"An account named {username!r} exists but is not a {needed.label.lower()}: the demo would act "
+                    "through it. Rename that account or load the demo into an empty database."
+                )
             users[username] = user
         return users
 
