@@ -7,6 +7,12 @@ history entry per field), a new claim is made by :func:`~annotations.services.cr
 services, deleting goes through :func:`~annotations.services.delete_claim` (history, who
 may delete what) and review steps through :mod:`annotations.workflow` (bulk actions).
 
+Locked claims stay locked here: the change form of a published or dismissed claim (or of
+one the user may not change: assigned to someone else, in review) shows its research
+read-only with the service's sentence, and a save is refused with it. Corrections of
+published claims are proposed, published, rejected and withdrawn through
+:mod:`annotations.claim_corrections` (the correction admin's form and actions).
+
 Change forms carry the claim's version as a hidden field. A form opened before someone
 else saved the claim is refused with a form error that lists what changed in between, and
 nothing is saved. Anchors (offsets, quote, prefix, suffix, anchor state) are read-only:
@@ -31,24 +37,28 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from annotations import services, workflow
+from annotations import claim_corrections, notifications, services, workflow
 from annotations.anchoring import AnchorError
+from annotations.credits import correction_changes
 from annotations.exports.admin_actions import export_articles_zip
 from annotations.exports.csv_export import stream_csv
 from annotations.models import (
     Claim,
+    ClaimCorrection,
     ClaimEvent,
     ClaimGroup,
     ClaimStatus,
     Comment,
     Notification,
+    NotificationPreference,
     RatingLabel,
     Source,
     SuggestionDismissal,
 )
-from annotations.permissions import claim_policy
+from annotations.permissions import claim_policy, correction_policy
 from annotations.review_context import assignable_users
 from articles.admin import ArticleAdmin
 from articles.models import Article
@@ -171,7 +181,7 @@ class ClaimAdminForm(ClaimVersionFormMixin, forms.ModelForm):
         return self.instance if self.instance.pk is not None else None
 
     def claim_changes(self) -> dict[str, Any]:
-        """The panel-editable fields this form carries (verdict and rationale are read-only once published)."""
+        """The panel-editable fields this form carries (none while the claim is locked for the user)."""
         return {name: self.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in self.fields}
 
 
@@ -189,13 +199,24 @@ class SourceAdminForm(ClaimVersionFormMixin, forms.ModelForm):
 
 #: What a service may still refuse after the form validated (someone saved in between):
 #: shown as an error message, and the admin's transaction rolls everything back.
-SERVICE_REFUSALS = (services.EditConflict, ValidationError, AnchorError, workflow.TransitionRefused)
+SERVICE_REFUSALS = (
+    services.EditConflict, services.ClaimLocked, ValidationError, AnchorError, workflow.TransitionRefused,
+)
+#: What a service refuses one record of a bulk action with (reported per record, the rest go on).
+RECORD_REFUSALS = (services.EditConflict, PermissionDenied, ValidationError, workflow.TransitionRefused)
 
 
 def refusal_text(refusal: Exception) -> str:
     if isinstance(refusal, ValidationError):
         return " ".join(refusal.messages)
     return str(refusal)
+
+
+def refusal_reasons(refusal: Exception) -> list[str]:
+    """A per-record refusal as the sentences a bulk action reports."""
+    if isinstance(refusal, workflow.TransitionRefused):
+        return refusal.reasons
+    return [refusal_text(refusal)]
 
 
 class ServiceRefusalsMixin:
@@ -216,12 +237,28 @@ class ServiceRefusalsMixin:
 
 
 class SourceInline(admin.StackedInline):
-    """Sources on the claim form, saved by the source services (see ``ClaimAdmin.save_formset``)."""
+    """Sources on the claim form, saved by the source services (see ``ClaimAdmin.save_formset``).
+
+    Read-only while the claim is locked for the user (published, dismissed, someone else's,
+    in review): sources are part of the research the lock protects.
+    """
 
     model = Source
     extra = 0
     fields = (("url", "stance"), ("title", "publisher"), "excerpt", ("accessed_on", "archive_url"), "added_by")
     readonly_fields = ("added_by",)
+
+    def _locked(self, request: HttpRequest, obj: Claim | None) -> bool:
+        return isinstance(obj, Claim) and services.edit_refusal(request.user, obj) is not None
+
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return not self._locked(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return not self._locked(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return not self._locked(request, obj) and super().has_delete_permission(request, obj)
 
 
 class CommentInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -297,13 +334,29 @@ def run_bulk(
         try:
             name, params = steps(claim)
             done.append(workflow.apply(claim, request.user, name, note=note, **params))
-        except workflow.TransitionRefused as refusal:
-            skipped.append((claim, refusal.reasons))
+        except RECORD_REFUSALS as refusal:
+            skipped.append((claim, refusal_reasons(refusal)))
     return done, skipped
 
 
+class ReportedBulkDeleteMixin:
+    """Bulk delete whose ``delete_queryset`` goes through a service record by record and reports each refusal.
+
+    Django's own action would add "Successfully deleted N" for the whole selection, even
+    for the records a service refused; this one leaves the report to ``delete_queryset``.
+    """
+
+    @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
+    def delete_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
+        """Django's confirmation page, then :meth:`delete_queryset` (history and a report per record)."""
+        if not request.POST.get("post"):
+            return django_delete_selected(self, request, queryset)
+        self.delete_queryset(request, queryset)
+        return None
+
+
 @admin.register(Claim)
-class ClaimAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
+class ClaimAdmin(ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin):
     """Claims, written only through the services and the workflow (see the module docstring).
 
     Adding a claim goes through :func:`~annotations.services.create_claim`: the admin
@@ -358,9 +411,30 @@ class ClaimAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
             *super().get_readonly_fields(request, obj), *self.anchor_fields, *self.workflow_readonly_fields,
             *self.fixed_fields,
         )
-        if obj.status == ClaimStatus.PUBLISHED:
-            fields += tuple(services.CORRECTION_ONLY_FIELDS)  # published: only a correction changes them
+        if services.edit_refusal(request.user, obj) is not None:
+            fields += services.EDITABLE_FIELDS  # locked: only a correction (or withdrawing, reopening) changes them
         return fields
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """A locked claim's form says why and how to change it; saving it is refused with the same sentence."""
+        claim = self.get_object(request, object_id) if object_id else None
+        refusal = services.edit_refusal(request.user, claim) if claim is not None else None
+        if refusal and request.method == "POST":
+            self.message_user(request, f"Nothing was saved. {refusal}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        if refusal:
+            self.message_user(request, self._lock_message(request, claim, refusal), messages.WARNING)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _lock_message(request: HttpRequest, claim: Claim, refusal: str) -> str:
+        if claim.status != ClaimStatus.PUBLISHED or not correction_policy.user_has_permission(request.user, "add"):
+            return refusal
+        url = f"{reverse('admin:annotations_claimcorrection_add')}?claim={claim.pk}"
+        return format_html('{} <a href="{}">Propose a correction</a>.', refusal, url)
 
     def save_model(self, request: HttpRequest, obj: Claim, form: ClaimAdminForm, change: bool) -> None:
         """Create through create_claim, or edit through update_claim with the form's version."""
@@ -444,21 +518,14 @@ class ClaimAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
                 deleted.append(pk)
         self._report(request, "Deleted", deleted, skipped)
 
-    @admin.action(description="Delete selected claims", permissions=["delete"])
-    def delete_selected(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse | None:
-        """Django's confirmation page, then :meth:`delete_queryset` (history and a report per claim)."""
-        if not request.POST.get("post"):
-            return django_delete_selected(self, request, queryset)
-        self.delete_queryset(request, queryset)
-        return None
-
     def _bulk_action(
         self, request: HttpRequest, queryset: QuerySet[Claim], form_class: type[forms.Form], title: str, verb: str
     ) -> HttpResponse | None:
         """Django's action-with-intermediate-page pattern: show a form, then apply it to each claim."""
         form = form_class(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            done, skipped = run_bulk(request, queryset, form.steps, form.cleaned_data.get("note", ""))
+            with notifications.summarise_assignments(request.user):  # one notice per assignee, not per claim
+                done, skipped = run_bulk(request, queryset, form.steps, form.cleaned_data.get("note", ""))
             self._report(request, verb, [claim.pk for claim in done], skipped)
             return None
         context = {
@@ -510,8 +577,223 @@ class ClaimAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
         return response
 
 
+# --- corrections of published claims ----------------------------------------------------
+
+
+class ProposeCorrectionForm(forms.ModelForm):
+    """Propose a correction of a published claim: the new values (empty: unchanged) and the public note."""
+
+    statement = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                help_text="The corrected claim in the desk's words; leave empty to keep it.")
+    claimant = forms.CharField(required=False, help_text="Leave empty to keep the claimant.")
+    verdict = forms.ModelChoiceField(queryset=RatingLabel.objects.filter(is_active=True), required=False,
+                                     help_text="Leave empty to keep the verdict.")
+    rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                                help_text="Leave empty to keep the rationale.")
+    source_url = forms.URLField(required=False, label="Add a source (URL)", assume_scheme="https")
+    source_title = forms.CharField(required=False, label="Title of the added source")
+    remove_sources = forms.CharField(
+        required=False, label="Remove sources", help_text="Ids of the claim's sources to remove, separated by commas.",
+    )
+
+    #: Set by ClaimCorrectionAdmin.get_form: who is proposing (the service's rules depend on it).
+    user: Any = None
+
+    class Meta:
+        model = ClaimCorrection
+        fields = ("claim", "note")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["claim"].queryset = Claim.objects.filter(status=ClaimStatus.PUBLISHED)
+        self.fields["claim"].help_text = "Only published claims are corrected; other claims are edited directly."
+        self.fields["note"].help_text = "Shown to readers with the correction: what changed and why."
+
+    def changes(self) -> dict[str, Any]:
+        """The correction's changes in the service's terms (annotations.claim_corrections)."""
+        data = self.cleaned_data
+        changes: dict[str, Any] = {
+            name: data[name] for name in ("statement", "claimant", "rationale", "verdict") if data.get(name)
+        }
+        if data.get("source_url"):
+            changes["sources_added"] = [{"url": data["source_url"], "title": data.get("source_title", "")}]
+        removed = [part.strip() for part in (data.get("remove_sources") or "").split(",") if part.strip()]
+        if removed:
+            changes["sources_removed"] = removed
+        return changes
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        claim = data.get("claim")
+        if claim is not None and not self.errors:
+            problems = claim_corrections.proposal_problems(
+                claim, user=self.user, changes=self.changes(), note=data.get("note", "")
+            )
+            if problems:
+                raise ValidationError(problems)
+            self.claim_version = claim.version
+        return data
+
+
+@admin.register(ClaimCorrection)
+class ClaimCorrectionAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
+    """Corrections: proposed here (or in the claim panel, or ``manage.py claim``), reviewed by the actions.
+
+    A correction is never edited by hand: the form proposes a new one, and the actions
+    publish, reject or withdraw proposals through :mod:`annotations.claim_corrections`, so
+    the second-person rule holds here too. Refusals are reported correction by correction.
+    """
+
+    form = ProposeCorrectionForm
+    list_display = ("__str__", "status", "what_changes", "proposed_by", "proposed_at", "reviewed_by", "reviewed_at")
+    list_filter = ("status", ("proposed_by", admin.RelatedOnlyFieldListFilter),
+                   ("reviewed_by", admin.RelatedOnlyFieldListFilter), "proposed_at", "reviewed_at")
+    search_fields = ("note", "review_note", "claim__statement")
+    list_select_related = ("claim", "proposed_by", "reviewed_by")
+    date_hierarchy = "proposed_at"
+    actions = ["publish_selected", "reject_selected", "withdraw_selected"]
+    add_fieldsets = (
+        (None, {"fields": ("claim", "note")}),
+        ("Changes", {"fields": ("statement", "claimant", "verdict", "rationale",
+                                ("source_url", "source_title"), "remove_sources")}),
+    )
+    fields = ("claim", "status", "what_changes", "note", "base_version", "proposed_by", "proposed_at",
+              "reviewed_by", "reviewed_at", "review_note")
+    readonly_fields = fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: ClaimCorrection | None = None) -> Any:
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ClaimCorrection | None = None) -> tuple[str, ...]:
+        return () if obj is None else self.readonly_fields
+
+    def get_form(self, request: HttpRequest, obj: ClaimCorrection | None = None, change: bool = False,
+                 **kwargs: Any) -> type[forms.ModelForm]:
+        if obj is not None:  # shown read-only: no proposal fields
+            return super().get_form(request, obj, change, form=forms.ModelForm, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"claim": request.GET.get("claim")}
+
+    @admin.display(description="changes")
+    def what_changes(self, correction: ClaimCorrection) -> str:
+        return "; ".join(str(change) for change in correction_changes(correction.changes or {}))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return correction_policy.user_has_permission(request.user, "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: ClaimCorrection | None = None) -> bool:
+        return False  # reviewed by the actions; a published correction is part of the public record
+
+    def has_delete_permission(self, request: HttpRequest, obj: ClaimCorrection | None = None) -> bool:
+        return False
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return correction_policy.user_has_permission(request.user, "review")
+
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        return correction_policy.user_has_permission(request.user, "withdraw")
+
+    def save_model(self, request: HttpRequest, obj: ClaimCorrection, form: ProposeCorrectionForm, change: bool) -> None:
+        """Propose through the service, against the claim's version the form was validated on."""
+        proposed = claim_corrections.propose_correction(
+            form.cleaned_data["claim"], user=request.user, changes=form.changes(),
+            note=form.cleaned_data["note"], expected_version=form.claim_version,
+        )
+        obj.pk = proposed.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def _review_each(
+        self, request: HttpRequest, queryset: QuerySet[ClaimCorrection], verb: str,
+        step: Callable[[ClaimCorrection], object],
+    ) -> None:
+        done: list[int] = []
+        for correction in queryset.select_related("claim").order_by("pk"):
+            try:
+                step(correction)
+            except RECORD_REFUSALS as refusal:
+                self.message_user(
+                    request, f"Skipped correction #{correction.pk} of claim #{correction.claim_id}: "
+                    f"{' '.join(refusal_reasons(refusal))}", messages.WARNING,
+                )
+            else:
+                done.append(correction.pk)
+        if done:
+            ids = ", ".join(f"#{pk}" for pk in done)
+            self.message_user(request, f"{verb} {len(done)} correction{'s' if len(done) != 1 else ''}: {ids}.",
+                              messages.SUCCESS)
+
+    @admin.action(description="Publish selected corrections", permissions=["review"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[ClaimCorrection]) -> None:
+        self._review_each(request, queryset, "Published",
+                          lambda c: claim_corrections.publish_correction(c, user=request.user))
+
+    @admin.action(description="Reject selected corrections…", permissions=["review"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[ClaimCorrection]) -> HttpResponse | None:
+        form = RejectCorrectionsForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            note = form.cleaned_data["note"]
+            self._review_each(request, queryset, "Rejected",
+                              lambda c: claim_corrections.reject_correction(c, user=request.user, note=note))
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject corrections",
+            "intro": "Each selected correction is rejected on its own; corrections you may not reject are "
+                     "skipped, and the message after this page says why.",
+            "form": form,
+            "items": [(c.pk, f"{c} — {self.what_changes(c)}") for c in queryset.select_related("claim")],
+            "items_title": "Selected corrections",
+            "opts": self.model._meta,
+            "action_name": request.POST.get("action", ""),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/annotations/claim/bulk_action.html", context)
+
+    @admin.action(description="Withdraw selected corrections (your own proposals)", permissions=["withdraw"])
+    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[ClaimCorrection]) -> None:
+        self._review_each(request, queryset, "Withdrew",
+                          lambda c: claim_corrections.withdraw_correction(c, user=request.user))
+
+
+class RejectCorrectionsForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why (the proposers read it)")
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    email_kinds = forms.MultipleChoiceField(
+        choices=Notification.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Also by email", help_text="Every notification shows in the app; these are mailed too.",
+    )
+
+    class Meta:
+        model = NotificationPreference
+        fields = ("user", "email_kinds")
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """Which notifications each user also receives by email (users choose them on their own page too)."""
+
+    form = NotificationPreferenceForm
+    list_display = ("user", "mailed_kinds", "updated_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    raw_id_fields = ("user",)
+
+    @admin.display(description="mailed")
+    def mailed_kinds(self, preference: NotificationPreference) -> str:
+        labels = dict(Notification.Kind.choices)
+        return ", ".join(str(labels.get(kind, kind)) for kind in preference.email_kinds or []) or "—"
+
+
 @admin.register(Source)
-class SourceAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
+class SourceAdmin(ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin):
     """Sources, written through the source services: history, validation and the claim's version.
 
     A source's claim is fixed once it exists (moving evidence between claims would rewrite
@@ -524,6 +806,7 @@ class SourceAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     search_fields = ("url", "title", "publisher", "excerpt")
     list_select_related = ("claim",)
     autocomplete_fields = ("claim",)
+    actions = ["delete_selected"]
     fields = ("claim", ("url", "stance"), ("title", "publisher"), "excerpt", ("accessed_on", "archive_url"),
               "added_by", "expected_version", "seen_history")
 
@@ -546,9 +829,31 @@ class SourceAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Source) -> None:
         services.remove_source(obj, user=request.user)
 
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        """A source of a locked claim is not deleted: the refusal is a message, not an error page."""
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except services.ClaimLocked as refusal:
+            self.message_user(request, f"Nothing was deleted. {refusal}", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:annotations_source_changelist"))
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        """Source by source through services.remove_source; sources of locked claims are reported and kept."""
+        removed: list[int] = []
         for source in queryset.select_related("claim").order_by("pk"):
-            services.remove_source(source, user=request.user)
+            pk = source.pk
+            try:
+                with transaction.atomic():
+                    services.remove_source(source, user=request.user)
+            except RECORD_REFUSALS as refusal:
+                self.message_user(request, f"Skipped source #{pk} of claim #{source.claim_id}: "
+                                  f"{' '.join(refusal_reasons(refusal))}", messages.WARNING)
+            else:
+                removed.append(pk)
+        if removed:
+            ids = ", ".join(f"#{pk}" for pk in removed)
+            self.message_user(request, f"Removed {len(removed)} source{'s' if len(removed) != 1 else ''}: {ids}.",
+                              messages.SUCCESS)
 
 
 @admin.register(ClaimEvent)

@@ -10,4 +10,4 @@ class AnnotationsConfig(AppConfig):
     def ready(self) -> None:
         # Importing these registers the claim policies and connects re-anchoring to
         # articles.signals.article_body_changed (the standard place for Django wiring).
-        from annotations import permissions, reanchoring  # noqa: F401
+        from annotations import outlet_changes, permissions, reanchoring  # noqa: F401

@@ -12,7 +12,10 @@ Pure Python (no Django), so the browser view, the admin and tests all call the s
 * :func:`split_sentences` -- sentences with code point offsets into the canonical body
   (``body[start:end] == text`` always, never crossing a paragraph break);
 * :func:`score_sentence` -- a :class:`Score` with value and reasons;
-* :func:`suggest` -- the best sentences not already covered by a claim nor dismissed;
+* :func:`present_features` -- which features a sentence shows (also the explainable inputs
+  of the trained model, :mod:`annotations.checkworthiness_model`);
+* :func:`suggest` -- the best sentences not already covered by a claim nor dismissed, scored
+  by any :class:`Scorer` (these features by default, or a trained model);
 * :func:`evaluate`, :func:`precision_at_k`, :func:`average_precision` -- quality of the scorer on
   labelled sentences, used by the tests' floors and by docs/checkworthiness.md
   (``python -m annotations.checkworthiness FILE...`` prints them).
@@ -350,15 +353,19 @@ class _Trigger:
     contains. A pattern only runs on a sentence that has one of them: a set look-up instead of
     a scan of the sentence, for the patterns that long word lists make slow. The triggers
     never change an answer (tests/test_checkworthiness_model.py checks them against the
-    plain patterns on thousands of sentences)."""
+    plain patterns on the team fixture and, where present, the conformance sentences)."""
 
     words: frozenset[str]
     #: Searched in " token token ... " for the word beginnings and endings a pattern allows.
     parts: re.Pattern[str] | None = None
+    #: Or one word of each of these sets ("I" or "we", and "think", "hope"...).
+    together: tuple[frozenset[str], ...] = ()
 
     def fires(self, tokens: Collection[str], spaced: str) -> bool:
         """``spaced`` is the tokens joined and surrounded by single spaces."""
         if not self.words.isdisjoint(tokens):
+            return True
+        if self.together and all(not words.isdisjoint(tokens) for words in self.together):
             return True
         return self.parts is not None and self.parts.search(spaced) is not None
 
@@ -419,12 +426,19 @@ _ATTRIBUTION_TRIGGER = _Trigger(
 )
 _OPINION_TRIGGER = _Trigger(
     _words(
-        "i we my personally frankly honestly course needless seems arguably should ought must proud thrilled "
-        "delighted excited devastated heartbroken disappointed saddened honoured honored grateful incredible "
-        "amazing wonderful beautiful terrible awful fantastic lovely special welcoming sad happy glad feeling "
-        "feelings felt fear fears"
-    )
+        "view opinion personally frankly honestly course needless seems arguably sure should ought must proud "
+        "thrilled delighted excited devastated heartbroken disappointed saddened honoured honored grateful "
+        "incredible amazing wonderful beautiful terrible awful fantastic lovely special welcoming sad happy glad "
+        "feeling feelings felt fear fears"
+    ),
+    together=(
+        _words("i we"),
+        _words("think believe feel hope wish guess suppose love hate want like trust expect am are"),
+    ),
 )
+# Number words before "percent"; "millions of dollars" and the like.
+_PERCENT_WORDS = _words("per percent")
+_MONEY_WORDS = _words("millions billions trillions thousands")
 _SPECULATION_TRIGGER = _Trigger(
     _words(
         "could might would perhaps maybe possibly will remains expected likely due may"
@@ -503,11 +517,11 @@ def present_features(text: str) -> list[str]:
     stripped = text.strip()
     lowered = stripped.translate(_ASCII_LOWER)  # same length: offsets agree with ``stripped``
     has_digit = _ANY_DIGIT.search(stripped) is not None
-    percentages = list(_PERCENT.finditer(lowered)) if has_digit or "per" in lowered else []
-    money = list(_MONEY.finditer(lowered)) if has_digit or "s of " in lowered else []
+    tokens = set(_TOKEN.findall(lowered))
+    percentages = list(_PERCENT.finditer(lowered)) if has_digit or not _PERCENT_WORDS.isdisjoint(tokens) else []
+    money = list(_MONEY.finditer(lowered)) if has_digit or not _MONEY_WORDS.isdisjoint(tokens) else []
     if has_digit and _MONEY_CONTEXT.search(lowered):
         money += _LARGE_AMOUNT.finditer(lowered)
-    tokens = set(_TOKEN.findall(lowered))
     spaced = " " + " ".join(tokens) + " "
     dates = list(_DATE.finditer(stripped)) if has_digit or _DATE_TRIGGER.fires(tokens, spaced) else []
     attributed = _ATTRIBUTION_TRIGGER.fires(tokens, spaced) and _ATTRIBUTION.search(lowered) is not None
@@ -544,7 +558,7 @@ def present_features(text: str) -> list[str]:
         present.add("speculation")
     if _PROMOTION_TRIGGER.fires(tokens, spaced) and _PROMOTION.search(lowered):
         present.add("promotion")
-    if sum(1 for _ in islice(_WORD.finditer(stripped), _SHORT_WORDS)) < _SHORT_WORDS:
+    if len(list(islice(_WORD.finditer(stripped), _SHORT_WORDS))) < _SHORT_WORDS:
         present.add("short")
     return [name for name in FEATURES if name in present]
 

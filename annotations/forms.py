@@ -165,12 +165,129 @@ class SourceForm(PanelFormMixin, forms.ModelForm):
         """Keyword arguments for services.add_source / update_source."""
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
+    def posted_values(self) -> dict[str, str]:
+        """The source as typed (valid or not), to carry it into a correction form instead of losing it."""
+        return {name: str(self.data.get(self.add_prefix(name), "")) for name in CorrectionForm.SOURCE_FIELDS}
+
+
+class CorrectionForm(PanelFormMixin, forms.Form):
+    """A proposed correction of a published claim: the corrected values, sources to add or remove, a public note.
+
+    The form starts from the claim's stored values; :meth:`changes` hands every field to
+    :func:`annotations.claim_corrections.propose_correction`, which keeps only what differs
+    and records old → new. One new source per proposal (URL, title, publisher, stance);
+    the claim's sources are offered as checkboxes to remove, from the list the panel
+    already loaded (no query of its own).
+    """
+
+    #: The new source's fields, named ``source_<field>`` in the form.
+    SOURCE_FIELDS = ("url", "title", "publisher", "stance")
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
+        "required": "The page did not send the claim's version: reload the claim and try again.",
+        "invalid": "The page sent a broken claim version: reload the claim and try again.",
+    })
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        error_messages={"required": "A published claim needs a statement: write the corrected statement."},
+    )
+    claimant = forms.CharField(required=False, max_length=300)
+    verdict = forms.ModelChoiceField(
+        queryset=RatingLabel.objects.none(), empty_label=None,
+        error_messages={"invalid_choice": "Choose a verdict from the rating scale."},
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), max_length=20000,
+        error_messages={"required": "A published claim needs a rationale: write the corrected rationale."},
+    )
+    remove_sources = forms.TypedMultipleChoiceField(
+        label="Remove sources", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose sources of this claim to remove."},
+    )
+    source_url = forms.URLField(
+        label="URL of a source to add", required=False, max_length=1000, assume_scheme="https",
+        validators=[http_url_validator], error_messages={"invalid": "Enter an http:// or https:// URL."},
+    )
+    source_title = forms.CharField(label="Its title", required=False, max_length=500)
+    source_publisher = forms.CharField(label="Its publisher", required=False, max_length=200)
+    source_stance = forms.ChoiceField(
+        label="Its stance", required=False, choices=Source.Stance.choices, initial=Source.Stance.CONTEXT
+    )
+    note = forms.CharField(
+        label="Public correction note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        help_text="Readers see it with the correction: say what changed and why.",
+        error_messages={"required": "Write a public correction note that tells readers what changed and why."},
+    )
+
+    def __init__(self, *args: Any, claim: Claim, sources: list[Source], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "corr-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["verdict"].queryset = RatingLabel.objects.filter(Q(is_active=True) | Q(pk=claim.verdict_id))
+        self.fields["remove_sources"].choices = [(source.pk, source.title or source.url) for source in sources]
+
+    @classmethod
+    def for_claim(
+        cls,
+        claim: Claim,
+        sources: list[Source],
+        *,
+        changes: dict[str, Any] | None = None,
+        add_source: dict[str, Any] | None = None,
+        remove_source: Source | None = None,
+    ) -> CorrectionForm:
+        """An unbound form holding the claim's values, with what the user already tried to change on top."""
+        initial: dict[str, Any] = {name: getattr(claim, name) for name in EDITABLE_FIELDS}
+        initial["version"] = claim.version
+        initial.update(changes or {})
+        for name, value in (add_source or {}).items():
+            if value:
+                initial[f"source_{name}"] = value
+        if remove_source is not None:
+            initial["remove_sources"] = [remove_source.pk]
+        return cls(claim=claim, sources=sources, initial=initial)
+
+    def clean_statement(self) -> str:
+        return _unix_newlines(self.cleaned_data["statement"])
+
+    def clean_rationale(self) -> str:
+        return _unix_newlines(self.cleaned_data["rationale"])
+
+    def clean_note(self) -> str:
+        return _unix_newlines(self.cleaned_data["note"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("source_url") and (data.get("source_title") or data.get("source_publisher")):
+            self.add_error("source_url", "Give the URL of the source to add (or clear its title and publisher).")
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """The proposal for ``propose_correction``: every field (unchanged ones are ignored there)."""
+        data = self.cleaned_data
+        changes: dict[str, Any] = {name: data[name] for name in EDITABLE_FIELDS}
+        if data.get("remove_sources"):
+            changes["sources_removed"] = list(data["remove_sources"])
+        if data.get("source_url"):
+            source = {name: data[f"source_{name}"] for name in self.SOURCE_FIELDS}
+            changes["sources_added"] = [{name: value for name, value in source.items() if value}]
+        return changes
+
+
+class CorrectionReviewForm(PanelFormMixin, forms.Form):
+    """The editor's note when publishing (optional) or rejecting (required by the service) a correction."""
+
+    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_note(self) -> str:
+        return _unix_newlines(self.cleaned_data["note"])
+
 
 class CommentForm(PanelFormMixin, forms.Form):
     body = forms.CharField(
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=10000,
+        help_text="Type @username to notify someone on the desk, #128 to point at claim 128.",
         error_messages={"required": "Write something before adding a comment."},
     )
 

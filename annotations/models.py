@@ -346,12 +346,12 @@ class NotificationPreference(models.Model):
 
 
 class ClaimCorrection(models.Model):
-    """A proposed change to a published (or dismissed) claim: reviewed by a second person, then public.
+    """A proposed change to a published claim: reviewed by a second person, then public.
 
     Published claims are locked: their statement, claimant, sources, verdict and rationale
     change only through a correction. Anyone on the desk proposes one (``changes`` holds, per
     field, the old and new values, plus sources added and removed) with a public note; an
-    editor who did not propose it publishes or rejects it (annotations.corrections).
+    editor who did not propose it publishes or rejects it (annotations.claim_corrections).
     """
 
     class Status(models.TextChoices):

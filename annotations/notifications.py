@@ -1,32 +1,46 @@
-"""Telling people about claims that need them: an in-app notification, and usually an email.
+"""Telling people about claims that need them: an in-app notification, and an email if they want it.
 
 The notification row is written inside the caller's transaction, so a refused or rolled
 back transition leaves no trace; the email leaves only after the transaction commits, so
 nobody is mailed about a change that never happened. Mail goes through Django's email
 framework: the console backend by default, SMTP when EMAIL_HOST is set (see settings).
+
+The loop closes three ways:
+
+* each user chooses which kinds also come by email (:class:`NotificationPreference`;
+  without a choice, the kinds that ask them to act: ``DEFAULT_EMAIL_KINDS``);
+* opening a claim from its notification, or acting on the claim, marks that user's
+  notifications about it read (:func:`mark_claim_read`, one UPDATE);
+* a bulk assignment tells each person once: inside :func:`summarise_assignments`, the
+  per-claim "assigned to you" notices are collected and each assignee gets one summary.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations.models import Claim, Notification
+from annotations.models import Claim, Notification, NotificationPreference
 from annotations.permissions import claim_policy
-from factcheck.display import one_line
+from factcheck.display import display_name, one_line
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = Notification._meta.get_field("message").max_length
 MAX_SUBJECT_LENGTH = 150
+#: How many claim numbers a summary notification lists before "and N more".
+SUMMARY_NUMBERS = 20
 
 
 def claim_path(claim: Claim) -> str:
@@ -35,34 +49,77 @@ def claim_path(claim: Claim) -> str:
 
 
 def claim_url(claim: Claim) -> str:
-    """The absolute link used in emails (FACTDESK_SITE_URL + the claim's path)."""
-    return settings.FACTDESK_SITE_URL.rstrip("/") + claim_path(claim)
+    """The absolute link to a claim (FACTDESK_SITE_URL + the claim's path)."""
+    return _absolute(claim_path(claim))
+
+
+def _absolute(path: str) -> str:
+    return settings.FACTDESK_SITE_URL.rstrip("/") + path
+
+
+# --- email preferences ------------------------------------------------------------------
+
+
+def email_kinds(user: AbstractBaseUser) -> frozenset[str]:
+    """The notification kinds ``user`` also receives by email (their choice, else the defaults)."""
+    chosen = NotificationPreference.objects.filter(user_id=user.pk).values_list("email_kinds", flat=True).first()
+    if chosen is None:
+        return frozenset(NotificationPreference.DEFAULT_EMAIL_KINDS)
+    return frozenset(kind for kind in chosen if kind in Notification.Kind.values)
+
+
+def set_email_kinds(user: AbstractBaseUser, kinds: Iterable[str]) -> NotificationPreference:
+    """Store which kinds ``user`` wants by email (unknown kinds are dropped); an empty choice means none."""
+    chosen = [kind for kind in Notification.Kind.values if kind in set(kinds)]
+    preference, _ = NotificationPreference.objects.update_or_create(user=user, defaults={"email_kinds": chosen})
+    return preference
+
+
+# --- sending ----------------------------------------------------------------------------
 
 
 def notify(
     recipient: AbstractBaseUser | None, claim: Claim, kind: str, message: str, *, email: bool = True
 ) -> Notification | None:
-    """Record a notification for ``recipient`` and, after commit, email it if they have an address.
+    """Record a notification for ``recipient`` and, after commit, email it if they want that kind by email.
 
     Only someone who may see the claim is told (None is returned otherwise): a deactivated
     account collects no messages or mail, and a user without a desk role (say, an assignee
-    whose role was taken away) hears nothing about work that is not published.
+    whose role was taken away) hears nothing about work that is not published. ``email=False``
+    keeps a notice in the app whatever the preferences say (it is not worth a mail).
+    Inside :func:`summarise_assignments`, "assigned to you" notices are held back for the summary.
     """
     if recipient is None or not claim_policy.user_has_permission_for_instance(recipient, "view", claim):
+        return None
+    batch = _assignment_batch.get()
+    if batch is not None and kind == Notification.Kind.ASSIGNED:
+        batch.add(recipient, claim, message)
         return None
     notification = Notification.objects.create(
         recipient=recipient, claim=claim, kind=kind, message=one_line(message, MAX_MESSAGE_LENGTH)
     )
-    address = getattr(recipient, "email", "")
-    if email and address:
-        subject = one_line(
-            f"[{settings.FACTDESK_ORGANIZATION_NAME}] {notification.get_kind_display()}: {notification.message}",
-            MAX_SUBJECT_LENGTH,
-        )
-        signature = settings.FACTDESK_ORGANIZATION_NAME
-        body = f"{notification.message}\n\nOpen the claim: {claim_url(claim)}\n\n— {signature}\n"
-        transaction.on_commit(lambda: send_notification_email(address, subject, body))
+    if email:
+        _mail(notification, recipient)
     return notification
+
+
+def _mail(notification: Notification, recipient: AbstractBaseUser) -> None:
+    """Email the notification after commit, if the recipient has an address and wants this kind by email."""
+    address = getattr(recipient, "email", "")
+    if not address or notification.kind not in email_kinds(recipient):
+        return
+    number = f" #{notification.claim_id}" if notification.claim_id else ""
+    subject = one_line(
+        f"[{settings.FACTDESK_ORGANIZATION_NAME}] {notification.get_kind_display()}{number}: {notification.message}",
+        MAX_SUBJECT_LENGTH,
+    )
+    link = _absolute(reverse("review:notification_open", args=[notification.pk]))
+    body = (
+        f"{notification.message}\n\nOpen it: {link}\n\n"
+        f"Choose which notifications you receive by email: {_absolute(reverse('review:notification_settings'))}\n\n"
+        f"— {settings.FACTDESK_ORGANIZATION_NAME}\n"
+    )
+    transaction.on_commit(lambda: send_notification_email(address, subject, body))
 
 
 def send_notification_email(address: str, subject: str, body: str) -> bool:
@@ -79,6 +136,63 @@ def send_notification_email(address: str, subject: str, body: str) -> bool:
     return True
 
 
+# --- one summary per person for a bulk assignment ----------------------------------------
+
+
+@dataclass
+class _AssignmentBatch:
+    """Assignments collected during a bulk action: per recipient, the claims and each claim's message."""
+
+    actor: AbstractBaseUser | AnonymousUser | None
+    assigned: dict[int, tuple[AbstractBaseUser, list[tuple[Claim, str]]]] = field(default_factory=dict)
+
+    def add(self, recipient: AbstractBaseUser, claim: Claim, message: str) -> None:
+        self.assigned.setdefault(recipient.pk, (recipient, []))[1].append((claim, message))
+
+
+_assignment_batch: contextvars.ContextVar[_AssignmentBatch | None] = contextvars.ContextVar(
+    "factdesk_assignment_batch", default=None
+)
+
+
+@contextmanager
+def summarise_assignments(actor: AbstractBaseUser | AnonymousUser | None) -> Iterator[None]:
+    """Within the block, tell each assignee once: one summary notification instead of one per claim.
+
+    Wrap a bulk assignment in it (the admin's "Assign to a user…"); the workflow still
+    decides who is told of each claim, this only changes how. Someone assigned a single
+    claim gets the usual notice for that claim (it links to it).
+    """
+    batch = _AssignmentBatch(actor)
+    token = _assignment_batch.set(batch)
+    try:
+        yield
+    finally:
+        _assignment_batch.reset(token)
+        for recipient, items in batch.assigned.values():
+            _send_summary(recipient, items, actor)
+
+
+def _send_summary(
+    recipient: AbstractBaseUser, items: list[tuple[Claim, str]], actor: AbstractBaseUser | AnonymousUser | None
+) -> Notification | None:
+    if len(items) == 1:
+        claim, message = items[0]
+        return notify(recipient, claim, Notification.Kind.ASSIGNED, message)
+    numbers = ", ".join(f"#{claim.pk}" for claim, _ in items[:SUMMARY_NUMBERS])
+    more = f" and {len(items) - SUMMARY_NUMBERS} more" if len(items) > SUMMARY_NUMBERS else ""
+    message = f"{display_name(actor)} assigned you {len(items)} claims: {numbers}{more}."
+    notification = Notification.objects.create(
+        recipient=recipient, claim=None, kind=Notification.Kind.ASSIGNED_SUMMARY,
+        message=one_line(message, MAX_MESSAGE_LENGTH),
+    )
+    _mail(notification, recipient)
+    return notification
+
+
+# --- read state ----------------------------------------------------------------------------
+
+
 def unread(user: AbstractBaseUser) -> QuerySet[Notification]:
     """The user's unread notifications."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
@@ -93,3 +207,14 @@ def mark_read(user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         notifications = notifications.filter(pk__in=list(ids))
     return notifications.update(read_at=timezone.now())
+
+
+def mark_claim_read(user: AbstractBaseUser | AnonymousUser, claim_id: int) -> int:
+    """Mark everything ``user`` was told about claim ``claim_id`` as read (one UPDATE); returns how many.
+
+    Called when they open the claim from a notification or act on it (a review step, a
+    correction): whatever the notifications asked of them is now in hand.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return unread(user).filter(claim_id=claim_id).update(read_at=timezone.now())

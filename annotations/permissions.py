@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from annotations.models import (
     Claim,
+    ClaimCorrection,
     ClaimEvent,
     ClaimGroup,
     Comment,
@@ -17,14 +18,16 @@ from annotations.models import (
     Source,
     SuggestionDismissal,
 )
-from factcheck.permissions import AdminOnlyPolicy, ClaimPolicy, OwnedPolicy, register
+from factcheck.permissions import AdminOnlyPolicy, ClaimPolicy, CorrectionPolicy, OwnedPolicy, register
 
 claim_policy: ClaimPolicy[Claim] = ClaimPolicy(Claim)
+correction_policy: CorrectionPolicy[ClaimCorrection] = CorrectionPolicy(ClaimCorrection)
 notification_policy: OwnedPolicy[Notification] = OwnedPolicy(Notification, owner_field="recipient")
 
 # Sources, comments, links and dismissed suggestions are part of a claim's research: the admin
 # asks the claim rules for them (the services enforce the finer, per-claim ones).
 register(claim_policy, Claim, Source, Comment, ClaimGroup, SuggestionDismissal)
 register(notification_policy)
+register(correction_policy)
 register(AdminOnlyPolicy(RatingLabel))
 register(AdminOnlyPolicy(ClaimEvent))

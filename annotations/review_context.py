@@ -47,7 +47,6 @@ def review_actions_for(claim: Claim, user: AbstractBaseUser | AnonymousUser) -> 
         missing=workflow.next_step_problems(claim, user),
         history=events,
         corrections=[e for e in events if e.kind == ClaimEvent.Kind.CORRECTED],
-        labels=selectors.correction_labels(claim) if "correct" in names else [],
         assignees=list(assignable_users()) if "assign" in names else [],
         reopen_choices=[(s.value, s.label) for s in (ClaimStatus.NEW, ClaimStatus.RESEARCHING)]
         if "reopen" in names

@@ -13,5 +13,7 @@ urlpatterns = [
     path("notifications/", review_views.notification_list, name="notifications"),
     path("notifications/read-all/", review_views.notification_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/read/", review_views.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/open/", review_views.notification_open, name="notification_open"),
+    path("notifications/settings/", review_views.notification_settings, name="notification_settings"),
     path("claims/<int:pk>/transition/<slug:name>/", review_views.transition, name="transition"),
 ]

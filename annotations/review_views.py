@@ -1,4 +1,4 @@
-"""Review pages: my claims, the review queue, the desk overview, notifications, and transitions.
+"""Review pages: my claims, the review queue, the desk overview, notifications and their email settings, transitions.
 
 Views read top to bottom: parse the request, check the permission through the claim policy,
 ask :mod:`annotations.selectors` (reads) or :mod:`annotations.workflow` (which holds every
@@ -17,11 +17,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from annotations import notifications, selectors, workflow
 from annotations.htmx import claim_changed
-from annotations.models import Claim, ClaimStatus, RatingLabel
+from annotations.models import Claim, ClaimStatus, Notification
 from annotations.permissions import claim_policy
 from annotations.review_context import review_actions_for
 from annotations.services import EditConflict
@@ -65,6 +65,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Claims in review, oldest submission first; those I set the verdict of are listed apart."""
     _require_editor(request)
     page = Paginator(selectors.review_queue(request.user), GROUP_LIMIT).get_page(request.GET.get("page"))
+    page.object_list = selectors.mark_changes_requested(page.object_list)
     mine, mine_count = selectors.needs_other_editor(request.user, limit=GROUP_LIMIT)
     return render(
         request,
@@ -97,8 +98,51 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(selectors.own_notifications(request.user), pk=pk)
     notifications.mark_read(request.user, [notification.pk])
     if request.POST.get("open") and notification.claim_id:
+        notifications.mark_claim_read(request.user, notification.claim_id)
         return HttpResponseRedirect(notifications.claim_path(notification.claim))
     return HttpResponseRedirect(reverse("review:notifications"))
+
+
+@require_safe
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open what a notification is about (its claim; My claims for a summary), marking it read.
+
+    Opening a claim from one notification marks all of my notifications about that claim
+    read: they all asked me to look at it, and now I am. A link (GET), so it works from
+    emails and opens in a new tab; it only ever changes the opener's own read marks.
+    """
+    notification = get_object_or_404(selectors.own_notifications(request.user).select_related("claim"), pk=pk)
+    notifications.mark_read(request.user, [notification.pk])
+    if notification.claim_id is None:
+        return HttpResponseRedirect(reverse("review:my_claims"))
+    notifications.mark_claim_read(request.user, notification.claim_id)
+    return HttpResponseRedirect(notifications.claim_path(notification.claim))
+
+
+class EmailPreferencesForm(forms.Form):
+    """Which notifications also come by email (every notification shows in the app)."""
+
+    email_kinds = forms.MultipleChoiceField(
+        label="Also send me an email when", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Notification.Kind.choices,
+        error_messages={"invalid_choice": "Choose notification kinds from the list."},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Choose which notifications come by email (GET: the current choice; POST: save it)."""
+    if request.method == "POST":
+        form = EmailPreferencesForm(request.POST)
+        if form.is_valid():
+            notifications.set_email_kinds(request.user, form.cleaned_data["email_kinds"])
+            messages.success(request, "Saved: your email choices apply to the next notifications.")
+            return HttpResponseRedirect(reverse("review:notification_settings"))
+        status = 400
+    else:
+        form = EmailPreferencesForm(initial={"email_kinds": sorted(notifications.email_kinds(request.user))})
+        status = 200
+    return render(request, "review/notification_settings.html", {"form": form}, status=status)
 
 
 @require_POST
@@ -123,11 +167,6 @@ class TransitionForm(forms.Form):
         queryset=get_user_model().objects.filter(is_active=True), required=False,
         error_messages={"invalid_choice": "Choose someone from the list to assign this claim to."},
     )
-    verdict = forms.ModelChoiceField(
-        queryset=RatingLabel.objects.all(), required=False,
-        error_messages={"invalid_choice": "Choose a verdict from the rating scale."},
-    )
-    rationale = forms.CharField(required=False, strip=True)
     status = forms.ChoiceField(
         choices=[("", "")] + [(s.value, s.label) for s in (ClaimStatus.NEW, ClaimStatus.RESEARCHING)],
         required=False,
@@ -141,11 +180,6 @@ class TransitionForm(forms.Form):
             return {"assignee": data["assignee"]}
         if name == "reopen":
             return {"status": data["status"]} if data["status"] else {}
-        if name == "correct":
-            params: dict[str, object] = {"verdict": data["verdict"]}
-            if "rationale" in self.data:
-                params["rationale"] = data["rationale"]
-            return params
         return {}
 
 
@@ -182,6 +216,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         return _refused(request, claim, refusal.reasons, refusal.status_code)
     except EditConflict as conflict:
         return _refused(request, conflict.current, [str(conflict)], 409)
+    notifications.mark_claim_read(request.user, claim.pk)
     done = _done_message(transition_, claim)
     if request.htmx:
         response = render(request, PARTIAL, _partial_context(request, claim, review_done=done))
@@ -196,8 +231,6 @@ def _partial_context(request: HttpRequest, claim: Claim, **extra: object) -> dic
 
 
 def _done_message(transition_: workflow.Transition, claim: Claim) -> str:
-    if transition_.name == "correct":
-        return "Correction published; it is listed in the verdict history."
     if transition_.name == "assign":
         return f"Assigned to {display_name(claim.assignee)}."
     return f"{transition_.label}: done. The claim is now {claim.get_status_display()}."

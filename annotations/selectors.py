@@ -10,14 +10,26 @@ templates run no queries of their own: what they show comes from here, through t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from annotations.models import AnchorState, Claim, ClaimEvent, ClaimStatus, Comment, Notification, RatingLabel, Source
+from annotations.credits import researched_by
+from annotations.models import (
+    AnchorState,
+    Claim,
+    ClaimCorrection,
+    ClaimEvent,
+    ClaimStatus,
+    Comment,
+    Notification,
+    RatingLabel,
+    Source,
+)
 from annotations.permissions import claim_policy
 from articles.models import Article
 
@@ -109,16 +121,14 @@ def add_claim_counts(user: AnyUser | None, articles: list[Article]) -> list[Arti
 
 
 def article_claims(user: AnyUser | None, article: Article) -> list[Claim]:
-    """The article's claims the user may see, in text order, numbered from 1 (``claim.number``).
+    """The article's claims the user may see, in text order.
 
     One query (verdict and assignee joined) feeds the highlights, the claim list, the
-    orphans and the corrections panel; numbers follow the list order so the marker after a
-    highlight matches the list entry.
+    orphans and the corrections panel. A claim is named by its permanent number, its id
+    (``#128``: the ``claim_number`` template filter), never by its position in this list,
+    which changes when someone adds a claim above it.
     """
-    claims = list(claim_policy.visible(user, article.claims.select_related("verdict", "assignee")))
-    for number, claim in enumerate(claims, start=1):
-        claim.number = number
-    return claims
+    return list(claim_policy.visible(user, article.claims.select_related("verdict", "assignee")))
 
 
 def corrections_state(claims: list[Claim]) -> dict[str, list[Claim]]:
@@ -144,20 +154,6 @@ def panel_claims(user: AnyUser | None) -> QuerySet[Claim]:
     return claim_policy.visible(user, claims)
 
 
-def claim_number(user: AnyUser | None, claim: Claim) -> int:
-    """The claim's number in its article's claim list as this user sees it (see :func:`article_claims`).
-
-    The list is ordered like ``Claim.Meta.ordering`` (start, end, id), so the number is one
-    more than the count of visible claims before it in that order.
-    """
-    before = (
-        Q(start__lt=claim.start)
-        | Q(start=claim.start, end__lt=claim.end)
-        | Q(start=claim.start, end=claim.end, pk__lt=claim.pk)
-    )
-    return claim_policy.visible(user, Claim.objects.filter(article_id=claim.article_id).filter(before)).count() + 1
-
-
 def claim_sources(claim: Claim) -> list[Source]:
     return list(claim.sources.all())
 
@@ -166,9 +162,72 @@ def claim_comments(claim: Claim) -> list[Comment]:
     return list(claim.comments.select_related("author"))
 
 
-def claim_history(claim: Claim) -> list[ClaimEvent]:
-    """Every history entry of the claim, oldest first (entries outlive their claim, hence ``claim_ref``)."""
-    return list(ClaimEvent.objects.filter(claim_ref=claim.pk).select_related("actor").order_by("created_at", "id"))
+def claim_history(claim: Claim, *, public_only: bool = False) -> list[ClaimEvent]:
+    """Every history entry of the claim, oldest first (entries outlive their claim, hence ``claim_ref``).
+
+    ``public_only`` keeps the entries marked public (published corrections and their notes).
+    """
+    events = ClaimEvent.objects.filter(claim_ref=claim.pk)
+    if public_only:
+        events = events.filter(is_public=True)
+    return list(events.select_related("actor").order_by("created_at", "id"))
+
+
+def claim_timeline(user: AnyUser | None, claim: Claim) -> list[ClaimEvent]:
+    """The claim's history as ``user`` may read it ("who changed what, when, through which door").
+
+    Whoever may see the desk's unpublished work reads every entry; a reader (who can only
+    reach published claims) reads the public ones, the corrections, as in the reports.
+    One query.
+    """
+    return claim_history(claim, public_only=not claim_policy.user_has_permission(user, "view_unpublished"))
+
+
+def claim_version(user: AnyUser | None, claim_id: int) -> int | None:
+    """The version of a claim the user may see (None: no such claim for them): one primary-key query.
+
+    What an open panel asks every 15 s, so it reads one column of one row.
+    """
+    return visible_claims(user).filter(pk=claim_id).values_list("version", flat=True).first()
+
+
+#: How many missed history entries a stale panel lists (the newest ones).
+STALE_CHANGES_SHOWN = 20
+
+
+def changes_after(claim_id: int, event_id: int) -> list[ClaimEvent]:
+    """The claim's history entries newer than entry ``event_id``, oldest first (the newest 20 at most).
+
+    What an open panel missed since it was rendered: ``event_id`` is the newest entry it
+    showed. Uses the (claim_ref, created_at) index.
+    """
+    newest = (
+        ClaimEvent.objects.filter(claim_ref=claim_id, pk__gt=event_id)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:STALE_CHANGES_SHOWN]
+    )
+    return list(reversed(newest))
+
+
+def open_correction(claim: Claim) -> ClaimCorrection | None:
+    """The claim's correction waiting for review, with its proposer (a claim has at most one)."""
+    return (
+        ClaimCorrection.objects.filter(claim_id=claim.pk, status=ClaimCorrection.Status.PROPOSED)
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def visible_claim_ids(user: AnyUser | None, ids: Iterable[int]) -> set[int]:
+    """Which of the claim numbers ``ids`` name claims the user may see (one query; none when ``ids`` is empty).
+
+    ``#128`` in a comment becomes a link only for readers who may open claim 128; every
+    number in the comments on show is resolved at once.
+    """
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    return set(visible_claims(user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def last_change(claim: Claim) -> ClaimEvent | None:
@@ -188,6 +247,69 @@ def review_timeline(claim: Claim) -> list[ClaimEvent]:
 def correction_labels(claim: Claim) -> list[RatingLabel]:
     """Verdicts a correction may choose: the active scale plus the claim's current verdict."""
     return list(RatingLabel.objects.filter(Q(is_active=True) | Q(pk=claim.verdict_id)))
+
+
+# --- "changes requested" -------------------------------------------------------------------
+# An editor sends a claim back from review with a note (workflow step request_changes). The
+# history records it as a transition In review → Researching, like a withdrawal (the checker
+# taking the claim back): a request is the one with a note made by someone other than the
+# claim's assignee (the assignee withdrawing their own claim is not a request for changes).
+
+
+def is_changes_request(event: ClaimEvent, claim: Claim) -> bool:
+    """Whether history entry ``event`` is an editor sending ``claim`` back for changes."""
+    return (
+        event.kind == ClaimEvent.Kind.TRANSITION
+        and event.from_status == ClaimStatus.IN_REVIEW
+        and event.to_status == ClaimStatus.RESEARCHING
+        and bool(event.note)
+        and event.actor_id != claim.assignee_id
+    )
+
+
+def changes_request_in(claim: Claim, events: list[ClaimEvent]) -> ClaimEvent | None:
+    """The request for changes the claim is still answering (its latest step, while Researching), or None.
+
+    Works on the panel's history, already loaded oldest first: no query.
+    """
+    if claim.status != ClaimStatus.RESEARCHING:
+        return None
+    steps = [event for event in events if event.kind == ClaimEvent.Kind.TRANSITION]
+    return steps[-1] if steps and is_changes_request(steps[-1], claim) else None
+
+
+def _latest_event_id(events: QuerySet[ClaimEvent]) -> Subquery:
+    return Subquery(events.order_by("-created_at", "-id").values("id")[:1], output_field=IntegerField())
+
+
+def with_changes_requested(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Annotate ``last_request_id`` (the latest request for changes) and ``last_step_id`` (the latest step).
+
+    The SQL twin of :func:`is_changes_request`, two subqueries on the history's claim index,
+    so a list shows its "Changes requested" badges at no extra query.
+    """
+    steps = ClaimEvent.objects.filter(claim_ref=OuterRef("pk"), kind=ClaimEvent.Kind.TRANSITION)
+    requests = (
+        steps.filter(from_status=ClaimStatus.IN_REVIEW, to_status=ClaimStatus.RESEARCHING)
+        .exclude(note="")
+        .exclude(actor_id=Coalesce(OuterRef("assignee_id"), Value(0)))
+    )
+    return claims.annotate(last_request_id=_latest_event_id(requests), last_step_id=_latest_event_id(steps))
+
+
+def mark_changes_requested(claims: Iterable[Claim]) -> list[Claim]:
+    """Set ``changes_requested`` on claims annotated by :func:`with_changes_requested`.
+
+    Researching: an editor sent it back and that is still its latest step. In review:
+    resubmitted after changes were requested (the editor checks the requested changes).
+    """
+    claims = list(claims)
+    for claim in claims:
+        if claim.status == ClaimStatus.IN_REVIEW:
+            claim.changes_requested = claim.last_request_id is not None
+        else:
+            claim.changes_requested = claim.last_request_id is not None and claim.last_request_id == claim.last_step_id
+    return claims
 
 
 # --- queues -----------------------------------------------------------------------------
@@ -211,11 +333,14 @@ def my_claims(user: AnyUser, *, group_limit: int, finished_limit: int) -> MyClai
     """Claims assigned to ``user``; each group holds at most ``group_limit`` rows (the counts say how many)."""
     mine = queue_claims(user).filter(assignee_id=user.pk)
     counts = dict(mine.order_by().values_list("status").annotate(n=Count("id")))
+    badged = with_changes_requested(mine)
     groups = [
         {
             "status": status,
             "label": status.label,
-            "claims": list(mine.filter(status=status).order_by("updated_at", "id")[:group_limit]),
+            "claims": mark_changes_requested(
+                list(badged.filter(status=status).order_by("updated_at", "id")[:group_limit])
+            ),
             "count": counts.get(status.value, 0),
         }
         for status in OPEN_STATUSES
@@ -225,27 +350,31 @@ def my_claims(user: AnyUser, *, group_limit: int, finished_limit: int) -> MyClai
 
 
 def in_review(user: AnyUser) -> QuerySet[Claim]:
-    """Claims in review, oldest submission first, each with its number of sources (``n_sources``)."""
+    """Claims in review, oldest submission first, each with its number of sources (``n_sources``).
+
+    Annotated for :func:`mark_changes_requested` (resubmitted after changes were requested).
+    """
     source_count = (
         Source.objects.filter(claim=OuterRef("pk")).order_by().values("claim").annotate(n=Count("id")).values("n")
     )
-    return (
+    claims = (
         queue_claims(user)
         .filter(status=ClaimStatus.IN_REVIEW)
         .annotate(n_sources=Coalesce(Subquery(source_count, output_field=IntegerField()), 0))
         .order_by("submitted_at", "id")
     )
+    return with_changes_requested(claims)
 
 
 def review_queue(user: AnyUser) -> QuerySet[Claim]:
-    """Claims in review that ``user`` may publish: those whose verdict someone else set."""
-    return in_review(user).exclude(verdict_by_id=user.pk)
+    """Claims in review that ``user`` may publish: none they researched or set the verdict of."""
+    return in_review(user).exclude(verdict_by_id=user.pk).exclude(researched_by(user))
 
 
 def needs_other_editor(user: AnyUser, *, limit: int) -> tuple[list[Claim], int]:
-    """Claims in review whose verdict ``user`` set (two-person rule): the first ``limit`` and the count."""
-    mine_all = in_review(user).filter(verdict_by_id=user.pk)
-    mine = list(mine_all[:limit])
+    """Claims in review that ``user`` researched (two-person rule): the first ``limit`` and the count."""
+    mine_all = in_review(user).filter(Q(verdict_by_id=user.pk) | researched_by(user))
+    mine = mark_changes_requested(mine_all[:limit])
     return mine, len(mine) if len(mine) < limit else mine_all.count()
 
 

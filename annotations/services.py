@@ -3,7 +3,20 @@
 Views, the admin, search, importers and management commands all call these functions, so
 the rules (anchors must match the body, optimistic locking, history for every change, who
 may delete what) hold whichever door a change comes through. Review-state transitions
-and assignments live in :mod:`annotations.workflow`.
+and assignments live in :mod:`annotations.workflow`, corrections of published claims in
+:mod:`annotations.claim_corrections`.
+
+Who may change a claim's research is decided in two steps (:func:`edit_refusal`):
+
+* the claim's *state*: a published claim is locked (its statement, claimant, verdict,
+  rationale and sources change only through a correction) and so is a dismissed one
+  until it is reopened. This binds everyone, admins included;
+* the *person*: the claim policy's "change" rule (a claim assigned to a fact-checker is
+  read-only to other fact-checkers; a claim in review has been handed to the editors).
+
+Both refusals raise :class:`ClaimLocked` (a ``PermissionDenied``, so every door answers
+403 with the sentence, which names the way out). Comments stay open in every state. A
+change to a claim in review tells the editors who were told of its submission.
 """
 
 from __future__ import annotations
@@ -16,17 +29,33 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from annotations import mentions, notifications
 from annotations.anchoring import describe, validate_anchor
-from annotations.models import Claim, ClaimEvent, ClaimGroup, ClaimStatus, Comment, RatingLabel, Source
+from annotations.models import (
+    Claim,
+    ClaimEvent,
+    ClaimGroup,
+    ClaimStatus,
+    Comment,
+    Notification,
+    RatingLabel,
+    Source,
+)
 from annotations.permissions import claim_policy
 from articles.models import Article
-from articles.text import strip_control_chars
+from articles.text import canonicalize_line, strip_control_chars
+from factcheck.display import display_name, one_line
 from factcheck.entry_points import current_entry_point
 
 #: Claim fields a user edits directly in the claim panel (not through a workflow transition).
+#: With the sources, they are the claim's research: locked once published (see :func:`lock_reason`).
 EDITABLE_FIELDS = ("statement", "claimant", "verdict", "rationale")
-#: Fields that, once published, change only through a correction (annotations.workflow.correct).
-CORRECTION_ONLY_FIELDS = frozenset({"verdict", "rationale"})
+
+#: Claim states that lock the research, and the sentence that names the way out.
+LOCKED_STATES = {
+    ClaimStatus.PUBLISHED: "This claim is published: propose a correction.",
+    ClaimStatus.DISMISSED: "This claim is dismissed: reopen it to change it.",
+}
 
 
 class EditConflict(Exception):
@@ -44,17 +73,59 @@ class EditConflict(Exception):
 _VALIDATED_NOT_CLEANED = frozenset({"url", "archive_url"})
 
 
+#: One-line fields: bidi overrides and stray invisible characters are removed, not just controls.
+_SHORT_FIELDS = frozenset({"claimant", "title", "publisher"})
+
+
 def _clean_strings(values: dict[str, Any]) -> dict[str, Any]:
-    """Strip control characters (NUL) from free-text values before they reach the database."""
+    """Strip control characters (NUL) from free-text values before they reach the database.
+
+    One-line fields (claimant, source title and publisher) get :func:`canonicalize_line`,
+    which also drops bidi overrides and invisible characters that would disguise a name.
+    """
     return {
-        name: strip_control_chars(value) if isinstance(value, str) and name not in _VALIDATED_NOT_CLEANED else value
+        name: (canonicalize_line(value) if name in _SHORT_FIELDS else strip_control_chars(value))
+        if isinstance(value, str) and name not in _VALIDATED_NOT_CLEANED
+        else value
         for name, value in values.items()
     }
+
+
+class ClaimLocked(PermissionDenied):
+    """A change to a claim's research was refused: the claim's state or the person rules it out.
+
+    A ``PermissionDenied``, so a door that does not catch it still answers 403 with the
+    sentence; the sentence says what to do instead (propose a correction, reopen, withdraw).
+    """
 
 
 def require_fact_checker(user: AbstractBaseUser | AnonymousUser | None) -> None:
     """Raise PermissionDenied unless the user may research claims (the claim policy's "change")."""
     claim_policy.require(user, "change")
+
+
+def lock_reason(claim: Claim) -> str | None:
+    """Why the claim's state forbids changing its research for everyone (None: it does not)."""
+    return LOCKED_STATES.get(claim.status)
+
+
+def edit_refusal(user: AbstractBaseUser | AnonymousUser | None, claim: Claim) -> str | None:
+    """Why ``user`` may not change this claim's statement, claimant, verdict, rationale or sources.
+
+    None when they may. The role comes first (a reader is told they need a desk role), then
+    the claim's state (locked for everyone), then the claim policy's rule for this person.
+    Views ask it to decide between the edit forms and "propose a correction" / "withdraw".
+    """
+    if not claim_policy.user_has_permission(user, "change"):
+        return claim_policy.refusal("change")
+    return lock_reason(claim) or claim_policy.instance_refusal(user, "change", claim)
+
+
+def require_edit(user: AbstractBaseUser | AnonymousUser | None, claim: Claim) -> None:
+    """Raise :class:`ClaimLocked` unless ``user`` may change the claim's research (see :func:`edit_refusal`)."""
+    reason = edit_refusal(user, claim)
+    if reason is not None:
+        raise ClaimLocked(reason)
 
 
 def field_text(value: Any) -> str:
@@ -129,7 +200,7 @@ def create_claim(
         prefix=anchor.prefix,
         suffix=anchor.suffix,
         statement=strip_control_chars(statement).strip() or anchor.exact,
-        claimant=strip_control_chars(claimant).strip(),
+        claimant=canonicalize_line(claimant),
         created_by=user if user is not None and user.is_authenticated else None,
     )
     record_event(claim, ClaimEvent.Kind.CREATED, user, new_value=anchor.exact)
@@ -152,25 +223,75 @@ def update_claim(
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
     current = lock_claim(claim, expected_version)
     changed = {name: value for name, value in changes.items() if getattr(current, name) != value}
-    if current.status == ClaimStatus.PUBLISHED and CORRECTION_ONLY_FIELDS & changed.keys():
-        raise ValidationError("This claim is published: change its verdict or rationale through a correction.")
     if not changed:
         return current
+    require_edit(user, current)
     if "verdict" in changed:
         verdict = changed["verdict"]
         if verdict is not None and not isinstance(verdict, RatingLabel):
             raise ValidationError("Choose a verdict from the rating scale.")
         current.verdict_by = user if verdict is not None else None
+    apply_field_changes(current, user, changed, ClaimEvent.Kind.EDITED)
+    save_changed(current)
+    _tell_reviewers(current, user, _spoken_list(list(changed)))
+    return current
+
+
+def apply_field_changes(
+    claim: Claim, user: AbstractBaseUser | None, changed: dict[str, Any], kind: str, **event_fields: Any
+) -> None:
+    """Set ``changed`` on the locked ``claim``, one ``kind`` history entry per field (not saved yet).
+
+    The internals shared by panel edits (EDITED) and published corrections (CORRECTED, with
+    the public note in ``event_fields``); callers check permissions and versions first and
+    then call :func:`save_changed`.
+    """
     for name, value in changed.items():
         record_event(
-            current, ClaimEvent.Kind.EDITED, user,
-            field=name, old_value=field_text(getattr(current, name)), new_value=field_text(value),
+            claim, kind, user,
+            field=name, old_value=field_text(getattr(claim, name)), new_value=field_text(value), **event_fields,
         )
-        setattr(current, name, value)
-    current.version = F("version") + 1
-    current.save()
-    current.refresh_from_db()
-    return current
+        setattr(claim, name, value)
+
+
+def save_changed(claim: Claim) -> None:
+    """Save the locked ``claim`` with its version bumped, and read the stored values back."""
+    claim.version = F("version") + 1
+    claim.save()
+    claim.refresh_from_db()
+
+
+def submission_recipients(claim: Claim) -> list[AbstractBaseUser]:
+    """The editors who were told that the claim was submitted for its current review.
+
+    They are the ones a withdrawal or a change during review concerns. Read from the
+    notifications of the submission, so it is exactly who was told, not who could be now.
+    """
+    told = Notification.objects.filter(claim=claim, kind=Notification.Kind.SUBMITTED).select_related("recipient")
+    if claim.submitted_at is not None:
+        told = told.filter(created_at__gte=claim.submitted_at)
+    recipients: dict[int, AbstractBaseUser] = {}
+    for notification in told.order_by("id"):
+        recipients.setdefault(notification.recipient_id, notification.recipient)
+    return list(recipients.values())
+
+
+def _spoken_list(names: list[str]) -> str:
+    """["statement", "claimant", "verdict"] -> "statement, claimant and verdict"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _tell_reviewers(claim: Claim, user: AbstractBaseUser, what: str) -> None:
+    """A claim in review changed: tell the editors told of its submission (the page they opened is stale)."""
+    if claim.status != ClaimStatus.IN_REVIEW:
+        return
+    message = (
+        f"{display_name(user)} changed the {what} of “{one_line(claim.statement or claim.exact, 80)}” "
+        "while it is in review."
+    )
+    for editor in submission_recipients(claim):
+        if editor.pk != user.pk:
+            notifications.notify(editor, claim, Notification.Kind.CHANGED_IN_REVIEW, message)
 
 
 def lock_claim(claim: Claim, expected_version: int | None) -> Claim:
@@ -206,6 +327,33 @@ def _validated_source(source: Source) -> Source:
     return source
 
 
+def validated_source(claim: Claim, added_by: AbstractBaseUser | None, fields: dict[str, Any]) -> Source:
+    """An unsaved source of ``claim`` with ``fields``, cleaned and validated (ValidationError otherwise)."""
+    unknown = set(fields) - set(SOURCE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown source field: {', '.join(sorted(unknown))}.")
+    return _validated_source(Source(claim=claim, added_by=actor_or_none(added_by), **_clean_strings(fields)))
+
+
+def attach_source(
+    claim: Claim, user: AbstractBaseUser | None, source: Source, kind: str = ClaimEvent.Kind.SOURCE_ADDED,
+    **event_fields: Any,
+) -> Source:
+    """Save a validated source of the locked ``claim`` with its history entry (the version is the caller's)."""
+    source.save()
+    record_event(claim, kind, user, field="source", new_value=source.url, **event_fields)
+    return source
+
+
+def detach_source(
+    claim: Claim, user: AbstractBaseUser | None, source: Source, kind: str = ClaimEvent.Kind.SOURCE_REMOVED,
+    **event_fields: Any,
+) -> None:
+    """Delete a source of the locked ``claim``, keeping its URL in the history (the version is the caller's)."""
+    record_event(claim, kind, user, field="source", old_value=source.url, **event_fields)
+    source.delete()
+
+
 @transaction.atomic
 def add_source(claim: Claim, *, user: AbstractBaseUser, expected_version: int | None = None, **fields: Any) -> Source:
     """Attach evidence to a claim (URL must be http/https, enforced by validator and constraint).
@@ -213,11 +361,11 @@ def add_source(claim: Claim, *, user: AbstractBaseUser, expected_version: int | 
     ``expected_version`` is the claim's version the user's form was opened at (see :func:`lock_claim`).
     """
     require_fact_checker(user)
-    lock_claim(claim, expected_version)
-    source = _validated_source(Source(claim=claim, added_by=user, **_clean_strings(fields)))
-    source.save()
-    record_event(claim, ClaimEvent.Kind.SOURCE_ADDED, user, field="source", new_value=source.url)
+    current = lock_claim(claim, expected_version)
+    require_edit(user, current)
+    source = attach_source(claim, user, validated_source(claim, user, fields))
     bump_version(claim)
+    _tell_reviewers(current, user, "sources")
     return source
 
 
@@ -231,7 +379,8 @@ def update_source(
     two people editing the same evidence get a conflict instead of the last save winning.
     """
     require_fact_checker(user)
-    lock_claim(source.claim, expected_version)
+    current = lock_claim(source.claim, expected_version)
+    require_edit(user, current)
     before = {name: getattr(source, name) for name in SOURCE_FIELDS}
     for name, value in _clean_strings(fields).items():
         if name not in SOURCE_FIELDS:
@@ -245,6 +394,7 @@ def update_source(
                 field=f"source.{name}", old_value=field_text(before[name]), new_value=field_text(getattr(source, name)),
             )
     bump_version(source.claim)
+    _tell_reviewers(current, user, "sources")
     return source
 
 
@@ -253,10 +403,11 @@ def remove_source(source: Source, *, user: AbstractBaseUser, expected_version: i
     """Detach evidence from a claim, keeping a record of which URL it was."""
     require_fact_checker(user)
     claim = source.claim
-    lock_claim(claim, expected_version)
-    record_event(claim, ClaimEvent.Kind.SOURCE_REMOVED, user, field="source", old_value=source.url)
-    source.delete()
+    current = lock_claim(claim, expected_version)
+    require_edit(user, current)
+    detach_source(claim, user, source)
     bump_version(claim)
+    _tell_reviewers(current, user, "sources")
 
 
 @transaction.atomic
@@ -268,6 +419,7 @@ def add_comment(claim: Claim, *, user: AbstractBaseUser, body: str) -> Comment:
         raise ValidationError("A comment cannot be empty.")
     comment = Comment.objects.create(claim=claim, author=user, body=body)
     record_event(claim, ClaimEvent.Kind.COMMENTED, user, new_value=body)
+    mentions.notify_mentioned(comment, user)  # @username: tell them (if they may see the claim)
     return comment
 
 

@@ -14,6 +14,15 @@ Views read the request, call :mod:`annotations.services` and render
 * Permissions are checked here *and* in the services: readers see the panel, only
   fact-checkers (and editors, admins) change anything. Sources are looked up through the
   claim in the URL, so one claim's URL cannot reach another claim's source.
+* A claim whose research the user may not change (:func:`annotations.services.edit_refusal`:
+  published or dismissed, in review, assigned to someone else) shows its values read-only
+  with the way out: "Propose a correction" on a published claim (its views are in
+  :mod:`annotations.correction_views`), "Withdraw from review" in the review steps. An edit
+  posted anyway (a panel opened before the claim was published) is answered 403 with the
+  panel, the correction form open and filled in with what the user tried to change.
+* An open panel asks every 15 s whether it went stale (:func:`claim_changes`: 204 when the
+  claim's version is still the one it shows, else a banner of the changes since). ``#128``
+  typed in a comment links to claim 128 when the reader may see it (resolved in one query).
 """
 
 from __future__ import annotations
@@ -23,18 +32,19 @@ import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from annotations import selectors, services
+from annotations import mentions, selectors, services
 from annotations.anchoring import AnchorError
-from annotations.forms import ClaimEditForm, CommentForm, DeleteClaimForm, NewClaimForm, SourceForm
+from annotations.credits import correction_changes
+from annotations.forms import ClaimEditForm, CommentForm, CorrectionForm, DeleteClaimForm, NewClaimForm, SourceForm
 from annotations.htmx import alert, claim_changed
-from annotations.models import Claim, RatingLabel, Source
+from annotations.models import Claim, ClaimCorrection, ClaimStatus, RatingLabel, Source
 from annotations.notifications import claim_path
-from annotations.permissions import claim_policy
+from annotations.permissions import claim_policy, correction_policy
 from annotations.review_context import review_actions_for
 from articles.models import Article
 
@@ -81,28 +91,66 @@ def panel_context(
     editing_source: Source | None = None,
     edit_source_form: SourceForm | None = None,
     comment_form: CommentForm | None = None,
+    correction_form: CorrectionForm | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """Everything the claim panel shows; a fixed number of queries whatever the history's length."""
     user = request.user
     if editing_source is not None and edit_source_form is None:
         edit_source_form = SourceForm(instance=editing_source, prefix=f"source-{editing_source.pk}")
+    on_desk = claim_policy.user_has_permission(user, "change")
+    edit_refusal = services.edit_refusal(user, claim)
+    sources = selectors.claim_sources(claim)
+    # Readers see a published claim's public record only: no internal discussion, no internal history.
+    comments = selectors.claim_comments(claim) if claim_policy.user_has_permission(user, "view_unpublished") else []
+    events = selectors.claim_timeline(user, claim)
+    correction = selectors.open_correction(claim) if correction_policy.user_has_permission(user, "view") else None
+    can_propose = (
+        correction is None
+        and claim.status == ClaimStatus.PUBLISHED
+        and correction_policy.user_has_permission(user, "add")
+    )
+    if can_propose and correction_form is None:
+        correction_form = CorrectionForm.for_claim(claim, sources)
     return {
         "claim": claim,
-        "number": selectors.claim_number(user, claim),
-        "can_edit": claim_policy.user_has_permission(user, "change"),
+        "can_edit": edit_refusal is None,
+        # Why the forms are missing, for those who would otherwise have them (not for readers).
+        "edit_refusal": edit_refusal if on_desk else None,
+        "can_comment": claim_policy.user_has_permission(user, "comment"),
         "can_delete": services.can_delete_claim(user, claim),
         "claim_form": claim_form or ClaimEditForm.for_claim(claim, STATEMENT_FIELDS, auto_id="cf-%s"),
         "verdict_form": verdict_form or ClaimEditForm.for_claim(claim, VERDICT_FIELDS, auto_id="vf-%s"),
         "source_form": source_form or SourceForm(prefix=NEW_SOURCE_PREFIX),
-        "sources": selectors.claim_sources(claim),
+        "sources": sources,
         "editing_source": editing_source,
         "edit_source_form": edit_source_form,
-        "comments": selectors.claim_comments(claim),
+        "comments": comments,
+        "comment_claims": selectors.visible_claim_ids(user, mentions.claim_references(c.body for c in comments)),
         "comment_form": comment_form or CommentForm(auto_id="comment-%s"),
-        "events": selectors.claim_history(claim),
+        "events": events,
+        "last_event_id": max((event.pk for event in events), default=0),
+        "changes_requested": selectors.changes_request_in(claim, events),
+        "correction": correction,
+        "correction_changes": correction_changes(correction.changes or {}) if correction else [],
+        **_correction_actions(user, correction),
+        "can_propose": can_propose,
+        "correction_form": correction_form,
         "review": review_actions_for(claim, user),
         **extra,
+    }
+
+
+def _correction_actions(user: Any, correction: ClaimCorrection | None) -> dict[str, Any]:
+    """What the user may do with the claim's open correction, and why an editor may not review it."""
+    if correction is None:
+        return {"can_review_correction": False, "correction_review_note": None, "can_withdraw_correction": False}
+    refusal = correction_policy.refusal_for(user, "review", correction)
+    return {
+        "can_review_correction": refusal is None,
+        # Only an editor needs telling why they cannot review it (they proposed it: two-person rule).
+        "correction_review_note": refusal if correction_policy.user_has_permission(user, "review") else None,
+        "can_withdraw_correction": correction_policy.refusal_for(user, "withdraw", correction) is None,
     }
 
 
@@ -153,6 +201,31 @@ def claim_panel(request: HttpRequest, claim_id: int) -> HttpResponse:
     return render_panel(request, load_claim(request, claim_id))
 
 
+@require_safe
+def claim_changes(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Has the claim changed since the open panel was rendered? 204 if not, else a banner of what changed.
+
+    The panel polls this every 15 s with the version it shows (``since``) and its latest
+    history entry (``after``). The usual answer, "nothing changed", costs one query on the
+    claim's primary key; only a stale panel loads the history entries it missed (who, what,
+    old → new), newest last, with a button that reloads the claim.
+    """
+    version = selectors.claim_version(request.user, claim_id)
+    if version is None:
+        raise Http404("No such claim.")
+    try:
+        since = int(request.GET["since"])
+        after = int(request.GET.get("after") or 0)
+    except (KeyError, ValueError):
+        return HttpResponse("Say which version the panel shows: ?since=<version>&after=<history entry>.",
+                            status=400, content_type="text/plain; charset=utf-8")
+    if version == since:
+        return HttpResponse(status=204)
+    changes = selectors.changes_after(claim_id, after)
+    context = {"claim_id": claim_id, "version": version, "since": since, "changes": changes}
+    return render(request, "annotations/_stale_banner.html", context)
+
+
 @require_POST
 def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Save the statement form or the verdict form, refusing stale versions (409 with both values)."""
@@ -168,12 +241,17 @@ def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
     form_key = f"{section}_form"
     if not form.is_valid():
         return render_panel(request, claim, status=400, **{form_key: form})
+    locked = services.edit_refusal(request.user, claim)
+    if locked:
+        return edit_refused(request, claim, locked, changes=form.changes())
     try:
         updated = services.update_claim(
             claim, user=request.user, expected_version=form.cleaned_data["version"], changes=form.changes()
         )
     except services.EditConflict as conflict:
         return _conflict(request, conflict.current.pk, form, section)
+    except services.ClaimLocked as error:  # the claim was published (or handed over) a moment ago
+        return edit_refused(request, load_claim(request, claim.pk), str(error), changes=form.changes())
     except ValidationError as error:
         for message in error.messages:
             form.add_error(None, message)
@@ -183,6 +261,33 @@ def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = load_claim(request, updated.pk)
     notice = "Verdict saved." if section == "verdict" else "Claim saved."
     return claim_changed(render_panel(request, claim, notice=notice), claim.pk)
+
+
+def edit_refused(
+    request: HttpRequest,
+    claim: Claim,
+    reason: str,
+    *,
+    changes: dict[str, Any] | None = None,
+    add_source: dict[str, Any] | None = None,
+    remove_source: Source | None = None,
+) -> HttpResponse:
+    """A change to research the user may not change directly: 403 with the panel and the way out.
+
+    On a published claim the way out is a correction, so the panel opens the correction
+    form already holding what the user tried to change (``changes``, a source to add or to
+    remove): nothing they typed is lost and they only add the public note. Otherwise
+    (dismissed, in review, someone else's) the panel shows the claim read-only with the
+    reason and the review steps (withdraw, reopen...) that lead out.
+    """
+    context: dict[str, Any] = {"lock_message": reason, "focus": "lock-message"}
+    if claim.status == ClaimStatus.PUBLISHED and correction_policy.user_has_permission(request.user, "add"):
+        sources = selectors.claim_sources(claim)
+        context["correction_form"] = CorrectionForm.for_claim(
+            claim, sources, changes=changes, add_source=add_source, remove_source=remove_source
+        )
+        context["propose_open"] = True
+    return render_panel(request, claim, status=403, **context)
 
 
 def _conflict(request: HttpRequest, claim_id: int, form: ClaimEditForm, section: str) -> HttpResponse:
@@ -216,10 +321,15 @@ def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     if refusal:
         return refusal
     form = SourceForm(request.POST, prefix=NEW_SOURCE_PREFIX)
+    locked = services.edit_refusal(request.user, claim)
+    if locked:
+        return edit_refused(request, claim, locked, add_source=form.posted_values())
     if not form.is_valid():
         return render_panel(request, claim, status=400, source_form=form, focus="id_new-source-url")
     try:
         services.add_source(claim, user=request.user, **form.service_fields())
+    except services.ClaimLocked as error:
+        return edit_refused(request, load_claim(request, claim.pk), str(error), add_source=form.posted_values())
     except ValidationError as error:
         _add_errors(form, error)
         return render_panel(request, claim, status=400, source_form=form, focus="id_new-source-url")
@@ -237,12 +347,17 @@ def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResp
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    locked = services.edit_refusal(request.user, claim)
+    if locked:
+        return edit_refused(request, claim, locked)
     form = SourceForm(request.POST, instance=Source.objects.get(pk=source.pk), prefix=f"source-{source.pk}")
     if not form.is_valid():
         return render_panel(request, claim, status=400, editing_source=source, edit_source_form=form)
     source.claim = claim
     try:
         services.update_source(source, user=request.user, **form.service_fields())
+    except services.ClaimLocked as error:
+        return edit_refused(request, load_claim(request, claim.pk), str(error))
     except ValidationError as error:
         _add_errors(form, error)
         return render_panel(request, claim, status=400, editing_source=source, edit_source_form=form)
@@ -258,8 +373,14 @@ def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpRe
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    locked = services.edit_refusal(request.user, claim)
+    if locked:
+        return edit_refused(request, claim, locked, remove_source=source)
     source.claim = claim
-    services.remove_source(source, user=request.user)
+    try:
+        services.remove_source(source, user=request.user)
+    except services.ClaimLocked as error:
+        return edit_refused(request, load_claim(request, claim.pk), str(error), remove_source=source)
     claim = load_claim(request, claim.pk)
     return claim_changed(render_panel(request, claim, notice="Source removed.", focus="sources-title"), claim.pk)
 

@@ -2,9 +2,15 @@
 
 A claim goes New → Researching (someone takes it or is assigned) → In review (the
 fact-checker submits a verdict) → Published (a second person, an editor, approves it), or
-back to Researching with a note when the editor requests changes. Editors may dismiss a
-claim that is not worth checking and reopen it later, and correct a published verdict or
-rationale with a public note.
+back to Researching with a note when the editor requests changes, or when the fact-checker
+withdraws it to change something (review is a handover: while a claim is in review its
+researchers cannot edit it). Editors may dismiss a claim that is not worth checking and
+reopen it later. A published claim is locked: it changes only through a correction
+(:mod:`annotations.claim_corrections`), never through a step of this table.
+
+The two-person rule covers the whole verdict: nobody who researched the claim in this
+round (changed its statement, claimant, verdict, rationale or sources, or submitted it:
+:func:`annotations.credits.researchers`, the same definition the credits use) may publish it.
 
 Every door (the claim panel, the Django admin, management commands, a later API) calls
 :func:`available_transitions`, :func:`check` and :func:`apply`, so a rule such as the
@@ -32,9 +38,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations import notifications
-from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification, RatingLabel
+from annotations.credits import researchers
+from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification
 from annotations.permissions import claim_policy
-from annotations.services import EditConflict, field_text, record_event
+from annotations.services import EditConflict, field_text, record_event, submission_recipients
 from articles.text import strip_control_chars
 from factcheck.display import display_name, one_line
 
@@ -270,11 +277,49 @@ def _submit(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pend
 
 
 def _editors_to_tell(claim: Claim) -> list[AbstractBaseUser]:
-    """Editors (admins included) who could publish the claim: not the one who set its verdict."""
-    users = claim_policy.users_with_permission("review")
+    """Editors (admins included) who could publish the claim: none of its researchers, nor who set its verdict."""
+    excluded = {user.pk for user in researchers(claim)}
     if claim.verdict_by_id is not None:
-        users = users.exclude(pk=claim.verdict_by_id)
-    return list(users)
+        excluded.add(claim.verdict_by_id)
+    return list(claim_policy.users_with_permission("review").exclude(pk__in=excluded))
+
+
+# --- withdraw ------------------------------------------------------------------------
+
+
+def _submitter_id(claim: Claim) -> int | None:
+    """Who submitted the claim for its current review (from the history)."""
+    return (
+        ClaimEvent.objects.filter(claim_ref=claim.pk, kind=ClaimEvent.Kind.TRANSITION, to_status=ClaimStatus.IN_REVIEW)
+        .order_by("-created_at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def _withdraw_rule(claim: Claim, user: AnyUser) -> str | None:
+    if _is(user, claim.assignee_id) or claim_policy.user_has_permission(user, "review"):
+        return None
+    if _is(user, _submitter_id(claim)):
+        return None
+    return "Only the fact-checker who submitted this claim, its assignee or an editor can withdraw it from review."
+
+
+def _withdraw(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
+    told = submission_recipients(claim)  # read before the status changes: the review being withdrawn
+    from_status = claim.status
+    claim.status = ClaimStatus.RESEARCHING
+    _log_transition(claim, user, from_status, note)
+    recipients = _others(told, user)
+    if not recipients:
+        return []
+    reason = f": {note}" if note else "."
+    return [
+        PendingNotice(
+            recipients, Notification.Kind.WITHDRAWN,
+            f"{display_name(user)} withdrew “{short(claim)}” from review to change it{reason}",
+        )
+    ]
 
 
 # --- request changes -----------------------------------------------------------------
@@ -305,6 +350,11 @@ def _request_changes(claim: Claim, user: AnyUser, note: str, params: Params) -> 
 def _publish_rule(claim: Claim, user: AnyUser) -> str | None:
     if _is(user, claim.verdict_by_id):
         return "You set this verdict yourself: another editor must publish it (two-person rule)."
+    if any(_is(user, researcher.pk) for researcher in researchers(claim)):
+        return (
+            "You worked on this verdict (its statement, claimant, verdict, rationale or sources, or you submitted it): "
+            "another editor must publish it (two-person rule)."
+        )
     return None
 
 
@@ -323,8 +373,10 @@ def _publish(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pen
     claim.status = ClaimStatus.PUBLISHED
     claim.reviewed_by = user
     claim.published_at = timezone.now()
+    # The researchers of this round, read before the publish entry starts a new round.
+    team = researchers(claim)
     _log_transition(claim, user, from_status, note)
-    recipients = _others([claim.assignee, claim.verdict_by], user)
+    recipients = _others([claim.assignee, claim.verdict_by, *team], user)
     if not recipients:
         return []
     verdict = f" ({claim.verdict.name})" if claim.verdict_id else ""
@@ -376,52 +428,6 @@ def _reopen(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pend
     claim.status = _reopen_target(claim, params)
     claim.dismissal_reason = ""
     _log_transition(claim, user, from_status, note)
-    return []
-
-
-# --- correct -------------------------------------------------------------------------
-
-
-def _correction_changes(claim: Claim, params: Params) -> dict[str, Any]:
-    """The fields a correction actually changes (unchanged values are ignored)."""
-    changes: dict[str, Any] = {}
-    verdict = params.get("verdict")
-    if verdict is not None and verdict.pk != claim.verdict_id:
-        changes["verdict"] = verdict
-    rationale = params.get("rationale")
-    if rationale is not None and clean_text(rationale) != claim.rationale.strip():
-        changes["rationale"] = clean_text(rationale)
-    return changes
-
-
-def _correct_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
-    missing = []
-    verdict = params.get("verdict")
-    if verdict is not None and not isinstance(verdict, RatingLabel):
-        missing.append("Choose a verdict from the rating scale.")
-    elif verdict is not None and verdict.pk != claim.verdict_id and not verdict.is_active:
-        missing.append(f"“{verdict.name}” is no longer on the rating scale: choose an active verdict.")
-    rationale = params.get("rationale")
-    if rationale is not None and not clean_text(rationale):
-        missing.append("A published claim needs a rationale: write the corrected rationale.")
-    if not missing and not _correction_changes(claim, params):
-        missing.append("Change the verdict or the rationale: a correction has to correct something.")
-    if not note:
-        missing.append("Write a public correction note that tells readers what changed and why.")
-    return missing
-
-
-def _correct(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
-    changes = _correction_changes(claim, params)
-    for name, value in changes.items():
-        record_event(
-            claim, ClaimEvent.Kind.CORRECTED, user,
-            field=name, old_value=field_text(getattr(claim, name)), new_value=field_text(value),
-            from_status=claim.status, to_status=claim.status, note=note, is_public=True,
-        )
-        setattr(claim, name, value)
-    if "verdict" in changes:
-        claim.verdict_by = user
     return []
 
 
@@ -477,12 +483,11 @@ TRANSITIONS: dict[str, Transition] = {
             preconditions=_reopen_preconditions, perform=_reopen, note="optional",
         ),
         Transition(
-            name="correct", label="Publish correction",
-            description="Change the published verdict or rationale; the note is shown to readers.",
-            sources=frozenset({S.PUBLISHED}), target=S.PUBLISHED,
-            permission="review", role_refusal="Only editors can correct published claims.",
-            preconditions=_correct_preconditions, perform=_correct,
-            note="required", note_label="Public correction note",
+            name="withdraw", label="Withdraw from review",
+            description="Take the claim back from review to change it; the editors are told.",
+            sources=frozenset({S.IN_REVIEW}), target=S.RESEARCHING,
+            permission="submit", role_refusal="Only fact-checkers and editors can withdraw claims from review.",
+            rule=_withdraw_rule, explain_rule=False, perform=_withdraw, note="optional",
         ),
     )
 }
@@ -589,7 +594,7 @@ def step_towards(claim: Claim, target: str) -> tuple[Transition, Params]:
     if claim.status == target:
         raise TransitionRefused([f"This claim is already {status_label(target)}."], forbidden=False)
     for transition in TRANSITIONS.values():
-        if transition.name in ("take", "assign", "correct"):
+        if transition.name in ("take", "assign", "withdraw"):
             continue
         if claim.status in transition.sources and target in transition.targets():
             params: Params = {"status": target} if transition.name == "reopen" else {}

@@ -19,11 +19,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from articles.forms import ImportFileForm
+from articles.forms import AddByUrlForm, ImportFileForm
 from articles.importing import service
 from articles.importing.formats import human_size
 from articles.importing.parsers import parse_file
-from articles.tasks import import_report, run_import_job
+from articles.tasks import enqueue_url_import, import_report, run_import_job
 from factcheck import jobs
 from factcheck.models import Job
 
@@ -104,6 +104,23 @@ def progress_view(model_admin: admin.ModelAdmin, request: HttpRequest, job_id: i
     return TemplateResponse(request, template, context)
 
 
+def url_import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
+    """Add articles by URL from the admin: always a background job, then its progress page."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied("You may not add articles.")
+    form = AddByUrlForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        job = enqueue_url_import(form.cleaned_data["urls"], request.user, watch=form.cleaned_data["watch"])
+        return redirect(PROGRESS_URL, job.pk)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": "Add articles by URL",
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/articles/article/import_url.html", context)
+
+
 def import_urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
     """The upload page and the background imports' progress pages, under the article admin."""
 
@@ -113,8 +130,12 @@ def import_urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
     def progress(request: HttpRequest, job_id: int) -> HttpResponse:
         return progress_view(model_admin, request, job_id)
 
+    def by_url(request: HttpRequest) -> HttpResponse:
+        return url_import_view(model_admin, request)
+
     site = model_admin.admin_site
     return [
         path("import/", site.admin_view(upload), name="articles_article_import"),
+        path("import/url/", site.admin_view(by_url), name="articles_article_import_url"),
         path("import/<int:job_id>/", site.admin_view(progress), name=PROGRESS_URL.removeprefix("admin:")),
     ]

@@ -112,6 +112,7 @@ def edit_article(
     expected_version: int,
     note: str = "",
     check_permission: bool = True,
+    source: str = "desk",
 ) -> CorrectionReport:
     """Correct an article's title and body, keeping the old text; the layers above follow it.
 
@@ -120,6 +121,8 @@ def edit_article(
     written. Text is canonicalised first, so an edit that only changes line endings or
     trailing spaces is no change at all (no revision, nothing re-anchored). Raises
     ``PermissionDenied`` (not an editor) and ``ValidationError`` (empty or too long).
+    ``source`` is ``"outlet"`` when a watch found the outlet's page changed
+    (``articles.watching``): the revision is marked so, and receivers are told.
     """
     if check_permission:
         article_policy.require(user, "correct")
@@ -137,12 +140,14 @@ def edit_article(
     number = (current.revisions.aggregate(last=Max("number"))["last"] or 0) + 1
     report.revision = ArticleRevision.objects.create(
         article=current, number=number, title=current.title, body=current.body, edited_by=_actor(user), note=note,
+        changed_by_outlet=source == "outlet",
     )
     old_body = current.body
     current.title, current.body = title, body
     current.version += 1
     current.save(update_fields=["title", "body", "version", "updated_at"])
-    for _receiver, follow_up in article_body_changed.send(Article, article=current, old_body=old_body, user=user):
+    responses = article_body_changed.send(Article, article=current, old_body=old_body, user=user, source=source)
+    for _receiver, follow_up in responses:
         if follow_up is not None:
             report.follow_ups.append(follow_up)
     return report

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from articles.importing.formats import human_size
 from articles.importing.parsers import PARSERS, SUPPORTED_EXTENSIONS_TEXT
-from articles.models import Article, ArticleRevision, http_url_validator
+from articles.models import Article, ArticleRevision, Feed, http_url_validator
 
 
 class ArticleForm(forms.Form):
@@ -108,3 +108,63 @@ class ImportFileForm(forms.Form):
         if not upload.size:
             raise forms.ValidationError("The file is empty.", code="empty")
         return upload
+
+
+#: How many addresses one "Add by URL" or "Watch these pages" form takes.
+MAX_URLS_PER_FORM = 50
+
+
+def _url_lines(text: str) -> list[str]:
+    """Non-empty lines, each an http(s) URL, duplicates dropped; ``ValidationError`` naming the bad ones."""
+    lines = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+    if not lines:
+        raise forms.ValidationError("Enter at least one web address.", code="required")
+    if len(lines) > MAX_URLS_PER_FORM:
+        raise forms.ValidationError(
+            f"That is {len(lines)} addresses; at most {MAX_URLS_PER_FORM} at a time.", code="too_many"
+        )
+    bad = []
+    for line in lines:
+        try:
+            http_url_validator(line)
+        except forms.ValidationError:
+            bad.append(line)
+    if bad:
+        shown = ", ".join(repr(line[:80]) for line in bad[:3])
+        raise forms.ValidationError(
+            f"Not an http:// or https:// address: {shown}{' …' if len(bad) > 3 else ''}.", code="invalid"
+        )
+    return lines
+
+
+class AddByUrlForm(forms.Form):
+    """One address (fetched at once) or several, one per line (fetched in the background)."""
+
+    urls = forms.CharField(
+        label="Web address(es)",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://news.example/2024/05/story"}),
+        help_text=f"The article's address at the outlet; several, one per line (at most {MAX_URLS_PER_FORM}).",
+    )
+    watch = forms.BooleanField(
+        label="Watch for silent edits", required=False, initial=True,
+        help_text="Fetch the page again regularly and record every change the outlet makes.",
+    )
+
+    def clean_urls(self) -> list[str]:
+        return _url_lines(self.cleaned_data["urls"])
+
+
+class FeedForm(forms.ModelForm):
+    """An outlet's RSS or Atom feed to poll."""
+
+    class Meta:
+        model = Feed
+        fields = ("url", "title", "outlet", "interval_minutes", "watch_items")
+        widgets = {"url": forms.URLInput(attrs={"placeholder": "https://news.example/rss.xml"})}
+        help_texts = {"title": "Optional: the feed's own title is used when left empty."}
+
+    def clean_interval_minutes(self) -> int:
+        minutes = self.cleaned_data["interval_minutes"]
+        if minutes < 5:
+            raise forms.ValidationError("Poll at most every 5 minutes: be polite to the outlet.")
+        return minutes

@@ -33,6 +33,10 @@ class Article(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles_added"
     )
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every body edit (optimistic locking).")
+    in_inbox = models.BooleanField(
+        "in the inbox", default=False, db_index=True,
+        help_text="Came in from a watched outlet and nobody has taken it up yet (see articles.inbox).",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,6 +87,13 @@ class ArticleRevision(models.Model):
     body = models.TextField()
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=500, blank=True)
+    #: True when the text was replaced because the outlet changed its page (a silent edit
+    #: caught by a watch), not because someone on the desk corrected it.
+    changed_by_outlet = models.BooleanField(default=False, db_index=True)
+    #: The fetch that saw the outlet's new text (its WARC record is the evidence).
+    snapshot = models.ForeignKey(
+        "Snapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,3 +104,154 @@ class ArticleRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} (revision {self.number})"
+
+
+#: Where snapshot WARC files are kept in ``default_storage``.
+SNAPSHOT_FOLDER = "snapshots"
+
+
+class Snapshot(models.Model):
+    """One fetch of a web page, kept as evidence: a WARC file plus what a list needs to show.
+
+    Written by :func:`articles.snapshots.store_snapshot` for every fetch that brought a page
+    back (adding an article by URL, each watch check, "archive this source"). The WARC file
+    (in ``default_storage``) holds the final URL, the HTTP status and headers, the body and
+    the fetch time; ``sha256`` is the body's digest, so a copy can be checked against it.
+    """
+
+    requested_url = models.URLField("requested URL", max_length=1000, validators=[http_url_validator])
+    url = models.URLField("final URL", max_length=1000, validators=[http_url_validator], db_index=True)
+    status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    charset = models.CharField(max_length=40, blank=True)
+    sha256 = models.CharField("SHA-256 of the body", max_length=64, db_index=True)
+    size = models.PositiveIntegerField(help_text="Body size in bytes.")
+    fetched_at = models.DateTimeField(db_index=True)
+    warc_file = models.FileField(upload_to=f"{SNAPSHOT_FOLDER}/%Y/%m/", max_length=500)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="snapshots"
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="snapshots_taken"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"), name="snapshot_url_http"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} at {self.fetched_at:%Y-%m-%d %H:%M} UTC"
+
+    def get_absolute_url(self) -> str:
+        return reverse("editing:snapshot", args=[self.pk])
+
+    @property
+    def is_html(self) -> bool:
+        return self.content_type in ("text/html", "application/xhtml+xml")
+
+
+class PollState(models.Model):
+    """What a watched feed or article shares: when to look next, and how the last look went.
+
+    Polling is polite: a conditional GET (``etag``/``last_modified``) each time, and after a
+    failure the next look is pushed back further each time (see ``articles.watching``).
+    """
+
+    class Outcome(models.TextChoices):
+        NEVER = "never", "not checked yet"
+        OK = "ok", "fetched"
+        NOT_MODIFIED = "not_modified", "unchanged (304)"
+        ERROR = "error", "failed"
+
+    interval_minutes = models.PositiveIntegerField(default=60, help_text="How often to look, in minutes.")
+    active = models.BooleanField(default=True, db_index=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.NEVER)
+    last_error = models.TextField(blank=True, help_text="Why the last look failed, for the page that shows it.")
+    failures = models.PositiveIntegerField(default=0, help_text="Failures in a row (back-off grows with them).")
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Feed(PollState):
+    """An outlet's RSS or Atom feed: its new items come in as articles in the inbox."""
+
+    url = models.URLField("feed URL", max_length=1000, unique=True, validators=[http_url_validator])
+    title = models.CharField(max_length=300, blank=True)
+    outlet = models.CharField(max_length=200, blank=True, help_text="Used for items whose page does not name it.")
+    watch_items = models.BooleanField(
+        default=True, help_text="Also watch each new item for silent edits."
+    )
+    items_imported = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["title", "url"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"), name="feed_url_http"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    def get_absolute_url(self) -> str:
+        return reverse("editing:feed", args=[self.pk])
+
+
+class FeedItem(models.Model):
+    """An item a feed listed: remembered so each item is fetched once, and why it failed if it did."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="items")
+    guid = models.CharField(max_length=1000, help_text="The item's id in the feed (its link when it has none).")
+    url = models.URLField(max_length=1000, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="feed_items")
+    error = models.TextField(blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-first_seen_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["feed", "guid"], name="feed_item_guid_unique")]
+
+    def __str__(self) -> str:
+        return self.title or self.url or self.guid
+
+
+class Watch(PollState):
+    """An article whose page is fetched again on a schedule to catch the outlet's silent edits."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="watch")
+    url = models.URLField(max_length=1000, validators=[http_url_validator])
+    feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.SET_NULL, related_name="watches")
+    text_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the title and text the outlet showed at the last look."
+    )
+    changes = models.PositiveIntegerField(default=0, help_text="Times the outlet's text was found changed.")
+    last_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["next_check_at", "id"]
+        verbose_name_plural = "watches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"), name="watch_url_http"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Watch on {self.url}"

@@ -9,5 +9,6 @@ or rolls back together with the new text. A receiver returns a report object wit
 
 from django.dispatch import Signal
 
-#: Sent with ``article`` (the saved, corrected article), ``old_body`` and ``user``.
+#: Sent with ``article`` (the saved, corrected article), ``old_body``, ``user`` and ``source``
+#: ("desk" for a correction on the desk, "outlet" for a silent edit a watch caught).
 article_body_changed = Signal()

@@ -1,20 +1,45 @@
-"""Background work for articles: large imports uploaded through the admin.
+"""Background work for articles: large imports, imports by URL, and rounds of watching outlets.
 
-A large upload becomes an import :class:`~factcheck.models.Job` (the file kept in the
-default storage) and is processed here by a django-tasks worker (``manage.py db_worker``),
-so the admin request returns at once and the progress page polls the job. Claiming the
-job, progress, failure and the result are :func:`factcheck.jobs.run`'s; the import itself
-is the same service call as everywhere else (``articles.importing.service``).
+Every kind is an import :class:`~factcheck.models.Job` (it brings articles in), told apart by
+``job.params["source"]``:
+
+* ``"file"`` (the default): a large upload from the admin, the file kept in the default storage;
+* ``"urls"``: pages to fetch and import (``params["urls"]``, ``params["watch"]``), from the
+  browser's "Add by URL" when it has several addresses, the admin and
+  ``import_articles --url --background``;
+* ``"watch-cycle"``: one round of polling the due feeds and watched articles
+  (``manage.py poll_watches``).
+
+A django-tasks worker (``manage.py db_worker``) runs them, so requests return at once and
+the progress page polls the job. Claiming the job, progress, failure and the result are
+:func:`factcheck.jobs.run`'s; the work itself is the same service call as everywhere else.
+Every result has the shape of an import report (created, skipped, failed, notes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django_tasks import task
 
+from articles import watching, web_import
 from articles.importing import service
 from articles.importing.parsers import parse_file
 from factcheck import jobs
 from factcheck.models import Job
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+SOURCE_FILE = "file"
+SOURCE_URLS = "urls"
+SOURCE_WATCH_CYCLE = "watch-cycle"
+
+
+def _outcome(summary: dict[str, Any]) -> jobs.Outcome:
+    failed = summary.pop("failed")
+    return jobs.Outcome(result=summary, errors=[jobs.item_error(origin, reason) for origin, reason in failed])
 
 
 def import_articles(job: Job) -> jobs.Outcome:
@@ -23,9 +48,32 @@ def import_articles(job: Job) -> jobs.Outcome:
     outcome = parse_file(filename, jobs.read_input(job), service.configured_limits())
     jobs.progress(job.pk, 0, total=len(outcome.records))
     report = service.save_outcome(outcome, job.owner, progress=jobs.progress_reporter(job.pk))
-    summary = report.as_dict()
-    failed = summary.pop("failed")
-    return jobs.Outcome(result=summary, errors=[jobs.item_error(origin, reason) for origin, reason in failed])
+    return _outcome(report.as_dict())
+
+
+def import_urls(job: Job) -> jobs.Outcome:
+    """Fetch and import the job's URLs (the owner's permission was checked when the job was made)."""
+    urls = [str(url) for url in job.params.get("urls", [])]
+    jobs.progress(job.pk, 0, total=len(urls))
+    report = web_import.import_urls(
+        urls, job.owner, watch=bool(job.params.get("watch")), progress=jobs.progress_reporter(job.pk),
+        check_permission=False,
+    )
+    return _outcome(report.as_dict())
+
+
+def watch_cycle(job: Job) -> jobs.Outcome:
+    """One round of polling feeds and checking watched articles."""
+    report = watching.run_cycle(progress=jobs.progress_reporter(job.pk))
+    return _outcome(report.as_dict())
+
+
+_WORK = {SOURCE_FILE: import_articles, SOURCE_URLS: import_urls, SOURCE_WATCH_CYCLE: watch_cycle}
+
+
+def run_import(job: Job) -> jobs.Outcome:
+    """Dispatch on ``job.params["source"]`` (see the module docstring)."""
+    return _WORK[str(job.params.get("source") or SOURCE_FILE)](job)
 
 
 def import_report(job: Job) -> dict[str, object]:
@@ -35,7 +83,7 @@ def import_report(job: Job) -> dict[str, object]:
 
 def process_import_job(job_id: int) -> Job | None:
     """Run one pending import job to completion; None if it was not pending (see ``jobs.run``)."""
-    return jobs.run(job_id, Job.Kind.IMPORT, import_articles)
+    return jobs.run(job_id, Job.Kind.IMPORT, run_import)
 
 
 @task()
@@ -43,3 +91,22 @@ def run_import_job(job_id: int) -> str:
     """django-tasks entry point: process an import job (see :func:`process_import_job`)."""
     job = process_import_job(job_id)
     return job.status if job is not None else "skipped"
+
+
+def enqueue_url_import(urls: Sequence[str], user: AnyUser | None, *, watch: bool = False) -> Job:
+    """Queue the fetching of ``urls`` as a job owned by ``user``; returns the job (pending, or done already)."""
+    wanted = [url.strip() for url in urls if url.strip()]
+    first = wanted[0] if wanted else ""
+    title = f"Import of {first}" if len(wanted) == 1 else f"Import of {len(wanted)} web pages"
+    job = jobs.create(
+        Job.Kind.IMPORT, owner=user, title=title[:300], total=len(wanted),
+        params={"source": SOURCE_URLS, "urls": wanted, "watch": watch},
+    )
+    return jobs.enqueue(job, run_import_job)
+
+
+def enqueue_watch_cycle(user: AnyUser | None = None) -> Job:
+    """Queue one round of watching (``manage.py poll_watches``)."""
+    job = jobs.create(Job.Kind.IMPORT, owner=user, title="Watch cycle: feeds and watched articles",
+                      params={"source": SOURCE_WATCH_CYCLE})
+    return jobs.enqueue(job, run_import_job)

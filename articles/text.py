@@ -39,9 +39,9 @@ def canonicalize_body(text: str) -> str:
 #: Bidi embedding, override and isolate controls, and invisible characters with no place in a
 #: one-line field: in a name or title they only disguise text (a name rendered backwards).
 _SHORT_FIELD_INVISIBLES = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\u061c\u200e\u200f]")
-#: Zero-width (non-)joiners spell words in Persian, Urdu and Indic scripts: kept between two
-#: letters, dropped anywhere else (leading, trailing, next to spaces or punctuation).
-_STRAY_JOINERS = re.compile("(?<![^\\W\\d_])[\u200c\u200d]+|[\u200c\u200d]+(?![^\\W\\d_])")
+#: Zero-width (non-)joiners spell words in Persian, Urdu and Indic scripts and join emoji: kept
+#: inside a word, dropped where they join nothing (at either end, next to a space).
+_STRAY_JOINERS = re.compile("(?:^|(?<=\\s))[\u200c\u200d]+|[\u200c\u200d]+(?=\\s|$)")
 
 
 def canonicalize_line(text: str) -> str:

@@ -15,6 +15,8 @@ Measured (each group can be chosen with ``--only``/``--skip``):
 * ``export``: the claims CSV export over 100,000 claims (rows per second, and peak Python
   memory for 10,000 versus 100,000 claims, which must not grow);
 * ``search``: the search page and the similar-claims look-up;
+* ``fetch``: web in (``benchmarks/bench_fetch.py``): 200 KB pages fetched and read per second
+  from a local server, extraction time per page, and a watch cycle over 500 feeds x 20 items;
 * ``load``: gunicorn with several workers, sequential requests through the real server, then
   32 concurrent clients for 30 s (``wrk`` if installed, else a bounded Python client) on the
   article view and on a trivial view (the floor). Loopback only; gunicorn is always stopped.
@@ -55,7 +57,7 @@ DATA_DIR = REPO_ROOT / "benchmarks" / "data"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 NOT_IMPLEMENTED = "n/a (not implemented)"
-GROUPS = ("pages", "import", "reanchor", "export", "search", "load")
+GROUPS = ("pages", "import", "reanchor", "export", "search", "fetch", "load")
 
 # Targets from the performance issue (2-core machine, SQLite and PostgreSQL alike).
 MAX_ARTICLE_QUERIES = 12
@@ -1073,6 +1075,18 @@ def load_results(settings: Settings, desk: Desk, env: dict[str, str]) -> list[Re
 # --------------------------------------------------------------------------- report
 
 
+def fetch_results(settings: Settings) -> list[Result]:
+    """The web-in measurements of ``benchmarks/bench_fetch.py`` as rows of this table."""
+    from benchmarks import bench_fetch
+
+    rows = []
+    for row in bench_fetch.run_all(quick=settings.quick):
+        result = summarize(Result(name=row.name, group="fetch", value=row.value, extra=row.extra), row.samples)
+        result.target, result.passed = row.target, row.passed
+        rows.append(result)
+    return rows
+
+
 def markdown_table(results: list[Result]) -> str:
     """The results as a Markdown table (what docs/benchmarks.md shows)."""
 
@@ -1124,6 +1138,7 @@ def main(argv: list[str] | None = None) -> int:
         ("reanchor", lambda: [reanchor_result(settings, desk)]),
         ("export", lambda: export_results(settings, desk)),
         ("search", lambda: search_results(settings, desk)),
+        ("fetch", lambda: fetch_results(settings)),
         ("load", lambda: load_results(settings, desk, env)),
     ]
     for group, step in steps:

@@ -35,6 +35,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 
+from factcheck.display import display_name
+
 FACT_CHECKER = "Fact-checker"
 EDITOR = "Editor"
 ROLE_GROUPS = (FACT_CHECKER, EDITOR)
@@ -170,13 +172,25 @@ class PermissionPolicy(Generic[M]):
     # raising forms, for services
     def require(self, user: AnyUser | None, action: str, instance: M | None = None) -> None:
         """Raise PermissionDenied (with the refusal sentence) unless the user may take the action."""
-        allowed = (
-            self.user_has_permission(user, action)
-            if instance is None
-            else self.user_has_permission_for_instance(user, action, instance)
-        )
-        if not allowed:
-            raise refuse(self.refusal(action))
+        reason = self.refusal_for(user, action, instance)
+        if reason is not None:
+            raise refuse(reason)
+
+    def refusal_for(self, user: AnyUser | None, action: str, instance: M | None = None) -> str | None:
+        """Why the user may not take the action (to this object), as a sentence; None when they may.
+
+        The role is asked first, then the object's rule: a reader hears "only fact-checkers...",
+        not a reason that only matters once they have the role.
+        """
+        if not self.user_has_permission(user, action):
+            return self.refusal(action)
+        if instance is not None:
+            return self.instance_refusal(user, action, instance)
+        return None
+
+    def instance_refusal(self, user: AnyUser | None, action: str, instance: M) -> str | None:
+        """The object-level rule's sentence (default: the action's sentence when the rule refuses)."""
+        return None if self.instance_allows(user, action, instance) else self.refusal(action)
 
     def refusal(self, action: str) -> str:
         return self.refusals.get(action, "You do not have permission to do that.")
@@ -223,14 +237,23 @@ class RevisionPolicy(PermissionPolicy[M]):
 
 #: Claim statuses the rules need, by their stored values (``annotations.models.ClaimStatus``).
 PUBLISHED = "published"
+IN_REVIEW = "in_review"
 
 
 class ClaimPolicy(PermissionPolicy[M]):
     """Claims and everything on them (sources, comments, history, assignments).
 
-    Readers see published claims only; fact-checkers see and research every claim; editors
-    also assign, review, publish, dismiss, correct and link claims. A fact-checker deletes
-    only claims they created that are not published; editors delete any claim.
+    Readers see published claims only; fact-checkers see and research claims; editors also
+    assign, review, publish, dismiss, correct and link claims. A fact-checker deletes only
+    claims they created that are not published; editors delete any claim.
+
+    Who may *change* a claim's research (statement, claimant, verdict, rationale, sources)
+    depends on the claim: a claim assigned to a fact-checker is theirs, so other
+    fact-checkers only read it (editors may change and reassign it); a claim in review has
+    been handed over to the editors, so its assignee and the other fact-checkers cannot
+    change it (they withdraw it from review first). Whether the claim's *state* allows a
+    change at all (published and dismissed claims are locked) is not a question of who
+    asks: ``annotations.services`` refuses that for everyone.
     """
 
     roles = {
@@ -266,7 +289,7 @@ class ClaimPolicy(PermissionPolicy[M]):
 
     def instance_allows(self, user: AnyUser | None, action: str, instance: M) -> bool:
         # Sources and comments are judged by their claim; a claim group by its role rule alone.
-        claim = instance if hasattr(instance, "status") else getattr(instance, "claim", None)
+        claim = instance if hasattr(instance, "assignee_id") else getattr(instance, "claim", None)
         if claim is None:
             return True
         if action in ("view", "export"):
@@ -275,13 +298,44 @@ class ClaimPolicy(PermissionPolicy[M]):
             return role_of(user) >= Role.EDITOR or (
                 claim.created_by_id == getattr(user, "pk", None) and claim.status != PUBLISHED
             )
+        if action == "change":
+            return self._change_refusal(user, claim) is None
         return True
+
+    def instance_refusal(self, user: AnyUser | None, action: str, instance: M) -> str | None:
+        claim = instance if hasattr(instance, "assignee_id") else getattr(instance, "claim", None)
+        if action == "change" and claim is not None:
+            return self._change_refusal(user, claim)
+        return super().instance_refusal(user, action, instance)
+
+    @staticmethod
+    def _change_refusal(user: AnyUser | None, claim: Any) -> str | None:
+        """Who may change this claim's research, given its assignee and review status (see the class)."""
+        editor = role_of(user) >= Role.EDITOR
+        mine = claim.assignee_id is not None and claim.assignee_id == getattr(user, "pk", None)
+        if claim.status == IN_REVIEW:
+            if mine:
+                return "This claim is in review: withdraw it from review to change it."
+            if not editor:
+                return "This claim is in review: only an editor can change it until it is withdrawn or sent back."
+            return None
+        if claim.assignee_id is not None and not mine and not editor:
+            return (
+                f"This claim is assigned to {display_name(claim.assignee)}: only they or an editor can change it "
+                "(ask an editor to reassign it)."
+            )
+        return None
 
     def instance_filter(self, user: AnyUser | None, action: str) -> Q | None:
         if action in ("view", "export") and role_of(user) < Role.FACT_CHECKER:
             return Q(status=PUBLISHED)
         if action == "delete" and role_of(user) < Role.EDITOR:
             return Q(created_by_id=getattr(user, "pk", None)) & ~Q(status=PUBLISHED)
+        if action == "change":
+            uid = getattr(user, "pk", None)
+            if role_of(user) >= Role.EDITOR:
+                return ~Q(status=IN_REVIEW, assignee_id=uid)
+            return ~Q(status=IN_REVIEW) & (Q(assignee__isnull=True) | Q(assignee_id=uid))
         return None
 
     def visible(self, user: AnyUser | None, claims: QuerySet[M]) -> QuerySet[M]:
@@ -290,6 +344,51 @@ class ClaimPolicy(PermissionPolicy[M]):
             return claims.none()
         condition = self.instance_filter(user, "view")
         return claims if condition is None else claims.filter(condition)
+
+
+class CorrectionPolicy(PermissionPolicy[M]):
+    """Corrections of published claims: the desk proposes them, a second person reviews them.
+
+    Anyone on the desk proposes a correction ("add"); an editor who did not propose it
+    publishes or rejects it ("review": the two-person rule for corrections); only its
+    proposer withdraws it. Nobody edits or deletes a correction by hand: once published it
+    is part of the public record.
+    """
+
+    roles = {
+        "view": Role.FACT_CHECKER,
+        "add": Role.FACT_CHECKER,
+        "review": Role.EDITOR,
+        "withdraw": Role.FACT_CHECKER,
+        "change": Role.ADMIN,
+        "delete": Role.ADMIN,
+    }
+    refusals = {
+        "view": "Only the desk sees proposed corrections.",
+        "add": "Only fact-checkers and editors can propose corrections.",
+        "review": "Only editors can publish or reject corrections.",
+        "withdraw": "Only the person who proposed a correction can withdraw it.",
+    }
+
+    def instance_allows(self, user: AnyUser | None, action: str, instance: M) -> bool:
+        return self.instance_refusal(user, action, instance) is None
+
+    def instance_refusal(self, user: AnyUser | None, action: str, instance: M) -> str | None:
+        proposer = getattr(instance, "proposed_by_id", None)
+        mine = proposer is not None and proposer == getattr(user, "pk", None)
+        if action == "review" and mine:
+            return "You proposed this correction: another editor must publish or reject it (two-person rule)."
+        if action == "withdraw" and not mine:
+            return self.refusal("withdraw")
+        return None
+
+    def instance_filter(self, user: AnyUser | None, action: str) -> Q | None:
+        uid = getattr(user, "pk", None)
+        if action == "review":
+            return ~Q(proposed_by_id=uid) | Q(proposed_by__isnull=True)
+        if action == "withdraw":
+            return Q(proposed_by_id=uid)
+        return None
 
 
 class OwnedPolicy(PermissionPolicy[M]):
@@ -373,10 +472,7 @@ class PolicyBackend(ModelBackend):
         policy = _REGISTRY.get(f"{app_label}.{model_name}")
         if policy is None or action not in ADMIN_ACTIONS or action not in policy.roles:
             return is_admin(user_obj)
-        if obj is None or not isinstance(obj, policy.model):
-            # A policy registered for several models (the claim rules answer for sources
-            # and comments) has object rules for its own model only; for the others the
-            # services enforce the per-claim rules, and the admin asks the role question.
+        if obj is None:
             return policy.user_has_permission(user_obj, action)
         return policy.user_has_permission_for_instance(user_obj, action, obj)
 

@@ -4,14 +4,15 @@ A desk with a long list of incoming articles (its own, and those arriving from w
 outlets) should open the ones where a fact-checker is most needed. For each article this
 counts the sentences the language's scorer (:func:`search.training.scorer_for`) would
 suggest: at or above its threshold, not covered by a claim (orphaned claims do not count,
-as on the article page) and not dismissed. The article list view can sort by it.
+as on the article page) and not dismissed. The article list view can sort by it, and
+:func:`ranked_queryset` fits the inbox's hook (``articles.inbox.register_ranking``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from annotations.checkworthiness import Scorer, split_sentences
 from annotations.models import AnchorState, Claim, SuggestionDismissal
@@ -62,3 +63,19 @@ def articles_by_unclaimed_checkworthiness(queryset: QuerySet[Article]) -> list[A
                 article.unclaimed_checkworthy += 1
                 article.unclaimed_score += float(value)
     return sorted(articles, key=lambda article: (-article.unclaimed_checkworthy, -article.unclaimed_score))
+
+
+def ranked_queryset(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """The same order as a queryset, for :func:`articles.inbox.register_ranking`.
+
+    Annotated with ``unclaimed_checkworthy`` and ordered by rank. Every article of
+    ``queryset`` is scored first, so it suits an inbox of hundreds of articles, not thousands.
+    """
+    ranked = articles_by_unclaimed_checkworthiness(queryset)
+    if not ranked:
+        return queryset
+    rank = Case(*[When(pk=article.pk, then=Value(index)) for index, article in enumerate(ranked)],
+                output_field=IntegerField())
+    count = Case(*[When(pk=article.pk, then=Value(article.unclaimed_checkworthy)) for article in ranked],
+                 default=Value(0), output_field=IntegerField())
+    return queryset.annotate(unclaimed_checkworthy=count, inbox_rank=rank).order_by("inbox_rank")

@@ -28,6 +28,18 @@ during a later migration, and :func:`ensure` puts them back and rebuilds the ind
 Highlights are marked with the control characters :data:`START` and :data:`STOP`, which the
 canonical text never contains; :func:`search.results.marked_html` escapes the text and only
 then turns them into ``<mark>`` tags.
+
+Bounded work (issue 15). Snippets of the long columns (article bodies, claim quotes and
+rationales) are never built over whole documents: FTS5's ``snippet()`` and PostgreSQL's
+``ts_headline`` cost grows with the document and with the hits in it (20 articles of 490,000
+characters: 7-37 s of CPU per search on SQLite, 9 s on PostgreSQL; see docs/search.md).
+Instead, for the rows of the page only, the database finds where the first query word occurs
+(``instr``/``strpos``, linear and cheap; :func:`window_needles`), cuts a window of at most
+``FACTDESK_SEARCH_SNIPPET_WINDOW`` characters around it with ``substr``, and the snippet is
+made from that window alone: ``ts_headline`` over the substring on PostgreSQL, a small Python
+highlighter (:func:`window_snippet`) on SQLite. A word found only through stemming ("rising"
+finding "rises") is not where ``instr`` looks, so its window is the start of the document:
+still bounded, just less telling. Every search also runs within :func:`time_budget`.
 """
 
 # SQL in this module is assembled only from identifiers and numbers defined here; anything a user
@@ -36,13 +48,18 @@ then turns them into ``<mark>`` tags.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from search.query import ParsedQuery, fts5_match, websearch_text
+from search.query import WORD, ParsedQuery, fts5_match, websearch_text
 
 START = "\x02"
 STOP = "\x03"
@@ -53,6 +70,10 @@ SNIPPET_WORDS = 30
 
 class SearchUnavailable(Exception):
     """The database has no supported full-text search (only SQLite with FTS5 and PostgreSQL do)."""
+
+
+class SearchTimeout(Exception):
+    """A search statement ran past its time budget and the database stopped it (see :func:`time_budget`)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -287,6 +308,218 @@ def ensure(connection: BaseDatabaseWrapper = default_connection) -> bool:
 
 
 # --------------------------------------------------------------------------------------
+# Bounds: snippet windows and the time budget
+# --------------------------------------------------------------------------------------
+
+#: At most this many of the query's phrases and words are looked for to place a window (the
+#: first one found wins); each look is a linear scan of one column of one row of the page.
+WINDOW_NEEDLES = 3
+#: The smallest window the setting may ask for: below this a snippet says nothing.
+MIN_WINDOW = 80
+#: SQLite calls the progress handler every this many virtual-machine steps (about 0.1 ms).
+PROGRESS_STEPS = 1000
+#: PostgreSQL's SQLSTATE for a statement cancelled (by ``statement_timeout`` here).
+QUERY_CANCELED = "57014"
+
+
+def snippet_window() -> int:
+    """Characters of a long column a snippet may be made from (``FACTDESK_SEARCH_SNIPPET_WINDOW``)."""
+    return max(MIN_WINDOW, int(settings.FACTDESK_SEARCH_SNIPPET_WINDOW))
+
+
+def window_needles(query: ParsedQuery) -> list[str]:
+    """What to look for to place a window: phrases first (the most telling), then words, each
+    as written in lower case and capitalised ("budget", "Budget").
+
+    Two spellings instead of ``lower(column)``: lower-casing copies the whole column for every
+    look (on PostgreSQL about five times slower than the look itself), and running text has
+    words in these two forms; one in capitals only ("BUDGET") is missed and gets the window at
+    the start.
+    """
+    needles: dict[str, None] = {}
+    for part in [*(" ".join(phrase) for phrase in query.phrases), *query.words][:WINDOW_NEEDLES]:
+        needles.setdefault(part, None)
+        needles.setdefault(part[:1].upper() + part[1:], None)
+    return list(needles)
+
+
+def _window_start(find: str, column: str, needles: int, window: int) -> str:
+    """SQL for where ``column``'s window starts: the first needle found (``find`` is ``instr``
+    or ``strpos``, both haystack first), centred, or the start of the text when none is.
+
+    ``coalesce`` stops at the first needle found, so usually only one scan runs.
+    """
+    finds = [f"nullif({find}({column}, %s), 0)" for _ in range(needles)]
+    position = f"coalesce({', '.join(finds)}, 0)" if finds else "0"
+    greatest = "max" if find == "instr" else "greatest"
+    return f"{greatest}(1, {position} - {window // 2})"
+
+
+def _light_stem(word: str) -> str:
+    """A rough English stem, only to decide which words of a window to highlight.
+
+    Matching is the index's business (FTS5's Porter stemmer); this only has to agree with it
+    on common inflections ("rising", "rises", "rise"; "cuts", "cutting"; "policies", "policy").
+    A disagreement costs a missing or extra highlight, never a wrong hit.
+    """
+    for suffix in ("ing", "ed", "es", "s"):
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 3:
+            if suffix == "s" and stem[-1] in "sui":  # "class", "status", "thesis"
+                break
+            if suffix == "ed" and stem.endswith("e"):  # "agreed", "bleed"
+                break
+            word = stem
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":  # "cutt" -> "cut"
+        word = word[:-1]
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 3 and word.endswith("y"):
+        word = word[:-1] + "i"
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightTerms:
+    """The query's words and phrases as light stems, for :func:`window_snippet`."""
+
+    words: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, query: ParsedQuery) -> HighlightTerms:
+        return cls(
+            words=frozenset(_light_stem(word) for word in query.words),
+            phrases=tuple(tuple(_light_stem(word) for word in phrase) for phrase in query.phrases),
+        )
+
+    def spans(self, stems: Sequence[str]) -> list[tuple[int, int]]:
+        """(first, last) token indexes to highlight, in order, overlapping spans merged."""
+        found: list[tuple[int, int]] = []
+        for position, stem in enumerate(stems):
+            if stem in self.words:
+                found.append((position, position))
+            for phrase in self.phrases:
+                if tuple(stems[position : position + len(phrase)]) == phrase:
+                    found.append((position, position + len(phrase) - 1))
+        merged: list[tuple[int, int]] = []
+        for first, last in sorted(found):
+            if merged and first <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+            else:
+                merged.append((first, last))
+        return merged
+
+
+def window_snippet(text: str | None, start: int, window: int, terms: HighlightTerms) -> str:
+    """A snippet of about :data:`SNIPPET_WORDS` words from one window, highlights marked.
+
+    ``text`` is the window as the database cut it: ``window + 1`` characters from ``start``
+    (1-based), the extra one telling whether the column goes on. Like FTS5's ``snippet()``, it
+    starts a little before the first highlight and shows "…" where text was left out. Words
+    cut in half at the window's edges are dropped.
+    """
+    text = text or ""
+    cut_before, cut_after = start > 1, len(text) > window
+    text = text[:window]
+    tokens = list(WORD.finditer(text))
+    if cut_before and tokens and tokens[0].start() == 0:
+        tokens = tokens[1:]
+    if cut_after and tokens and tokens[-1].end() == len(text):
+        tokens = tokens[:-1]
+    if not tokens:
+        return ""
+    spans = terms.spans([_light_stem(token.group().lower()) for token in tokens])
+    first_hit = spans[0][0] if spans else 0
+    last = min(len(tokens), max(0, first_hit - SNIPPET_WORDS // 4) + SNIPPET_WORDS)
+    first = max(0, last - SNIPPET_WORDS)
+    # Text before the first word and after the last one is kept where nothing was left out.
+    whole_start, whole_end = not cut_before and first == 0, not cut_after and last == len(tokens)
+    pieces = ["" if whole_start else "…"]
+    position = 0 if whole_start else tokens[first].start()
+    for span_first, span_last in spans:
+        span_first, span_last = max(span_first, first), min(span_last, last - 1)
+        if span_first > span_last:
+            continue
+        pieces += [
+            text[position : tokens[span_first].start()],
+            START, text[tokens[span_first].start() : tokens[span_last].end()], STOP,
+        ]
+        position = tokens[span_last].end()
+    pieces += [text[position : len(text) if whole_end else tokens[last - 1].end()], "" if whole_end else "…"]
+    return "".join(pieces).strip()
+
+
+def _is_timeout(error: BaseException) -> bool:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == QUERY_CANCELED or getattr(cause, "pgcode", None) == QUERY_CANCELED
+
+
+@contextmanager
+def time_budget(
+    connection: BaseDatabaseWrapper = default_connection, milliseconds: int | None = None
+) -> Iterator[None]:
+    """Stop any statement run inside the block after ``milliseconds`` (default
+    ``FACTDESK_SEARCH_TIMEOUT_MS``; 0 or less means no budget) and raise :class:`SearchTimeout`.
+
+    Why: one search over huge documents or thousands of hits must not hold a worker until
+    gunicorn kills it. The database itself stops the statement, so the worker is free at once.
+
+    * PostgreSQL: ``SET LOCAL statement_timeout`` in a transaction (a savepoint when one is
+      already open). The block is always rolled back at the end -- a search only reads -- so
+      the setting never outlives it.
+    * SQLite: a progress handler that aborts the running statement once the deadline passes;
+      every statement gets the full budget (the deadline restarts at each ``execute``), the
+      same as ``statement_timeout``. A single long C call (one function over one huge value)
+      is only stopped when it returns, which is why the snippet windows are bounded too.
+    """
+    budget = settings.FACTDESK_SEARCH_TIMEOUT_MS if milliseconds is None else milliseconds
+    if budget <= 0 or connection.vendor not in ("sqlite", "postgresql"):
+        yield
+        return
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(using=connection.alias):
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL statement_timeout = {int(budget)}")
+                try:
+                    yield
+                finally:
+                    transaction.set_rollback(True, using=connection.alias)
+        except DatabaseError as error:
+            if _is_timeout(error):
+                raise SearchTimeout(f"The search ran longer than {budget} ms.") from error
+            raise
+        return
+    deadline = [0.0]
+    expired = [False]
+
+    def progress() -> int:
+        if time.monotonic() > deadline[0]:
+            expired[0] = True
+            return 1  # non-zero: SQLite interrupts the statement
+        return 0
+
+    def restart_clock(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        deadline[0] = time.monotonic() + budget / 1000
+        return execute(sql, params, many, context)
+
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.set_progress_handler(progress, PROGRESS_STEPS)
+    try:
+        with connection.execute_wrapper(restart_clock):
+            yield
+    except DatabaseError as error:
+        if expired[0]:
+            raise SearchTimeout(f"The search ran longer than {budget} ms.") from error
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
+# --------------------------------------------------------------------------------------
 # Queries
 # --------------------------------------------------------------------------------------
 
@@ -432,21 +665,39 @@ class SQLiteIndex(_ClaimIndex):
             return cursor.fetchone()[0]
 
     def articles(self, query: ParsedQuery, offset: int, limit: int) -> list[ArticleRow]:
-        match = fts5_match(query)
+        # ``page`` ranks the hits and places each body's window, for the page's rows only; its
+        # LIMIT also keeps SQLite from folding it into the outer query, which would scan each
+        # body once per use of ``start``. The outer query highlights titles (short) with FTS5
+        # and cuts the windows; :func:`window_snippet` highlights those. CROSS JOIN makes SQLite
+        # loop over the page's rows and look each up in the index, rather than loop over every
+        # hit of the query and read its row to find out whether it is on the page.
+        match, needles, window = fts5_match(query), window_needles(query), snippet_window()
         sql = f"""
-            SELECT rowid, -bm25(search_article_fts, {self.ARTICLE_WEIGHTS}) AS score,
-                   highlight(search_article_fts, 0, char(2), char(3)),
-                   snippet(search_article_fts, 1, char(2), char(3), '…', {SNIPPET_WORDS})
-            FROM search_article_fts
-            WHERE search_article_fts MATCH %s AND rowid IN (
-                SELECT rowid FROM search_article_fts WHERE search_article_fts MATCH %s
-                ORDER BY bm25(search_article_fts, {self.ARTICLE_WEIGHTS}), rowid DESC LIMIT %s OFFSET %s
+            WITH page AS (
+                SELECT a.id, {_window_start("instr", "a.body", len(needles), window)} AS start
+                FROM articles_article a
+                WHERE a.id IN (
+                    SELECT rowid FROM search_article_fts WHERE search_article_fts MATCH %s
+                    ORDER BY bm25(search_article_fts, {self.ARTICLE_WEIGHTS}), rowid DESC LIMIT %s OFFSET %s
+                )
+                LIMIT %s
             )
-            ORDER BY score DESC, rowid DESC
+            SELECT search_article_fts.rowid, -bm25(search_article_fts, {self.ARTICLE_WEIGHTS}) AS score,
+                   highlight(search_article_fts, 0, char(2), char(3)),
+                   page.start, substr(a.body, page.start, {window + 1})
+            FROM page
+            CROSS JOIN search_article_fts ON search_article_fts.rowid = page.id
+            CROSS JOIN articles_article a ON a.id = page.id
+            WHERE search_article_fts MATCH %s
+            ORDER BY score DESC, search_article_fts.rowid DESC
         """
+        terms = HighlightTerms.of(query)
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, [match, match, limit, offset])
-            return [ArticleRow(*row) for row in cursor.fetchall()]
+            cursor.execute(sql, [*needles, match, limit, offset, limit, match])
+            return [
+                ArticleRow(pk, score, title, window_snippet(body, start, window, terms))
+                for pk, score, title, start, body in cursor.fetchall()
+            ]
 
     def count_claims(self, query: ParsedQuery, filters: ClaimFilter) -> int:
         where, params = self._claim_where(filters)
@@ -456,24 +707,44 @@ class SQLiteIndex(_ClaimIndex):
             return cursor.fetchone()[0]
 
     def claims(self, query: ParsedQuery, filters: ClaimFilter, offset: int, limit: int) -> list[ClaimRow]:
-        match = fts5_match(query)
+        # Built like :meth:`articles`: quote and rationale each get a window; statements are
+        # short and highlighted whole by FTS5.
+        match, needles, window = fts5_match(query), window_needles(query), snippet_window()
         where, params = self._claim_where(filters)
         sql = f"""
-            SELECT rowid, -bm25(search_claim_fts, {self.CLAIM_WEIGHTS}) AS score,
-                   highlight(search_claim_fts, 0, char(2), char(3)),
-                   snippet(search_claim_fts, 1, char(2), char(3), '…', {SNIPPET_WORDS}),
-                   snippet(search_claim_fts, 3, char(2), char(3), '…', {SNIPPET_WORDS})
-            FROM search_claim_fts
-            WHERE search_claim_fts MATCH %s AND rowid IN (
-                SELECT f.rowid FROM {self._claim_source(filters)}
-                WHERE search_claim_fts MATCH %s{where}
-                ORDER BY bm25(search_claim_fts, {self.CLAIM_WEIGHTS}), f.rowid DESC LIMIT %s OFFSET %s
+            WITH page AS (
+                SELECT hit.id,
+                       {_window_start("instr", "hit.exact", len(needles), window)} AS quote_start,
+                       {_window_start("instr", "hit.rationale", len(needles), window)} AS rationale_start
+                FROM annotations_claim hit
+                WHERE hit.id IN (
+                    SELECT f.rowid FROM {self._claim_source(filters)}
+                    WHERE search_claim_fts MATCH %s{where}
+                    ORDER BY bm25(search_claim_fts, {self.CLAIM_WEIGHTS}), f.rowid DESC LIMIT %s OFFSET %s
+                )
+                LIMIT %s
             )
-            ORDER BY score DESC, rowid DESC
+            SELECT search_claim_fts.rowid, -bm25(search_claim_fts, {self.CLAIM_WEIGHTS}) AS score,
+                   highlight(search_claim_fts, 0, char(2), char(3)),
+                   page.quote_start, substr(hit.exact, page.quote_start, {window + 1}),
+                   page.rationale_start, substr(hit.rationale, page.rationale_start, {window + 1})
+            FROM page
+            CROSS JOIN search_claim_fts ON search_claim_fts.rowid = page.id
+            CROSS JOIN annotations_claim hit ON hit.id = page.id
+            WHERE search_claim_fts MATCH %s
+            ORDER BY score DESC, search_claim_fts.rowid DESC
         """
+        terms = HighlightTerms.of(query)
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, [match, match, *params, limit, offset])
-            return [ClaimRow(*row) for row in cursor.fetchall()]
+            cursor.execute(sql, [*needles, *needles, match, *params, limit, offset, limit, match])
+            return [
+                ClaimRow(
+                    pk, score, statement,
+                    window_snippet(quote, quote_start, window, terms),
+                    window_snippet(rationale, rationale_start, window, terms),
+                )
+                for pk, score, statement, quote_start, quote, rationale_start, rationale in cursor.fetchall()
+            ]
 
     @staticmethod
     def _similar_match(words: Sequence[str]) -> str:
@@ -532,6 +803,11 @@ class PostgresIndex(_ClaimIndex):
         f"', MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, MaxFragments=2, FragmentDelimiter=\" … \"'"
     )
     HEADLINE_ALL = "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', HighlightAll=true'"
+    # A long column's value, decompressed once per row: each function reading a stored
+    # (TOASTed) value decompresses all of it again, so looking for several needles and cutting
+    # the window would each pay for the whole document. ``|| ''`` makes an in-memory copy;
+    # OFFSET 0 keeps the planner from folding the subquery back into its callers.
+    DETOASTED = "SELECT {column} || '' AS text OFFSET 0"
 
     def _in(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
         return f"{column} = ANY(%s)", [list(values)]
@@ -553,10 +829,14 @@ class PostgresIndex(_ClaimIndex):
             return cursor.fetchone()[0]
 
     def articles(self, query: ParsedQuery, offset: int, limit: int) -> list[ArticleRow]:
+        # ts_headline reads only the body's window (see the module docstring); ``start`` is
+        # used once, so each body is scanned once, and only for the page's rows.
+        needles, window = window_needles(query), snippet_window()
+        start = _window_start("strpos", "body.text", len(needles), window)
         sql = f"""
             SELECT a.id, top.score,
                    ts_headline('english', a.title, q, {self.HEADLINE_ALL}),
-                   ts_headline('english', a.body, q, {self.HEADLINE})
+                   ts_headline('english', substr(body.text, {start}, {window}), q, {self.HEADLINE})
             FROM (
                 SELECT d.article_id, ts_rank('{self.ARTICLE_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
                 FROM search_article_doc d,
@@ -564,12 +844,14 @@ class PostgresIndex(_ClaimIndex):
                 WHERE d.document @@ q
                 ORDER BY score DESC, d.article_id DESC LIMIT %s OFFSET %s
             ) AS top
-            JOIN articles_article a ON a.id = top.article_id, websearch_to_tsquery('english', %s) q
+            JOIN articles_article a ON a.id = top.article_id
+            CROSS JOIN LATERAL ({self.DETOASTED.format(column="a.body")}) AS body,
+            websearch_to_tsquery('english', %s) q
             ORDER BY top.score DESC, a.id DESC
         """
         text = websearch_text(query)
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, [text, limit, offset, text])
+            cursor.execute(sql, [*needles, text, limit, offset, text])
             return [ArticleRow(*row) for row in cursor.fetchall()]
 
     def count_claims(self, query: ParsedQuery, filters: ClaimFilter) -> int:
@@ -583,12 +865,16 @@ class PostgresIndex(_ClaimIndex):
             return cursor.fetchone()[0]
 
     def claims(self, query: ParsedQuery, filters: ClaimFilter, offset: int, limit: int) -> list[ClaimRow]:
+        # As in :meth:`articles`: quote and rationale are headlined within their windows.
+        needles, window = window_needles(query), snippet_window()
         where, params = self._claim_where(filters)
+        quote_start = _window_start("strpos", "quote.text", len(needles), window)
+        rationale_start = _window_start("strpos", "rationale.text", len(needles), window)
         sql = f"""
             SELECT c.id, top.score,
                    ts_headline('english', c.statement, q, {self.HEADLINE_ALL}),
-                   ts_headline('english', c.exact, q, {self.HEADLINE}),
-                   ts_headline('english', c.rationale, q, {self.HEADLINE})
+                   ts_headline('english', substr(quote.text, {quote_start}, {window}), q, {self.HEADLINE}),
+                   ts_headline('english', substr(rationale.text, {rationale_start}, {window}), q, {self.HEADLINE})
             FROM (
                 SELECT d.claim_id, ts_rank('{self.CLAIM_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
                 FROM {self._claim_source(filters)},
@@ -596,12 +882,15 @@ class PostgresIndex(_ClaimIndex):
                 WHERE d.document @@ q{where}
                 ORDER BY score DESC, d.claim_id DESC LIMIT %s OFFSET %s
             ) AS top
-            JOIN annotations_claim c ON c.id = top.claim_id, websearch_to_tsquery('english', %s) q
+            JOIN annotations_claim c ON c.id = top.claim_id
+            CROSS JOIN LATERAL ({self.DETOASTED.format(column="c.exact")}) AS quote
+            CROSS JOIN LATERAL ({self.DETOASTED.format(column="c.rationale")}) AS rationale,
+            websearch_to_tsquery('english', %s) q
             ORDER BY top.score DESC, c.id DESC
         """
         text = websearch_text(query)
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, [text, *params, limit, offset, text])
+            cursor.execute(sql, [*needles, *needles, text, *params, limit, offset, text])
             return [ClaimRow(*row) for row in cursor.fetchall()]
 
     @staticmethod

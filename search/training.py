@@ -77,7 +77,7 @@ def language_key(language: str) -> str:
 # Which scorer: loading once per process
 # --------------------------------------------------------------------------------------
 
-_CACHE_SIZE = 6
+_CACHE_SIZE = 4  # about 32 MB each
 _cache_lock = threading.Lock()
 _cache: OrderedDict[str, TrainedModel] = OrderedDict()
 
@@ -253,9 +253,11 @@ def train_and_compare(
     settings: TrainingSettings | None = None,
     description: str = "",
     seed: int = 0,
+    compare_with: Scorer | None = None,
 ) -> TrainingOutcome:
     """Hold out :data:`HELD_OUT` of ``sentences`` (same share per class), train on the rest,
-    measure the new model and the current scorer on the held-out part, then refit on all.
+    measure the new model and the current scorer (or ``compare_with``) on the held-out
+    part, then refit on all.
 
     Raises :class:`TrainingDataError` (nothing trained) when the data cannot support this.
     """
@@ -271,7 +273,7 @@ def train_and_compare(
     check_training_data(training_part)
     texts = [sentence.text for sentence in held_out]
     trial = train(training_part, settings, base=base, language=key)
-    current = scorer_for(key)
+    current = compare_with if compare_with is not None else scorer_for(key)
     held_eval = evaluate(trial.values(texts), held_out, trial.threshold)
     current_eval = evaluate(current.values(texts), held_out, current.threshold)
     model = train(sentences, settings, base=base, language=key, description=description)

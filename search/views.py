@@ -2,7 +2,9 @@
 
 Views read top to bottom: parse input, check the permission through the claim policy, call
 a selector (:mod:`search.selectors`: reads, narrowed to what the user may see) or a service
-(search.suggestions, search.linking: writes), render. Actions answer htmx with the
+(search.suggestions, search.linking: writes), render. The search page's queries run within
+:func:`search.index.time_budget`: a search that outlasts it gets the page back with a message
+and status 503, never a 500 or a worker held until gunicorn kills it. Actions answer htmx with the
 re-rendered partial and, when a claim changed, ``HX-Trigger: {"claim-changed": {"id": N}}``
 (:func:`annotations.htmx.claim_changed`). Refusals re-render the partial with the reason
 (400 bad input, 403 not allowed, 409 out of date), which static/js/search.js lets htmx swap in.
@@ -27,6 +29,7 @@ from articles.models import Article
 from search import linking, selectors
 from search import suggestions as suggestion_service
 from search.forms import SearchForm
+from search.index import SearchTimeout, time_budget
 from search.query import parse_query
 
 PER_PAGE = 20
@@ -52,8 +55,21 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         context["searched"] = True
         context["query_empty"] = not query
-        context["articles"] = Paginator(selectors.article_hits(query), PER_PAGE).get_page(request.GET.get("apage"))
-        context["claims"] = Paginator(claims, PER_PAGE).get_page(request.GET.get("cpage"))
+        try:
+            # Paginating runs every search query (counts, pages and their rows), so all of
+            # them are inside the budget; the template only renders what they returned.
+            with time_budget():
+                context["articles"] = Paginator(selectors.article_hits(query), PER_PAGE).get_page(
+                    request.GET.get("apage")
+                )
+                context["claims"] = Paginator(claims, PER_PAGE).get_page(request.GET.get("cpage"))
+        except SearchTimeout:
+            # 503, not 200: no results were produced (a 200 would read as "nothing matches" to
+            # anything but a person), and not 500: nothing is broken, the search was too broad
+            # for the budget. The page keeps the form so the user can narrow it.
+            context.pop("articles", None)
+            context["timed_out"] = True
+            status = 503
     elif form.is_bound and form.errors:
         status = 400
     return render(request, "search/search.html", context, status=status)

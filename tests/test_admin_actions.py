@@ -66,7 +66,9 @@ def test_assign_action_assigns_what_it_may_and_reports_the_rest(admin_client, fa
     assert len(skipped) == 1
     assert skipped[0].startswith(f"Skipped claim #{published.pk}")
     assert "only possible for claims that are New or Researching" in skipped[0]
-    assert Notification.objects.filter(recipient=fact_checker, kind="assigned").count() == 2
+    # A bulk assignment tells each person once: one summary listing both claims.
+    [summary] = Notification.objects.filter(recipient=fact_checker)
+    assert summary.kind == "assigned_summary" and f"#{new.pk}, #{researching.pk}" in summary.message
 
 
 def test_assign_form_errors_are_shown_again(admin_client):

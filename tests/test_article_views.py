@@ -215,13 +215,13 @@ def test_every_highlight_has_a_verdict_class_or_the_unrated_style_and_a_status_m
     rated = factories.ClaimFactory(
         article=article, phrase="Residents gathered", verdict=factories.rating("false"), status=ClaimStatus.IN_REVIEW
     )
-    factories.ClaimFactory(article=article)
+    unrated = factories.ClaimFactory(article=article)
     page = html(checker_client.get(f"/articles/{article.pk}/"))
     by_text = {m.text(): m.attributes for m in page.css("#article-text mark")}
     assert f"verdict-{rated.verdict_id}" in by_text["Residents gathered"]["class"].split()
-    assert by_text["Residents gathered"]["data-marker"] == "2◑"
+    assert by_text["Residents gathered"]["data-marker"] == f"#{rated.pk}◑"
     assert "hl-unrated" in by_text["unemployment fell to 6 percent"]["class"].split()
-    assert by_text["unemployment fell to 6 percent"]["data-marker"] == "1○"
+    assert by_text["unemployment fell to 6 percent"]["data-marker"] == f"#{unrated.pk}○"
     listed = page.css_first(f"#claim-{rated.pk}")
     assert listed.css_first(".status-pill").text() == "In review"
     assert listed.css_first(".verdict-pill").text() == "False"
@@ -371,7 +371,8 @@ def test_readers_see_only_published_claims_on_the_article_page(client, article):
     assert listed == [str(published.pk)]
     assert page.css(f"#article-text mark[data-claims~='{researching.pk}']") == []
     assert "Still checking" not in page.html
-    assert page.css_first(f"#claim-{published.pk} .claim-number").text(strip=True).endswith("1")
+    number = page.css_first(f"#claim-{published.pk} .claim-number").text(separator=" ", strip=True)
+    assert number == f"Claim #{published.pk}"  # its permanent number, not its place among published claims
 
 
 def test_readers_cannot_open_an_unpublished_claim_through_the_query_parameter(client, article):

@@ -41,10 +41,14 @@ import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from annotations import services, workflow
 from annotations.exports import jobs
-from annotations.models import ClaimStatus
+from annotations.models import ClaimCorrection, ClaimStatus
+from articles.fetching import FetchedPage
+from articles.models import Feed, Snapshot, Watch
+from articles.snapshots import store_snapshot
 from tests import factories
 from tests.factories import rating
 
@@ -141,8 +145,9 @@ def make_world() -> World:
         article=article, created_by=checker, phrase="a budget of 4.2 million euros", statement=PUBLISHED_STATEMENT,
         status=ClaimStatus.PUBLISHED, verdict=rating("true"), rationale="The budget document says so.",
     )
-    published_source = services.add_source(
-        published_claim, user=checker, url="https://council.example.org/budget", title="Budget",
+    # A published claim's research is locked (changes go through a correction): set up directly.
+    published_source = factories.SourceFactory(
+        claim=published_claim, url="https://council.example.org/budget", title="Budget",
     )
     revision = factories.ArticleRevisionFactory(article=article, number=1)
     other_article = factories.ArticleFactory(body=factories.ARTICLE_BODY + "\n\nOne more paragraph.")
@@ -184,6 +189,25 @@ DEFAULT_KWARGS: dict[str, Callable[[World, Any], object]] = {
 def claim_pk(w: World, u: Any) -> dict[str, object]:
     """For URLs whose ``<pk>`` is a claim's."""
     return {"pk": w.claim.pk}
+
+
+def open_correction(w: World, u: Any) -> dict[str, object]:
+    """For correction URLs: the claim's open correction, proposed by the fact-checker (made once per claim)."""
+    correction = ClaimCorrection.objects.filter(claim=w.claim, status=ClaimCorrection.Status.PROPOSED).first()
+    if correction is None:
+        correction = ClaimCorrection.objects.create(
+            claim=w.claim, proposed_by=w.users["fact_checker"], base_version=w.claim.version,
+            note="The figure was revised.", changes={"rationale": {"old": w.claim.rationale, "new": "Revised."}},
+        )
+    return {"correction_id": correction.pk}
+
+
+def correction_proposal(w: World, u: Any) -> dict[str, object]:
+    """A valid correction form for the claim (its values, the rationale changed, a public note)."""
+    return {
+        "version": w.claim.version, "statement": w.claim.statement, "claimant": w.claim.claimant,
+        "verdict": w.claim.verdict_id or "", "rationale": "Corrected by the matrix.", "note": "Revised.",
+    }
 
 
 # --- Rules --------------------------------------------------------------------------------
@@ -338,26 +362,54 @@ EXPECTED: dict[str, Rule] = {
         get=unseen_by_readers(logged_in(302)), post=not_allowed(),
         published=Expect(get=logged_in(302), post=not_allowed()),
     ),
+    # A published claim is locked for everyone, admins included: its edits answer 403 with the
+    # panel offering a correction (readers: 403, they may not change claims at all).
     "annotations:edit": Rule(
         get=not_allowed(), post=unseen_by_readers(checkers(302)),
         data=lambda w, u: {"version": w.claim.version, "statement": "Reworded by the matrix"},
-        published=Expect(get=not_allowed(), post=checkers(302)),
+        published=Expect(get=not_allowed(), post=logged_in(403)),
     ),
     "annotations:source_add": Rule(
         get=not_allowed(), post=unseen_by_readers(checkers(302)),
         data=lambda w, u: {"new-source-url": "https://example.org/evidence", "new-source-stance": "context"},
-        published=Expect(get=not_allowed(), post=checkers(302)),
+        published=Expect(get=not_allowed(), post=logged_in(403)),
     ),
     "annotations:source_edit": Rule(
         get=unseen_by_readers(logged_in(200)), post=unseen_by_readers(checkers(302)),
         data=lambda w, u: {
             f"source-{w.source.pk}-url": "https://example.org/moved", f"source-{w.source.pk}-stance": "supports",
         },
-        published=Expect(get=logged_in(200), post=checkers(302)),
+        published=Expect(get=logged_in(200), post=logged_in(403)),
     ),
     "annotations:source_remove": Rule(
         get=not_allowed(), post=unseen_by_readers(checkers(302)),
+        published=Expect(get=not_allowed(), post=logged_in(403)),
+    ),
+    # The stale-panel check: without ?since=<version> a clear 400 (the panel always sends it).
+    "annotations:changes": Rule(
+        get=unseen_by_readers(logged_in(400)), post=not_allowed(),
+        published=Expect(get=logged_in(400), post=not_allowed()),
+    ),
+    # Corrections: the desk proposes (published claims only: an unpublished one is changed
+    # directly, 400); an editor who did not propose it publishes or rejects; only the proposer
+    # (the fact-checker) withdraws.
+    "annotations:correction_propose": Rule(
+        get=not_allowed(), post=unseen_by_readers(checkers(400)), data=correction_proposal,
         published=Expect(get=not_allowed(), post=checkers(302)),
+    ),
+    "annotations:correction_publish": Rule(
+        get=not_allowed(), post=unseen_by_readers(editors(400)), kwargs=open_correction,
+        published=Expect(get=not_allowed(), post=editors(302)),
+        note="The unpublished claim's correction cannot be published (400: the claim is not published).",
+    ),
+    "annotations:correction_reject": Rule(
+        get=not_allowed(), post=unseen_by_readers(editors(302)), kwargs=open_correction,
+        data=lambda w, u: {"note": "Not needed."}, published=Expect(get=not_allowed(), post=editors(302)),
+    ),
+    "annotations:correction_withdraw": Rule(
+        get=not_allowed(), post=unseen_by_readers(by_role(LOGIN, 403, 302, 403, 403)), kwargs=open_correction,
+        published=Expect(get=not_allowed(), post=by_role(LOGIN, 403, 302, 403, 403)),
+        note="Only its proposer, the fact-checker, withdraws a correction; not even an admin.",
     ),
     "annotations:comment_add": Rule(
         get=not_allowed(), post=unseen_by_readers(checkers(302)), data=lambda w, u: {"body": "Checked."},
@@ -368,6 +420,16 @@ EXPECTED: dict[str, Rule] = {
         published=Expect(get=editors(200), post=editors(302)),
         note="Both claims are the fact-checker's: deletable by them while unpublished; published, editors only.",
     ),
+    # A claim's full history (page and CSV): the desk reads every entry; readers reach published
+    # claims only, and read their public entries.
+    "annotations:history": Rule(
+        get=unseen_by_readers(logged_in(200)), post=not_allowed(),
+        published=Expect(get=logged_in(200), post=not_allowed()),
+    ),
+    "annotations:history_csv": Rule(
+        get=unseen_by_readers(logged_in(200)), post=not_allowed(),
+        published=Expect(get=logged_in(200), post=not_allowed()),
+    ),
     # Review workflow
     "review:my_claims": Rule(get=checkers(200), post=not_allowed()),
     "review:desk": Rule(get=checkers(200), post=not_allowed()),
@@ -377,6 +439,11 @@ EXPECTED: dict[str, Rule] = {
     "review:notification_read": Rule(
         get=not_allowed(), post=logged_in(302), kwargs=lambda w, u: {"pk": own_notification(w, u)},
     ),
+    "review:notification_open": Rule(
+        get=logged_in(302), post=not_allowed(), kwargs=lambda w, u: {"pk": own_notification(w, u)},
+        note="A link (from the page or an email): marks the user's own notifications read, then redirects.",
+    ),
+    "review:notification_settings": Rule(get=logged_in(200), post=logged_in(302)),
     "review:transition": Rule(
         get=not_allowed(), post=unseen_by_readers(checkers(302)), kwargs=claim_pk,
         published=Expect(get=not_allowed(), post=by_role(LOGIN, 403, 400, 400, 400)),
@@ -422,6 +489,56 @@ EXPECTED: dict[str, Rule] = {
         note="The claims are not linked, so fact-checkers get a clear 400.",
     ),
 }
+
+
+# --- web in (issue 17): adding by URL, feeds, watches, snapshots ---------------------------------
+
+
+def own_import_job(w, u):
+    return {
+        "job_id": factories.JobFactory(
+            owner=u or w.users["editor"], params={"source": "urls", "urls": ["https://x.example/a"]}
+        ).pk
+    }
+
+
+def a_feed(w, u):
+    return {"pk": Feed.objects.get_or_create(url="http://127.0.0.1:9/rss.xml")[0].pk}
+
+
+def a_watched_article(w, u):
+    Watch.objects.get_or_create(article=w.article, defaults={"url": "http://127.0.0.1:9/story"})
+    return {"pk": w.article.pk}
+
+
+def a_snapshot(w, u):
+    snapshot = Snapshot.objects.first() or store_snapshot(
+        FetchedPage(
+            requested_url="https://x.example/a", final_url="https://x.example/a", status=200,
+            headers=[("Content-Type", "text/html")], body=b"<p>Stored</p>", fetched_at=timezone.now(),
+            content_type="text/html", charset="utf-8",
+        )
+    )
+    return {"pk": snapshot.pk}
+
+
+EXPECTED.update({
+    "editing:add_url": Rule(get=editors(200), post=editors(frozenset({200, 400}))),
+    "editing:import_job": Rule(get=logged_in(200), post=not_allowed(), kwargs=own_import_job),
+    "editing:inbox": Rule(get=logged_in(200), post=not_allowed()),
+    "editing:inbox_done": Rule(get=not_allowed(), post=editors(302)),
+    "editing:feeds": Rule(get=logged_in(200), post=editors(200)),
+    "editing:feed": Rule(get=logged_in(200), post=not_allowed(), kwargs=a_feed),
+    "editing:feed_poll": Rule(get=not_allowed(), post=editors(302), kwargs=a_feed),
+    "editing:feed_toggle": Rule(get=not_allowed(), post=editors(302), kwargs=a_feed),
+    "editing:watches": Rule(get=logged_in(200), post=not_allowed()),
+    "editing:article_evidence": Rule(get=logged_in(200), post=not_allowed()),
+    "editing:watch_start": Rule(get=not_allowed(), post=editors(302)),
+    "editing:watch_check": Rule(get=not_allowed(), post=editors(302), kwargs=a_watched_article),
+    "editing:snapshot": Rule(get=logged_in(200), post=not_allowed(), kwargs=a_snapshot),
+    "editing:snapshot_content": Rule(get=logged_in(200), post=not_allowed(), kwargs=a_snapshot),
+    "editing:snapshot_download": Rule(get=logged_in(200), post=not_allowed(), kwargs=a_snapshot),
+})
 
 
 # --- Making the requests ------------------------------------------------------------------

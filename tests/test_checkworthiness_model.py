@@ -184,6 +184,18 @@ def test_the_parts_of_an_explanation_add_up_to_the_score(small_model):
     assert words.sum() + features + small_model.intercept == pytest.approx(logit, abs=1e-4)
 
 
+def test_scoring_word_by_word_gives_the_same_character_scores_as_every_n_gram(small_model):
+    from annotations import checkworthiness_model as model_module
+
+    texts = [text for text, _ in SMALL] + ["", "   ", "Ünïcödé İstanbul ΟΔΟΣ \x00 tab\tand\nnewline"]
+    normalised = [model_module._normalise(text) for text in texts]
+    settings = small_model.settings
+    every_ngram = small_model.char.logits(
+        *model_module._char_ngrams(normalised, *settings.char_ngrams, settings.hash_bits), len(texts)
+    )
+    assert np.allclose(small_model._char_logits(normalised), every_ngram, rtol=0, atol=1e-9)
+
+
 def test_suggest_with_a_model_explains_and_never_offers_a_claimed_sentence(small_model):
     body = (
         "Bus fares rose 18% in January while wages grew by only 2%.\n\n"
@@ -336,9 +348,13 @@ def _sentences() -> list[str]:
         "Good Morning! Don't miss our newsletter; it could be the best yet.",
         "One in 5 children, a majority of them girls, fell behind.",
     ]
-    for path in (CONFORMANCE / "claimbuster" / "test.json",):
-        if path.is_file():
-            texts += [row["text"] for row in json.loads(path.read_text(encoding="utf-8"))]
+    claimbuster = CONFORMANCE / "claimbuster" / "test.json"
+    if claimbuster.is_file():
+        texts += [row["text"] for row in json.loads(claimbuster.read_text(encoding="utf-8"))]
+    clef = CONFORMANCE / "clef2019" / "CT19-T1-Test.csv"
+    if clef.is_file():
+        with clef.open(encoding="utf-8", newline="") as handle:
+            texts += [row["text"] for row in csv.DictReader(handle)]
     return texts
 
 
@@ -378,7 +394,7 @@ def test_triggers_never_skip_a_pattern_that_would_match():
                 assert trigger.fires(tokens, spaced), (pattern.pattern[:40], text)
                 checked += 1
         if cw._PERCENT.search(lowered):
-            assert has_digit or "per" in lowered
+            assert has_digit or not cw._PERCENT_WORDS.isdisjoint(tokens)
         if cw._MONEY.search(lowered):
-            assert has_digit or "s of " in lowered
+            assert has_digit or not cw._MONEY_WORDS.isdisjoint(tokens)
     assert checked > 100

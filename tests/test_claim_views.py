@@ -167,12 +167,12 @@ def test_readers_do_not_find_the_panel_of_a_claim_still_being_checked(client, st
     assert "Internal reasoning" not in response.content.decode()
 
 
-def test_a_readers_panel_numbers_the_claim_among_published_claims_only(client, article):
+def test_the_panel_names_the_claim_by_its_permanent_number_for_every_reader(client, article):
     client.force_login(factories.UserFactory())
     factories.ClaimFactory(article=article, phrase="approved a budget", status=ClaimStatus.IN_REVIEW)
     published = factories.ClaimFactory(article=article, status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"))
     panel = page(client.get(f"/claims/{published.pk}/panel/"))
-    assert panel.css_first("#panel-title").text() == "Claim 1"
+    assert panel.css_first("#panel-title").text() == f"Claim #{published.pk}"
 
 
 def test_an_unknown_claim_is_not_found(checker_client):
@@ -278,13 +278,23 @@ def test_an_empty_statement_is_a_field_error(checker_client):
     assert page(response).css_first("#cf-statement").attributes.get("aria-invalid") == "true"
 
 
-def test_a_published_verdict_is_changed_only_through_a_correction(checker_client):
-    claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"))
-    response = edit(checker_client, claim, version=1, verdict=factories.rating("false").pk, rationale="x")
-    assert response.status_code == 400
-    assert "through a correction" in response.content.decode()
+def test_editing_a_published_claim_offers_a_correction_holding_the_attempted_change(checker_client):
+    """A panel opened before publication and saved after: nothing changes, nothing typed is lost."""
+    claim = factories.ClaimFactory(
+        status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"), rationale="The budget says so."
+    )
+    false = factories.rating("false")
+    response = edit(checker_client, claim, version=1, verdict=false.pk, rationale="The budget was revised.")
+    assert response.status_code == 403
+    assert "HX-Trigger" not in response
+    panel = page(response)
+    assert "This claim is published: propose a correction." in panel.css_first("#lock-message").text()
+    assert "open" in panel.css_first("details.propose-correction").attributes
+    assert panel.css_first("#corr-rationale").text().strip() == "The budget was revised."
+    assert panel.css_first("#corr-verdict option[selected]").text() == "False"
+    assert panel.css("#vf-save") == [] and panel.css("#cf-save") == []
     claim.refresh_from_db()
-    assert claim.verdict.slug == "true"
+    assert (claim.verdict.slug, claim.rationale, claim.version) == ("true", "The budget says so.", 1)
 
 
 def test_inactive_verdicts_are_not_offered_unless_the_claim_has_one(checker_client):
@@ -499,9 +509,210 @@ def test_no_view_builds_htmx_headers_or_the_claim_changed_event_by_hand():
     root = Path(__file__).resolve().parent.parent
     offenders = [
         str(path.relative_to(root))
-        for app in ("annotations", "articles", "search")
+        for app in ("factcheck", "annotations", "articles", "search")
         for path in (root / app).rglob("*.py")
         if path.name != "htmx.py"
         and any(marker in path.read_text() for marker in ('["HX-', "django_htmx.http import"))
     ]
     assert offenders == []
+
+
+# --- locked claims: read-only with the way out ------------------------------------------------
+
+
+def test_an_in_review_claim_shows_its_checker_withdraw_instead_of_edit_forms(checker_client, fact_checker):
+    claim = factories.ClaimFactory(
+        status=ClaimStatus.IN_REVIEW, assignee=fact_checker, verdict=factories.rating("false")
+    )
+    panel = page(checker_client.get(f"/claims/{claim.pk}/panel/"))
+    assert panel.css("#cf-save") == [] and panel.css("#vf-save") == [] and panel.css("#source-add") == []
+    assert "withdraw it from review to change it" in panel.css_first("[data-lock-note]").text()
+    assert "Withdraw from review" in panel.css_first("[data-review-actions]").text()
+    assert panel.css_first("#comment-add") is not None
+
+
+def test_a_claim_assigned_to_another_checker_is_read_only_to_me(checker_client):
+    someone = factories.FactCheckerFactory(first_name="Sam", last_name="Other")
+    claim = factories.ClaimFactory(status=ClaimStatus.RESEARCHING, assignee=someone)
+    panel = page(checker_client.get(f"/claims/{claim.pk}/panel/"))
+    assert panel.css("#cf-save") == []
+    assert "assigned to Sam Other" in panel.css_first("[data-lock-note]").text()
+    response = edit(checker_client, claim, version=claim.version, statement="Mine now")
+    assert response.status_code == 403
+    assert page(response).css("details.propose-correction") == []  # not published: no correction to offer
+    claim.refresh_from_db()
+    assert claim.statement != "Mine now"
+
+
+def test_adding_a_source_to_a_published_claim_offers_a_correction_with_that_source(checker_client):
+    claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"))
+    response = checker_client.post(f"/claims/{claim.pk}/sources/", source_data(title="New evidence"), headers=HTMX)
+    assert response.status_code == 403
+    panel = page(response)
+    assert panel.css_first("#corr-source_url").attributes["value"] == "https://stats.example.org/report"
+    assert panel.css_first("#corr-source_title").attributes["value"] == "New evidence"
+    assert not Source.objects.filter(claim=claim).exists()
+
+
+def test_removing_a_source_of_a_published_claim_offers_a_correction_removing_it(checker_client):
+    claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"))
+    source = factories.SourceFactory(claim=claim)
+    response = checker_client.post(f"/claims/{claim.pk}/sources/{source.pk}/remove/", headers=HTMX)
+    assert response.status_code == 403
+    checked = page(response).css("input[name=remove_sources][checked]")
+    assert [box.attributes["value"] for box in checked] == [str(source.pk)]
+    assert Source.objects.filter(pk=source.pk).exists()
+
+
+def test_a_dismissed_claim_is_locked_until_reopened(editor_client):
+    claim = factories.ClaimFactory(status=ClaimStatus.DISMISSED, dismissal_reason="Opinion.")
+    panel = page(editor_client.get(f"/claims/{claim.pk}/panel/"))
+    assert "This claim is dismissed: reopen it to change it." in panel.css_first("[data-lock-note]").text()
+    assert panel.css("details.propose-correction") == []
+    assert "Reopen" in panel.css_first("[data-review-actions]").text()
+
+
+def test_changes_requested_sit_at_the_top_of_the_panel(checker_client, fact_checker, editor):
+    from annotations import workflow
+
+    claim = factories.ClaimFactory(
+        status=ClaimStatus.IN_REVIEW, assignee=fact_checker, verdict=factories.rating("false"), rationale="R.",
+        verdict_by=fact_checker,
+    )
+    workflow.apply(claim, editor, "request_changes", note="Cite the <Q3> table.")
+    panel = page(checker_client.get(f"/claims/{claim.pk}/panel/"))
+    box = panel.css_first(".changes-requested")
+    assert "Changes requested" in box.text() and "Cite the <Q3> table." in box.text()
+    assert "&lt;Q3&gt;" in box.html  # escaped
+    order = [node.attributes.get("class", "") for node in panel.css_first(".claim-panel").iter()]
+    assert order.index("changes-requested") < order.index("claim-tags")
+
+
+def test_a_withdrawal_by_the_checker_is_not_shown_as_changes_requested(checker_client, fact_checker):
+    from annotations import workflow
+
+    claim = factories.ClaimFactory(
+        status=ClaimStatus.IN_REVIEW, assignee=fact_checker, verdict=factories.rating("false"), rationale="R.",
+    )
+    workflow.apply(claim, fact_checker, "withdraw", note="Found a better source.")
+    panel = page(checker_client.get(f"/claims/{claim.pk}/panel/"))
+    assert panel.css(".changes-requested") == []
+
+
+# --- the stale panel ----------------------------------------------------------------------------
+
+
+def changes(client, claim, since: int, after: int = 0):
+    return client.get(f"/claims/{claim.pk}/changes/", {"since": since, "after": after}, headers=HTMX)
+
+
+def test_the_panel_polls_for_changes_with_its_version_and_latest_history_entry(checker_client, fact_checker):
+    claim = factories.ClaimFactory(version=4)
+    event = factories.ClaimEventFactory(claim=claim, actor=fact_checker)
+    poller = page(checker_client.get(f"/claims/{claim.pk}/panel/")).css_first(f"#stale-{claim.pk}")
+    assert poller.attributes["hx-get"] == f"/claims/{claim.pk}/changes/?since=4&after={event.pk}"
+    assert poller.attributes["hx-trigger"].startswith("every 15s")
+    assert "claim-changed from:body" in poller.attributes["hx-trigger"]
+
+
+def test_an_unchanged_claim_answers_204_with_one_query(checker_client, fact_checker, django_assert_num_queries):
+    claim = factories.ClaimFactory()
+    changes(checker_client, claim, claim.version)  # warm the session
+    # session + user + the user's role (groups) + the claim's version: one query of the view's own.
+    with django_assert_num_queries(4):
+        response = changes(checker_client, claim, claim.version)
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_a_stale_panel_gets_a_banner_of_who_changed_what_since(checker_client, fact_checker, editor):
+    claim = factories.ClaimFactory(statement="Old wording")
+    seen = factories.ClaimEventFactory(claim=claim, actor=fact_checker, field="claimant", new_value="Before")
+    opened_at = claim.version
+    assert edit_as(editor, claim, statement="New <b>wording</b>").status_code == 200
+    response = changes(checker_client, claim, opened_at, seen.pk)
+    assert response.status_code == 200
+    banner = page(response).css_first(".stale-banner")
+    text = banner.text()
+    assert "This claim changed since you opened it" in text
+    assert editor.username in text and "Old wording" in text and "New <b>wording</b>" in text
+    assert "Before" not in text  # entries the panel already showed are not repeated
+    assert "<b>" not in banner.html
+    reload = banner.css_first("button")
+    assert reload.text() == "Reload the claim" and reload.attributes["hx-get"] == f"/claims/{claim.pk}/panel/"
+
+
+def test_the_stale_check_needs_a_version_and_hides_unpublished_claims_from_readers(client, checker_client):
+    claim = factories.ClaimFactory()
+    assert checker_client.get(f"/claims/{claim.pk}/changes/").status_code == 400
+    assert changes(checker_client, claim, "x").status_code == 400
+    client.force_login(factories.UserFactory())
+    assert changes(client, claim, 1).status_code == 404
+    assert changes(checker_client, Claim(pk=424242), 1).status_code == 404
+
+
+# --- comments: @mentions and #numbers -------------------------------------------------------------
+
+
+def test_a_number_in_a_comment_links_to_that_claim_and_readers_never_see_the_discussion(client, fact_checker, article):
+    published = factories.ClaimFactory(article=article, status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"))
+    hidden = factories.ClaimFactory(article=article, phrase="Residents gathered", status=ClaimStatus.RESEARCHING)
+    factories.CommentFactory(
+        claim=published, body=f"Same as #{hidden.pk} and #{published.pk}; see page#3 <script>x</script>"
+    )
+    client.force_login(factories.UserFactory())  # a reader: the desk's discussion is internal
+    html = client.get(f"/claims/{published.pk}/panel/").content.decode()
+    assert "Same as" not in html and f"#{hidden.pk}" not in html
+    client.force_login(fact_checker)  # the desk sees both, linked, and the rest escaped
+    body = page(client.get(f"/claims/{published.pk}/panel/")).css_first(".comment-list .pre")
+    assert [a.text() for a in body.css("a.claim-ref")] == [f"#{hidden.pk}", f"#{published.pk}"]
+    assert [a.attributes["href"] for a in body.css("a")] == [f"/claims/{hidden.pk}/", f"/claims/{published.pk}/"]
+    assert "<script>" not in body.html and "&lt;script&gt;" in body.html
+
+
+def test_claim_numbers_in_comments_are_resolved_in_one_query(checker_client):
+    claim = factories.ClaimFactory()
+    others = [factories.ClaimFactory() for _ in range(5)]
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert checker_client.get(f"/claims/{claim.pk}/panel/").status_code == 200
+        return len(captured)
+
+    factories.CommentFactory(claim=claim, body=f"See #{others[0].pk}")
+    one = queries()
+    for other in others[1:]:
+        factories.CommentFactory(claim=claim, body=f"And #{other.pk} and #{other.pk + 1000}")
+    assert queries() == one
+
+
+def test_a_comment_mentioning_someone_tells_them_if_they_may_see_the_claim(checker_client, fact_checker):
+    from annotations.models import Notification
+
+    claim = factories.ClaimFactory(status=ClaimStatus.RESEARCHING)
+    erin = factories.EditorFactory(username="erin")
+    reader = factories.UserFactory(username="rita")
+    body = f"@erin please check this; @rita too; not @nobody; and me @{fact_checker.username}."
+    response = checker_client.post(f"/claims/{claim.pk}/comments/", {"body": body}, headers=HTMX)
+    assert response.status_code == 200
+    told = Notification.objects.filter(kind=Notification.Kind.MENTIONED)
+    assert [(n.recipient, n.claim_id) for n in told] == [(erin, claim.pk)]
+    assert f"#{claim.pk}" in told.get().message
+    assert not Notification.objects.filter(recipient__in=[reader, fact_checker]).exists()
+
+
+def test_the_stale_banner_costs_the_same_queries_however_many_changes_were_missed(checker_client, editor):
+    claim = factories.ClaimFactory()
+    opened_at = claim.version
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert changes(checker_client, claim, opened_at).status_code == 200
+        return len(captured)
+
+    edit_as(editor, claim, statement="First change")
+    one = queries()
+    for index in range(30):
+        factories.ClaimEventFactory(claim=claim, actor=factories.EditorFactory(), new_value=f"Change {index}")
+    Claim.objects.filter(pk=claim.pk).update(version=claim.version + 30)
+    assert queries() == one

@@ -29,9 +29,23 @@ def test_claim_review_has_the_schema_org_fields(settings):
     assert review["url"] == f"https://desk.example.org/claims/{data.published.pk}/"
     assert review["datePublished"] == timezone.localdate(data.published.published_at).isoformat()
     assert review["author"] == {"@type": "Organization", "name": "Example Checks", "url": "https://checks.example.org"}
+    organisation = {"@type": "Organization", "name": "Example Checks", "url": "https://checks.example.org"}
     assert review["reviewRating"] == {
         "@type": "Rating", "ratingValue": 1, "bestRating": 5, "worstRating": 1, "alternateName": "False",
+        "author": organisation,
     }
+    # Credits from the history: the checker researched it, Erin published it, Dana corrected it.
+    assert review["contributor"] == [{"@type": "Person", "name": "Casey Checker"}]
+    assert review["editor"] == {"@type": "Person", "name": "Erin Editor"}
+    [correction] = review["correction"]
+    assert correction == {
+        "@type": "CorrectionComment",
+        "datePublished": timezone.localdate(data.published.corrections.get(status="published").reviewed_at).isoformat(),
+        "text": "We misread the table. Rationale: “Was 3.8” → “Is 3.9”.",
+        "author": {"@type": "Person", "name": "Dana Corrector"},
+        "contributor": {"@type": "Person", "name": "Casey Checker"},
+    }
+    assert review["dateModified"] == correction["datePublished"]
     item = review["itemReviewed"]
     assert item["@type"] == "Claim"
     assert item["author"] == {"@type": "Person", "name": "The mayor"}
@@ -52,7 +66,9 @@ def test_claim_review_is_published_only_whatever_is_asked():
 def test_label_without_a_value_gives_only_its_name():
     claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("unverifiable"))
     [review] = article_claim_reviews(claim.article)
-    assert review["reviewRating"] == {"@type": "Rating", "alternateName": "Unverifiable"}
+    assert review["reviewRating"] == {
+        "@type": "Rating", "alternateName": "Unverifiable", "author": review["author"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -91,7 +107,8 @@ def test_linked_claims_add_their_articles_as_appearances(django_assert_max_num_q
     group = factories.ClaimGroupFactory()
     claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"), group=group)
     others = [factories.ClaimFactory(group=group) for _ in range(3)]
-    with django_assert_max_num_queries(6):
+    # Claims, sources, linked groups and their claims, credit history, corrections, rating scale.
+    with django_assert_max_num_queries(7):
         [review] = article_claim_reviews(claim.article)
     urls = [appearance["url"] for appearance in review["itemReviewed"]["appearance"]]
     assert urls == [claim.article.url] + [other.article.url for other in others]

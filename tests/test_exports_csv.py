@@ -42,7 +42,7 @@ def test_csv_has_one_row_per_claim_with_all_columns():
     assert first["article_id"] == str(data.article.pk)
     assert first["article_title"] == data.article.title
     assert first["article_url"] == data.article.url
-    assert first["number"] == "1"
+    assert first["number"] == f"#{data.published.pk}", "the permanent number, never a position"
     assert first["quote"] == "a budget of 4.2 million euros"
     assert data.article.body[int(first["start"]):int(first["end"])] == first["quote"]
     assert first["statement"] == "The budget is 4.2 million euros."
@@ -52,13 +52,20 @@ def test_csv_has_one_row_per_claim_with_all_columns():
     assert first["rationale"] == "The adopted budget is 3.9 million euros.\n\nSee the council minutes."
     assert first["status"] == "Published"
     assert first["assignee"] == data.published.assignee.username
-    assert first["reviewed_by"] == data.published.reviewed_by.username
+    # Credits come from the history, not from the verdict_by/reviewed_by fields (set to the corrector).
+    assert first["checked_by"] == data.checker.username
+    assert first["reviewed_by"] == data.editor.username
+    assert first["corrected_by"] == data.corrector.username
+    assert first["corrections"].endswith(
+        "Rationale: “Was 3.8” → “Is 3.9” — We misread the table. "
+        "(Corrected by Dana Corrector, proposed by Casey Checker)"
+    )
     assert first["sources"] == (
         "https://council.example.org/minutes [refutes] | https://news.example.org/budget [context]"
     )
     assert first["published_at"].startswith(data.published.published_at.date().isoformat())
     assert rows[3]["anchor_state"] == "orphaned"
-    assert [row["number"] for row in rows] == ["1", "2", "3", "4"]
+    assert [row["number"] for row in rows] == [f"#{row['claim_id']}" for row in rows]
 
 
 def test_published_only_csv_leaks_no_unpublished_claim():
@@ -87,7 +94,7 @@ def test_neutralise_leaves_ordinary_text_alone():
     assert neutralise("a=b") == "a=b"
 
 
-def test_csv_over_many_articles_numbers_claims_per_article_in_two_queries(django_assert_num_queries):
+def test_csv_over_many_articles_numbers_claims_per_article_in_four_queries(django_assert_num_queries):
     articles = [factories.ArticleFactory() for _ in range(3)]
     for article in articles:
         for phrase in ("the mayor said", "approved a budget", "town hall"):
@@ -95,10 +102,12 @@ def test_csv_over_many_articles_numbers_claims_per_article_in_two_queries(django
             factories.SourceFactory(claim=claim)
             factories.SourceFactory(claim=claim)
     claims = claims_queryset(articles=[a.pk for a in articles], published_only=False)
-    with django_assert_num_queries(2):
+    # Claims, sources, credit history, corrections: streamed side by side, whatever the size.
+    with django_assert_num_queries(4):
         rows = read_csv(stream_csv(claims, chunk_size=2))
     assert len(rows) == 9
-    assert [row["number"] for row in rows] == ["1", "2", "3"] * 3
+    assert [row["number"] for row in rows] == [f"#{row['claim_id']}" for row in rows]
+    assert [row["article_id"] for row in rows] == sorted(row["article_id"] for row in rows)
     assert all(row["sources"].count(" | ") == 1 for row in rows)
     expected = {
         c.pk: " | ".join(f"{s.url} [{s.stance}]" for s in c.sources.order_by("id")) for c in Claim.objects.all()

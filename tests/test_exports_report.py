@@ -24,13 +24,20 @@ def parse(html: str) -> HTMLParser:
     return HTMLParser(html)
 
 
-def test_report_claims_are_numbered_in_text_order_with_constant_queries(django_assert_max_num_queries):
+def test_report_claims_come_in_text_order_with_their_permanent_numbers_in_constant_queries(
+    django_assert_max_num_queries,
+):
     data = checked_article()
     with django_assert_max_num_queries(5):
         notes = report_claims(data.article, published_only=False)
     assert [note.claim for note in notes] == [data.published, data.in_review, data.overlapping, data.orphaned]
-    assert [note.number for note in notes] == [1, 2, 3, 4]
-    assert [c.note for c in notes[0].corrections] == ["We misread the table.", f"{SECRET} internal correction"]
+    # A claim's number is its id (#128), never its position: adding a claim above renumbers nothing.
+    assert [note.number for note in notes] == [note.claim.pk for note in notes]
+    # Published corrections only: a proposal under review and a private history note are not corrections.
+    assert [c.note for c in notes[0].corrections] == ["We misread the table."]
+    assert (notes[0].checked_by, notes[0].reviewed_by, notes[0].corrected_by) == (
+        "Casey Checker", "Erin Editor", "Dana Corrector",
+    )
     assert [s.url for s in notes[0].sources] == ["https://council.example.org/minutes", "https://news.example.org/budget"]
 
 
@@ -73,25 +80,28 @@ def test_html_report_highlights_and_numbers_every_anchored_claim():
     assert "unemployment fell to 6 percent, the lowest level since 2009" in highlighted
     assert "Residents gathered" not in highlighted, "orphaned claims are not highlighted"
     assert any("overlap" in mark.attributes["class"] for mark in marks), "the shared '6 percent' is marked as overlap"
+    numbers = [data.published.pk, data.in_review.pk, data.overlapping.pk, data.orphaned.pk]
     refs = [node.text() for node in tree.css("sup.ref a")]
-    assert refs == ["[1]", "[2]", "[3]"]
-    for number in (1, 2, 3):
+    assert refs == [f"[#{number}]" for number in numbers[:3]]
+    for number in numbers[:3]:
         assert tree.css_first(f'sup.ref a[href="#claim-{number}"]') is not None
     notes = tree.css("article.note")
-    assert [note.attributes["id"] for note in notes] == ["claim-1", "claim-2", "claim-3", "claim-4"]
+    assert [note.attributes["id"] for note in notes] == [f"claim-{number}" for number in numbers]
+    assert [note.css_first(".num").text() for note in notes] == [f"#{number}" for number in numbers]
     assert "no longer in the current text" in notes[3].text()
 
 
 def test_html_report_note_lists_claim_details():
     data = checked_article()
     tree = parse(render_report_html(data.article, published_only=False))
-    note = tree.css_first("#claim-1")
+    note = tree.css_first(f"#claim-{data.published.pk}")
     text = " ".join(note.text().split())
     for expected in (
         "False", "The budget is 4.2 million euros.", "The mayor", "Published",
         "The adopted budget is 3.9 million euros.", "See the council minutes.",
         "Casey Checker", "Erin Editor", "Council minutes", "City council", "Refutes",
-        "Budget adopted: 3.9 million euros.", "We misread the table.",
+        "Budget adopted: 3.9 million euros.", "We misread the table.", "Dana Corrector",
+        "Rationale: “Was 3.8” → “Is 3.9”", "Corrected by Dana Corrector, proposed by Casey Checker.",
     ):
         assert expected in text, expected
     verdict = note.css_first(".verdict")
@@ -112,7 +122,7 @@ def test_published_only_report_leaks_no_unpublished_claim():
         assert "The budget is 4.2 million euros" in text
     tree = parse(html)
     assert len(tree.css("article.note")) == 1
-    assert [node.text() for node in tree.css("sup.ref a")] == ["[1]"]
+    assert [node.text() for node in tree.css("sup.ref a")] == [f"[#{data.published.pk}]"]
 
 
 def test_pdf_report_contains_the_report_text():
@@ -123,7 +133,7 @@ def test_pdf_report_contains_the_report_text():
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert data.article.title in text
     assert "The budget is 4.2 million euros." in text
-    assert "[1]" in text and "[4]" in text
+    assert f"[#{data.published.pk}]" in text and f"#{data.orphaned.pk}" in text
     assert "Council minutes" in text
 
 
@@ -157,13 +167,15 @@ def test_markdown_report_has_footnotes_after_each_claim():
     data = checked_article()
     markdown = render_report_markdown(data.article, published_only=False)
     assert markdown.startswith(f"# {data.article.title}\n")
-    assert "a budget of 4.2 million euros[^1] on Tuesday" in markdown
-    assert "unemployment fell to 6 percent[^2], the lowest level since 2009[^3]." in markdown
-    assert "Residents gathered outside" in markdown and "Claims no longer found in the text: [^4]" in markdown
-    footnotes = re.findall(r"^\[\^(\d+)\]: \*\*(.+?)\*\* — (.*)$", markdown, flags=re.MULTILINE)
-    assert footnotes[0] == ("1", "False", "The budget is 4.2 million euros.")
-    assert footnotes[2] == ("3", "No verdict yet", f"{SECRET} lowest level")
-    assert [number for number, _, _ in footnotes] == ["1", "2", "3", "4"]
+    first, second, third, orphan = (data.published.pk, data.in_review.pk, data.overlapping.pk, data.orphaned.pk)
+    assert f"a budget of 4.2 million euros[^{first}] on Tuesday" in markdown
+    assert f"unemployment fell to 6 percent[^{second}], the lowest level since 2009[^{third}]." in markdown
+    assert "Residents gathered outside" in markdown
+    assert f"Claims no longer found in the text: [^{orphan}]" in markdown
+    footnotes = re.findall(r"^\[\^(\d+)\]: \*\*#(\d+) · (.+?)\*\* — (.*)$", markdown, flags=re.MULTILINE)
+    assert footnotes[0] == (str(first), str(first), "False", "The budget is 4.2 million euros.")
+    assert footnotes[2] == (str(third), str(third), "No verdict yet", f"{SECRET} lowest level")
+    assert [int(number) for number, _, _, _ in footnotes] == [first, second, third, orphan]
     assert "[Council minutes](https://council.example.org/minutes)" in markdown
     assert "We misread the table" in markdown
 

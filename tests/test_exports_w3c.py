@@ -49,8 +49,17 @@ def test_each_claim_is_an_annotation_with_quote_and_position_selectors(settings)
     }
     assert position == {"type": "TextPositionSelector", "start": data.published.start, "end": data.published.end}
     assert data.article.body[position["start"]:position["end"]] == quote["exact"]
-    assert [b["value"] for b in by_purpose(first, "assessing")] == ["False"]
-    assert [b["value"] for b in by_purpose(first, "commenting")] == [data.published.rationale]
+    [verdict] = by_purpose(first, "assessing")
+    assert verdict["value"] == "False"
+    # Credits from the history: the checker researched the verdict, Erin reviewed and published it.
+    assert [agent["name"] for agent in verdict["creator"]] == ["Casey Checker"]
+    assert verdict["dcterms:contributor"]["name"] == "Erin Editor"
+    rationale, correction = by_purpose(first, "commenting")
+    assert rationale["value"] == data.published.rationale
+    assert correction["creator"]["name"] == "Dana Corrector"
+    assert correction["created"].endswith("Z")
+    assert "Rationale: “Was 3.8” → “Is 3.9” — We misread the table." in correction["value"]
+    assert "proposed by Casey Checker" in correction["value"]
     assert [b["value"] for b in by_purpose(first, "describing")] == [data.published.statement]
     assert [b["value"] for b in by_purpose(first, "identifying")] == ["The mayor"]
     assert [b["source"] for b in by_purpose(first, "linking")] == [

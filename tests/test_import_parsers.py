@@ -434,8 +434,8 @@ def test_html_prefers_og_title_over_title_tag_when_there_is_no_h1():
     assert parse_html(html, "p.html").articles[0].title == "Story"
 
 
-def test_html_ignores_relative_canonical_url_and_bad_date_with_notes():
-    html = """<head><link rel="canonical" href="/story"><meta name="date" content="20 Feb 2024"></head>
+def test_html_ignores_relative_canonical_url_and_unreadable_date_with_notes():
+    html = """<head><link rel="canonical" href="/story"><meta name="date" content="sometime soon"></head>
     <body><article><h1>T</h1><p>Text.</p></article></body>"""
 
     outcome = parse_html(html, "p.html")
@@ -444,14 +444,25 @@ def test_html_ignores_relative_canonical_url_and_bad_date_with_notes():
     assert (article.url, article.published_on) == ("", None)
     assert outcome.notes == [
         "p.html: ignored page address '/story': not an absolute http(s) URL.",
-        "p.html: ignored published date '20 Feb 2024': not an ISO date.",
+        "p.html: ignored published date 'sometime soon': not a date htmldate could read.",
     ]
+
+
+def test_html_date_written_out_in_words_is_read_by_htmldate():
+    html = """<head><meta name="date" content="20 Feb 2024"></head>
+    <body><article><h1>T</h1><p>Text.</p></article></body>"""
+
+    outcome = parse_html(html, "p.html")
+
+    assert outcome.articles[0].published_on == datetime.date(2024, 2, 20)
+    assert outcome.notes == []
 
 
 def test_html_keeps_preformatted_lines_inside_one_paragraph():
     html = "<article><h1>T</h1><p>Intro.</p><pre>line one\n  line two\n\nline three</pre></article>"
 
-    assert parse_html(html, "p.html").articles[0].body == "Intro.\n\nline one\n  line two\nline three"
+    # The lines stay together; their indentation is not kept (trafilatura reads <pre> as a quotation).
+    assert parse_html(html, "p.html").articles[0].body == "Intro.\n\nline one\nline two\nline three"
 
 
 def test_deeply_nested_html_is_parsed_without_recursion_error():

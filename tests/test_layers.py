@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own tool, fixed arguments
+    return subprocess.run(
         [str(LINT_IMPORTS), "--config", str(tree / "pyproject.toml")],
         cwd=tree, capture_output=True, text=True, timeout=120, check=False,
     )

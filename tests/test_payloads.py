@@ -28,6 +28,7 @@ from annotations import services
 from annotations.exports import FORMATS
 from annotations.models import Claim, Comment, Source
 from articles.models import Article
+from articles.text import canonicalize_line
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -323,10 +324,12 @@ def test_hostile_input_is_stored_safely_and_rendered_inert_everywhere(desk, payl
 def test_hostile_text_is_kept_and_shown_as_text(desk, payload):
     text = PAYLOADS[payload]
     through_the_article_form(desk, text)
-    article = Article.objects.get(title=text)
+    # One-line fields lose bidi controls (they only disguise a title); the body keeps the text as written.
+    title = canonicalize_line(text)
+    article = Article.objects.get(title=title)
     assert text in article.body
     page = LexborHTMLParser(desk.client.get(article.get_absolute_url()).content.decode())
-    assert text in page.css_first("h1").text()
+    assert title in page.css_first("h1").text()
     assert Article.objects.count() >= 2  # the SQL text did nothing to the table
 
 

@@ -16,17 +16,18 @@ from the same rules, so it is checked against the same roles.
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.context_processors import PermWrapper
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 
-from annotations import notifications, workflow
+from annotations import claim_corrections, notifications, workflow
 from annotations.context_processors import navigation
-from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification, RatingLabel
-from annotations.permissions import claim_policy, notification_policy
+from annotations.models import Claim, ClaimCorrection, ClaimEvent, ClaimStatus, Notification, RatingLabel
+from annotations.permissions import claim_policy, correction_policy, notification_policy
 from articles.models import Article, ArticleRevision
-from articles.permissions import article_policy, revision_policy
+from articles.permissions import article_policy, revision_policy, snapshot_policy
 from factcheck import permissions
 from factcheck.jobs import job_policy
 from factcheck.models import Job
@@ -82,6 +83,10 @@ CLAIM_ACTIONS = {
     "link": EDITORS,
     "reanchor": EDITORS,
 }
+CORRECTION_ACTIONS = {
+    "view": DESK, "add": DESK, "review": EDITORS, "withdraw": DESK, "change": ADMINS, "delete": ADMINS,
+}
+SNAPSHOT_ACTIONS = {"view": READERS, "add": DESK, "change": ADMINS, "delete": ADMINS}
 OWNED_ACTIONS = {"view": READERS, "change": READERS, "delete": READERS}
 USER_ACTIONS = {"view": ADMINS, "add": ADMINS, "change": ADMINS, "delete": ADMINS, "manage": ADMINS}
 ADMIN_ONLY_ACTIONS = {"view": ADMINS, "add": ADMINS, "change": ADMINS, "delete": ADMINS}
@@ -127,6 +132,8 @@ def policies() -> list[tuple[str, PermissionPolicy, dict[str, frozenset[str]]]]:
         ("article", article_policy, ARTICLE_ACTIONS),
         ("revision", revision_policy, REVISION_ACTIONS),
         ("claim", claim_policy, CLAIM_ACTIONS),
+        ("correction", correction_policy, CORRECTION_ACTIONS),
+        ("snapshot", snapshot_policy, SNAPSHOT_ACTIONS),
         ("notification", notification_policy, OWNED_ACTIONS),
         ("job", job_policy, OWNED_ACTIONS),
         ("user", UserPolicy(User), USER_ACTIONS),
@@ -232,6 +239,15 @@ def test_users_with_role_lists_a_user_in_both_groups_once():
 def test_the_table_covers_every_action():
     for name, policy, table in policies():
         assert set(policy.roles) == set(table), f"{name}: the actions and this file's table differ"
+
+
+def test_every_registered_policy_is_checked_here():
+    """A policy registered for a model (and so for the admin) has its kind's table in this file."""
+    checked = {type(policy): table for _name, policy, table in policies()}
+    for label in permissions.registered_labels():
+        policy = permissions.policy_for(apps.get_model(label))
+        assert type(policy) in checked, f"{label}: add a table for {type(policy).__name__} to policies()"
+        assert set(policy.roles) == set(checked[type(policy)]), label
 
 
 @pytest.mark.parametrize(("index", "action", "role"), ACTION_CASES)
@@ -365,10 +381,94 @@ def test_the_delete_queryset_is_the_delete_rule(users, claims, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", ["review", "assign", "change", "view_unpublished"])
+@pytest.mark.parametrize("action", ["review", "assign", "view_unpublished"])  # "change": see below
 def test_role_only_actions_give_every_claim_or_none(users, claims, role, action):
     expected = ALL_CLAIMS if role in CLAIM_ACTIONS[action] else set()
     assert names_of(claim_policy.instances_user_has_permission_for(users[role], action), claims) == expected
+
+
+@pytest.fixture
+def research(users) -> dict[str, Claim]:
+    """Claims whose research the "change" rule judges by assignee and review state."""
+    checker, editor = users["fact_checker"], users["editor"]
+    other = factories.FactCheckerFactory()
+    return {
+        "unassigned": factories.ClaimFactory(),
+        "mine": factories.ClaimFactory(status=ClaimStatus.RESEARCHING, assignee=checker),
+        "someone_elses": factories.ClaimFactory(status=ClaimStatus.RESEARCHING, assignee=other),
+        "mine_in_review": factories.ClaimFactory(status=ClaimStatus.IN_REVIEW, assignee=checker),
+        "editors_in_review": factories.ClaimFactory(status=ClaimStatus.IN_REVIEW, assignee=editor),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_change_a_claims_research_depends_on_its_assignee_and_review(users, research, role):
+    """The policy's part of "may edit this claim" (the claim's state is the services' part)."""
+    expected = {
+        # A fact-checker changes unassigned claims and their own, not while they are in review.
+        "fact_checker": {"unassigned", "mine"},
+        # Editors change every claim, except one assigned to themselves while it is in review.
+        "editor": {"unassigned", "mine", "someone_elses", "mine_in_review"},
+        "admin": set(research),
+    }.get(role, set())
+    user = users[role]
+    per_claim = {n for n, c in research.items() if claim_policy.user_has_permission_for_instance(user, "change", c)}
+    assert per_claim == expected
+    assert names_of(claim_policy.instances_user_has_permission_for(user, "change"), research) == expected
+
+
+def test_a_refused_change_says_why(users, research):
+    checker = users["fact_checker"]
+    assert "withdraw it from review" in claim_policy.instance_refusal(checker, "change", research["mine_in_review"])
+    assert "only they or an editor" in claim_policy.instance_refusal(checker, "change", research["someone_elses"])
+    assert claim_policy.instance_refusal(checker, "change", research["mine"]) is None
+
+
+def test_users_who_may_change_a_claim_in_review_are_the_editors(users, research):
+    allowed = set(claim_policy.users_with_permission_for_instance("change", research["mine_in_review"]))
+    assert allowed == {users["editor"], users["admin"]}
+
+
+# --- corrections of published claims: the two-person rule --------------------------------------
+
+
+def propose(claim: Claim, user: User) -> ClaimCorrection:
+    return claim_corrections.propose_correction(
+        claim, user=user, changes={"claimant": "The finance office"}, note="The figure came from finance.",
+        expected_version=claim.version,
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_correction_is_reviewed_by_an_editor_who_did_not_propose_it(users, role):
+    corrections = {
+        "by_editor": propose(published_claim(), users["editor"]),
+        "by_checker": propose(published_claim(), users["fact_checker"]),
+    }
+    user = users[role]
+    expected = {"editor": {"by_checker"}, "admin": {"by_editor", "by_checker"}}.get(role, set())
+    allowed = {
+        name for name, correction in corrections.items()
+        if correction_policy.user_has_permission_for_instance(user, "review", correction)
+    }
+    assert allowed == expected
+    queryset = set(correction_policy.instances_user_has_permission_for(user, "review"))
+    assert queryset == {corrections[name] for name in expected}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_its_proposer_withdraws_a_correction(users, role):
+    correction = propose(published_claim(), users["fact_checker"])
+    mine = role == "fact_checker"
+    assert correction_policy.user_has_permission_for_instance(users[role], "withdraw", correction) == mine
+    withdrawable = set(correction_policy.instances_user_has_permission_for(users[role], "withdraw"))
+    assert withdrawable == ({correction} if mine else set())
+
+
+def test_the_proposer_is_told_why_they_cannot_review_their_own_correction(users):
+    correction = propose(published_claim(), users["editor"])
+    with pytest.raises(PermissionDenied, match="two-person rule"):
+        correction_policy.require(users["editor"], "review", correction)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -481,6 +581,13 @@ HAS_PERM = {
     "articles.view_articlerevision": DESK,
     "articles.change_articlerevision": ADMINS,
     "articles.delete_articlerevision": ADMINS,
+    # What comes in (feeds, watches) follows the article rules; archived pages are evidence.
+    "articles.view_feed": READERS,
+    "articles.change_feed": EDITORS,
+    "articles.add_watch": EDITORS,
+    "articles.view_snapshot": READERS,
+    "articles.add_snapshot": DESK,
+    "articles.delete_snapshot": ADMINS,
     # One's own things.
     "annotations.view_notification": READERS,
     "factcheck.view_job": READERS,
@@ -488,6 +595,11 @@ HAS_PERM = {
     # The admins' own.
     "annotations.change_ratinglabel": ADMINS,
     "annotations.view_claimevent": ADMINS,
+    # Corrections: the desk reads and proposes them; nobody edits one by hand.
+    "annotations.view_claimcorrection": DESK,
+    "annotations.add_claimcorrection": DESK,
+    "annotations.change_claimcorrection": ADMINS,
+    "annotations.delete_claimcorrection": ADMINS,
     "annotations.delete_claimevent": ADMINS,
     "auth.view_user": ADMINS,
     "auth.change_user": ADMINS,

@@ -36,7 +36,7 @@ TRANSITION_SETUPS = {
     "publish": (S.IN_REVIEW, {}, S.PUBLISHED),
     "dismiss": (S.NEW, {"note": "Opinion, not checkable."}, S.DISMISSED),
     "reopen": (S.DISMISSED, {}, S.RESEARCHING),
-    "correct": (S.PUBLISHED, {"verdict": "<true>", "rationale": "Revised.", "note": "Figures revised."}, S.PUBLISHED),
+    "withdraw": (S.IN_REVIEW, {}, S.RESEARCHING),
 }
 
 EDITORS = {"editor", "editor_who_set_verdict", "admin"}
@@ -51,7 +51,8 @@ ALLOWED = {
     "publish": {"editor", "admin"},
     "dismiss": EDITORS,
     "reopen": EDITORS,
-    "correct": EDITORS,
+    # withdraw: the assignee (fact_checker) or an editor; another fact-checker may not.
+    "withdraw": {"fact_checker", *EDITORS},
 }
 
 
@@ -126,7 +127,6 @@ def test_permission_matrix_over_http(client, people, role, name):
 #: A role refused each step (readers only where the claim is published: other claims are 404 to them).
 REFUSED_ROLE = {name: "fact_checker" if "fact_checker" not in allowed else "other_fact_checker"
                 for name, allowed in ALLOWED.items()}
-REFUSED_ROLE["correct"] = "reader"
 
 
 @pytest.mark.parametrize("name", list(TRANSITION_SETUPS))
@@ -229,7 +229,7 @@ def test_success_rerenders_the_partial_with_the_next_steps(editor_client, fact_c
     assert response.status_code == 200
     assert f'id="claim-actions-{claim.pk}"' in content
     assert "Status: Published" in content
-    assert "Publish correction" in content  # the next step for an editor
+    assert "No review steps are open to you" in content  # published: it changes only through a correction
     assert "In review → Published" in content  # the timeline
 
 
@@ -256,7 +256,7 @@ BUTTONS = {
     "dismiss": ">Dismiss</button>",
     "assign": ">Assign</button>",
     "reopen": ">Reopen</button>",
-    "correct": ">Publish correction</button>",
+    "withdraw": ">Withdraw from review</button>",
 }
 
 
@@ -268,18 +268,18 @@ def test_partial_offers_a_fact_checker_only_their_allowed_steps(fact_checker):
     claim = factories.ClaimFactory(status=S.RESEARCHING, assignee=fact_checker)
     assert offered(render_partial(claim, fact_checker)) == {"submit"}
     claim = factories.ClaimFactory(status=S.IN_REVIEW, assignee=fact_checker, verdict=rating("true"))
-    assert offered(render_partial(claim, fact_checker)) == set()
+    assert offered(render_partial(claim, fact_checker)) == {"withdraw"}  # review is a handover
 
 
 def test_partial_offers_an_editor_review_steps(editor, fact_checker):
     claim = factories.ClaimFactory(status=S.IN_REVIEW, verdict=rating("true"), verdict_by=fact_checker)
-    assert offered(render_partial(claim, editor)) == {"publish", "request_changes"}
+    assert offered(render_partial(claim, editor)) == {"publish", "request_changes", "withdraw"}
 
 
 def test_partial_hides_publish_from_the_editor_who_set_the_verdict_and_says_why(editor):
     claim = factories.ClaimFactory(status=S.IN_REVIEW, verdict=rating("true"), verdict_by=editor)
     html = render_partial(claim, editor)
-    assert offered(html) == {"request_changes"}
+    assert offered(html) == {"request_changes", "withdraw"}
     assert "two-person rule" in html
 
 
@@ -292,7 +292,7 @@ def test_partial_lists_what_is_missing_before_submitting(fact_checker):
 
 
 def test_partial_shows_the_timeline_and_the_verdict_history(editor, fact_checker):
-    from annotations import workflow
+    from annotations import claim_corrections, workflow
 
     claim = factories.ClaimFactory(status=S.NEW, verdict_by=fact_checker)
     claim = workflow.apply(claim, editor, "assign", assignee=fact_checker, note="Yours.")
@@ -300,7 +300,11 @@ def test_partial_shows_the_timeline_and_the_verdict_history(editor, fact_checker
     factories.SourceFactory(claim=claim)
     claim = workflow.apply(claim, fact_checker, "submit")
     claim = workflow.apply(claim, factories.EditorFactory(), "publish")
-    claim = workflow.apply(claim, editor, "correct", verdict=rating("half-true"), note="New data from the office.")
+    correction = claim_corrections.propose_correction(
+        claim, user=fact_checker, changes={"verdict": rating("half-true")}, note="New data from the office.",
+        expected_version=claim.version,
+    )
+    claim = claim_corrections.publish_correction(correction, user=editor)
     html = render_partial(claim, editor)
     assert "New → Researching" in html
     assert "Researching → In review" in html
@@ -365,6 +369,19 @@ def test_review_queue_lists_claims_oldest_first_and_sets_aside_my_own_verdicts(e
     assert "Needs another editor" in content
     assert "Still researching" not in content
     assert f'href="/articles/{older.article_id}/?claim={older.pk}#claim-{older.pk}"' in content
+
+
+def test_an_editor_who_rewrote_a_submitted_claim_finds_it_set_aside_for_another_editor(
+    editor_client, editor, fact_checker
+):
+    claim = in_review(fact_checker, submitted_days_ago=2, statement="Rewritten in review")
+    untouched = in_review(fact_checker, submitted_days_ago=1, statement="Untouched")
+    factories.ClaimEventFactory(
+        claim=claim, actor=editor, kind=ClaimEvent.Kind.EDITED, field="rationale", old_value="a", new_value="b"
+    )
+    response = editor_client.get(reverse("review:queue"))
+    assert [c.pk for c in response.context["claims"]] == [untouched.pk]
+    assert [c.pk for c in response.context["needs_other_editor"]] == [claim.pk]
 
 
 def test_review_queue_is_for_editors(checker_client):
@@ -571,3 +588,173 @@ def test_my_claims_shows_the_oldest_of_a_long_group_and_the_full_count(client, f
     group = next(g for g in response.context["groups"] if g["status"] == ClaimStatus.RESEARCHING)
     assert (len(group["claims"]), group["count"]) == (GROUP_LIMIT, GROUP_LIMIT + 2)
     assert f"of {GROUP_LIMIT + 2}." in response.content.decode()
+
+
+# --- notifications close the loop (issue 14) ------------------------------------------------------
+
+
+def unread_about(user, claim) -> list[str]:
+    return sorted(Notification.objects.filter(recipient=user, claim=claim, read_at__isnull=True)
+                  .values_list("kind", flat=True))
+
+
+def test_opening_a_claim_from_its_notification_marks_all_of_mine_about_it_read(editor_client, editor):
+    claim = factories.ClaimFactory()
+    first = factories.NotificationFactory(recipient=editor, claim=claim, kind=Notification.Kind.SUBMITTED)
+    factories.NotificationFactory(recipient=editor, claim=claim, kind=Notification.Kind.CHANGED_IN_REVIEW)
+    elsewhere = factories.NotificationFactory(recipient=editor)
+    theirs = factories.NotificationFactory(claim=claim)
+    response = editor_client.get(reverse("review:notification_open", args=[first.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == f"/articles/{claim.article_id}/?claim={claim.pk}#claim-{claim.pk}"
+    assert unread_about(editor, claim) == []
+    elsewhere.refresh_from_db()
+    theirs.refresh_from_db()
+    assert elsewhere.read_at is None and theirs.read_at is None
+
+
+def test_opening_someone_elses_notification_is_not_found(editor_client):
+    theirs = factories.NotificationFactory()
+    assert editor_client.get(reverse("review:notification_open", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_a_summary_notification_opens_my_claims(checker_client, fact_checker):
+    summary = Notification.objects.create(
+        recipient=fact_checker, kind=Notification.Kind.ASSIGNED_SUMMARY, message="You were assigned 3 claims."
+    )
+    response = checker_client.get(reverse("review:notification_open", args=[summary.pk]))
+    assert response["Location"] == reverse("review:my_claims")
+    summary.refresh_from_db()
+    assert summary.read_at is not None
+
+
+def test_the_notifications_page_numbers_claims_and_links_through_the_open_step(editor_client, editor):
+    claim = factories.ClaimFactory()
+    item = factories.NotificationFactory(recipient=editor, claim=claim, kind=Notification.Kind.CORRECTED,
+                                         message="Erin published a correction to <b>this</b>")
+    content = editor_client.get(reverse("review:notifications")).content.decode()
+    assert f'<span class="claim-ref-number">#{claim.pk}</span>' in content
+    assert f'href="/review/notifications/{item.pk}/open/"' in content
+    assert "Verdict corrected" in content and "&lt;b&gt;this&lt;/b&gt;" in content
+    assert 'href="/review/notifications/settings/"' in content
+
+
+@pytest.mark.parametrize(("name", "actor", "start"), [
+    ("take", "fact_checker", S.NEW),
+    ("submit", "fact_checker", S.RESEARCHING),
+    ("withdraw", "fact_checker", S.IN_REVIEW),
+    ("publish", "editor", S.IN_REVIEW),
+])
+def test_acting_on_a_claim_marks_my_notifications_about_it_read(client, people, name, actor, start):
+    user = people[actor]
+    claim = factories.ClaimFactory(
+        status=start, assignee=None if name == "take" else people["fact_checker"], verdict=rating("false"),
+        rationale="R.", verdict_by=people["fact_checker"],
+    )
+    factories.SourceFactory(claim=claim)
+    factories.NotificationFactory(recipient=user, claim=claim, kind=Notification.Kind.CHANGES_REQUESTED)
+    other = factories.NotificationFactory(recipient=user, kind=Notification.Kind.ASSIGNED)
+    client.force_login(user)
+    response = client.post(transition_url(claim, name), {"version": claim.version}, **HTMX)
+    assert response.status_code == 200, response.content.decode()
+    assert unread_about(user, claim) == []
+    other.refresh_from_db()
+    assert other.read_at is None
+
+
+def test_a_refused_step_leaves_my_notifications_unread(checker_client, fact_checker):
+    claim = factories.ClaimFactory(status=S.RESEARCHING, assignee=fact_checker)  # no verdict: cannot submit
+    factories.NotificationFactory(recipient=fact_checker, claim=claim)
+    assert checker_client.post(transition_url(claim, "submit"), **HTMX).status_code == 400
+    assert unread_about(fact_checker, claim) == [Notification.Kind.ASSIGNED]
+
+
+def test_email_settings_show_the_defaults_and_save_a_choice(checker_client, fact_checker):
+    from annotations.models import NotificationPreference
+
+    response = checker_client.get(reverse("review:notification_settings"))
+    assert response.status_code == 200
+    checked = set(response.context["form"]["email_kinds"].value())
+    assert checked == set(NotificationPreference.DEFAULT_EMAIL_KINDS)
+    response = checker_client.post(
+        reverse("review:notification_settings"), {"email_kinds": ["mentioned", "corrected"]}
+    )
+    assert response.status_code == 302
+    assert NotificationPreference.objects.get(user=fact_checker).email_kinds == ["corrected", "mentioned"]
+    shown = checker_client.get(reverse("review:notification_settings")).context["form"]["email_kinds"].value()
+    assert set(shown) == {"corrected", "mentioned"}
+
+
+def test_email_settings_refuse_an_unknown_kind_and_change_nothing(checker_client, fact_checker):
+    from annotations.models import NotificationPreference
+
+    response = checker_client.post(reverse("review:notification_settings"), {"email_kinds": ["spam"]})
+    assert response.status_code == 400
+    assert "Choose notification kinds from the list." in response.content.decode()
+    assert not NotificationPreference.objects.exists()
+
+
+def test_email_settings_cost_a_fixed_number_of_queries(checker_client, django_assert_num_queries):
+    checker_client.get(reverse("review:notification_settings"))
+    # session, user, the preference, the navigation's role and unread count
+    with django_assert_num_queries(5):
+        assert checker_client.get(reverse("review:notification_settings")).status_code == 200
+
+
+# --- "changes requested" stands out -------------------------------------------------------------
+
+
+def sent_back(checker, editor, **fields) -> Claim:
+    from annotations import workflow
+
+    claim = factories.ClaimFactory(
+        status=S.IN_REVIEW, assignee=checker, verdict=rating("false"), rationale="R.", verdict_by=checker, **fields
+    )
+    factories.SourceFactory(claim=claim)
+    return workflow.apply(claim, editor, "request_changes", note="Cite the Q3 table.")
+
+
+def test_my_claims_badges_the_claims_an_editor_sent_back(checker_client, fact_checker, editor):
+    from annotations import workflow
+
+    back = sent_back(fact_checker, editor, statement="Sent back")
+    plain = factories.ClaimFactory(status=S.RESEARCHING, assignee=fact_checker, statement="Plain research")
+    withdrawn = factories.ClaimFactory(
+        status=S.IN_REVIEW, assignee=fact_checker, verdict=rating("false"), statement="Withdrawn by me"
+    )
+    workflow.apply(withdrawn, fact_checker, "withdraw", note="One more source.")
+    response = checker_client.get(reverse("review:my_claims"))
+    [researching] = [g for g in response.context["groups"] if g["status"] == S.RESEARCHING]
+    assert {c.pk: c.changes_requested for c in researching["claims"]} == {
+        back.pk: True, plain.pk: False, withdrawn.pk: False,
+    }
+    content = response.content.decode()
+    assert content.count('<span class="changes-badge">Changes requested</span>') == 1
+
+
+def test_the_queue_badges_a_claim_resubmitted_after_changes_were_requested(editor_client, fact_checker, editor):
+    from annotations import workflow
+
+    other_editor = factories.EditorFactory()
+    back = sent_back(fact_checker, other_editor, statement="Resubmitted one")
+    workflow.apply(back, fact_checker, "submit")
+    fresh = in_review(fact_checker, submitted_days_ago=1, statement="First submission")
+    response = editor_client.get(reverse("review:queue"))
+    assert {c.pk: c.changes_requested for c in response.context["claims"]} == {back.pk: True, fresh.pk: False}
+    assert "Resubmitted after changes requested" in response.content.decode()
+
+
+def test_queues_show_claims_by_their_permanent_number(editor_client, fact_checker):
+    claim = in_review(fact_checker, submitted_days_ago=1, statement="Numbered claim")
+    content = editor_client.get(reverse("review:queue")).content.decode()
+    assert f'<span class="claim-ref-number">#{claim.pk}</span> Numbered claim' in content
+
+
+def test_opening_a_notification_costs_a_fixed_number_of_queries(editor_client, editor, django_assert_num_queries):
+    claim = factories.ClaimFactory()
+    items = factories.NotificationFactory.create_batch(5, recipient=editor, claim=claim)
+    # session, user, the notification with its claim, mark it read, mark the claim's others read
+    with django_assert_num_queries(5):
+        assert editor_client.get(reverse("review:notification_open", args=[items[0].pk])).status_code == 302

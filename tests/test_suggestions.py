@@ -31,10 +31,13 @@ def at(article, sentence: str) -> tuple[int, int]:
 
 
 def test_suggestions_come_with_reasons_best_first(article):
+    # Which of the two ranks first is the English model's call (issue 20), not the test's.
     found = suggestions.suggestions_for(article)
-    assert [s.text for s in found] == [BUDGET, JOBS]
-    assert "mentions money" in found[0].reasons
-    assert "contains a percentage" in found[1].reasons
+    assert sorted(s.text for s in found) == sorted([BUDGET, JOBS])
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+    reasons = {s.text: s.reasons for s in found}
+    assert "mentions money" in reasons[BUDGET]
+    assert "contains a percentage" in reasons[JOBS]
 
 
 def test_a_sentence_with_a_claim_anywhere_in_it_is_never_suggested(article):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
 
-from annotations import services, workflow
+from annotations import claim_corrections, services, workflow
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification
 from annotations.workflow import TransitionRefused
 from tests import factories
@@ -374,64 +373,135 @@ def test_fact_checkers_cannot_reopen(fact_checker):
     assert refusal(make_claim(S.DISMISSED), fact_checker, "reopen").forbidden
 
 
-# --- correct ------------------------------------------------------------------------------
+# --- withdraw -----------------------------------------------------------------------------
 
 
-def test_correcting_a_published_verdict_keeps_a_public_record(editor, fact_checker):
-    claim = make_claim(S.PUBLISHED, verdict=rating("mostly-true"), verdict_by=fact_checker, reviewed_by=editor)
-    updated = workflow.apply(
-        claim, editor, "correct", verdict=rating("false"), note="The ministry revised its figure on 3 May."
+def submitted(claim, user) -> Claim:
+    """``claim`` submitted by ``user`` through the workflow (so the editors are told)."""
+    return workflow.apply(claim, user, "submit")
+
+
+def test_the_assignee_withdraws_a_claim_from_review_and_the_editors_told_of_it_hear_so(
+    fact_checker, editor, mailoutbox, django_capture_on_commit_callbacks
+):
+    claim = submitted(make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker), fact_checker)
+    with django_capture_on_commit_callbacks(execute=True):
+        updated = workflow.apply(claim, fact_checker, "withdraw", note="The office revised the table.")
+    assert updated.status == S.RESEARCHING
+    event = review_events(claim)[-1]
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        S.IN_REVIEW, S.RESEARCHING, fact_checker, "The office revised the table.",
     )
-    assert updated.status == S.PUBLISHED
-    assert updated.verdict == rating("false")
-    assert updated.verdict_by == editor
-    assert updated.version == claim.version + 1
-    event = ClaimEvent.objects.get(claim_ref=claim.pk, kind="corrected")
-    assert (event.field, event.old_value, event.new_value, event.note, event.is_public) == (
-        "verdict", "Mostly true", "False", "The ministry revised its figure on 3 May.", True,
-    )
+    notification = Notification.objects.exclude(kind=Notification.Kind.SUBMITTED).get()
+    assert (notification.recipient, notification.kind) == (editor, Notification.Kind.WITHDRAWN)
+    assert "The office revised the table." in notification.message
+    assert mailoutbox == []
 
 
-def test_correcting_verdict_and_rationale_records_both(editor):
-    claim = make_claim(S.PUBLISHED, rationale="Old reasoning.")
-    workflow.apply(claim, editor, "correct", verdict=rating("true"), rationale="New reasoning.", note="Fixed.")
-    events = ClaimEvent.objects.filter(claim_ref=claim.pk, kind="corrected").order_by("id")
-    assert [(e.field, e.old_value, e.new_value) for e in events] == [
-        ("verdict", "False", "True"), ("rationale", "Old reasoning.", "New reasoning."),
+def test_after_withdrawing_the_fact_checker_may_edit_again(fact_checker):
+    claim = submitted(make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker), fact_checker)
+    with pytest.raises(services.ClaimLocked):
+        services.update_claim(claim, user=fact_checker, expected_version=claim.version, changes={"claimant": "X"})
+    claim = workflow.apply(claim, fact_checker, "withdraw")
+    claim = services.update_claim(claim, user=fact_checker, expected_version=claim.version, changes={"claimant": "X"})
+    assert claim.claimant == "X"
+
+
+def test_a_submitter_who_is_not_the_assignee_may_withdraw(fact_checker):
+    claim = submitted(make_claim(S.RESEARCHING, verdict_by=fact_checker), fact_checker)
+    assert workflow.apply(claim, fact_checker, "withdraw").status == S.RESEARCHING
+
+
+def test_another_fact_checker_cannot_withdraw(fact_checker, other_checker):
+    claim = submitted(make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker), fact_checker)
+    refused = refusal(claim, other_checker, "withdraw")
+    assert refused.forbidden
+    assert refused.reasons == [
+        "Only the fact-checker who submitted this claim, its assignee or an editor can withdraw it from review."
     ]
-    assert all(e.is_public and e.note == "Fixed." for e in events)
+    claim.refresh_from_db()
+    assert claim.status == S.IN_REVIEW
 
 
-def test_a_correction_needs_a_public_note_and_a_change(editor):
+def test_an_editor_may_withdraw_and_readers_may_not(editor, fact_checker, reader):
+    claim = submitted(make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker), fact_checker)
+    assert refusal(claim, reader, "withdraw").forbidden
+    assert workflow.apply(claim, editor, "withdraw").status == S.RESEARCHING
+
+
+def test_withdraw_only_from_in_review(fact_checker):
+    claim = make_claim(S.RESEARCHING, assignee=fact_checker)
+    assert refusal(claim, fact_checker, "withdraw").reasons == [
+        "This claim is Researching: “Withdraw from review” is only possible for claims that are In review."
+    ]
+
+
+# --- the two-person rule covers the whole verdict -------------------------------------------
+
+
+REVIEW_CHANGES = {
+    "rationale": lambda claim, user: services.update_claim(
+        claim, user=user, expected_version=claim.version, changes={"rationale": "Rewritten by the editor."}
+    ),
+    "statement": lambda claim, user: services.update_claim(
+        claim, user=user, expected_version=claim.version, changes={"statement": "Reworded by the editor."}
+    ),
+    "source added": lambda claim, user: services.add_source(claim, user=user, url="https://stats.example.org/ed"),
+    "source removed": lambda claim, user: services.remove_source(claim.sources.first(), user=user),
+}
+
+
+@pytest.mark.parametrize("change", list(REVIEW_CHANGES))
+def test_an_editor_who_changed_any_part_of_a_submitted_verdict_cannot_publish_it(editor, fact_checker, change):
+    claim = submitted(make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker), fact_checker)
+    factories.SourceFactory(claim=claim)  # a second source, so one is left after a removal
+    REVIEW_CHANGES[change](Claim.objects.get(pk=claim.pk), editor)
+    refused = refusal(claim, editor, "publish")
+    assert refused.forbidden and "two-person rule" in refused.reasons[0]
+    claim.refresh_from_db()
+    assert claim.status == S.IN_REVIEW and claim.verdict_by == fact_checker
+    assert workflow.apply(claim, factories.EditorFactory(), "publish").status == S.PUBLISHED
+
+
+def test_an_editor_who_submitted_someone_elses_claim_cannot_publish_it(editor, fact_checker):
+    claim = submitted(make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker), editor)
+    assert refusal(claim, editor, "publish").forbidden
+
+
+def test_researchers_of_an_earlier_round_do_not_count_after_publication(editor, fact_checker):
+    """The rule looks at the round since the claim was created or last published."""
+    claim = make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker)
+    services.update_claim(claim, user=editor, expected_version=claim.version, changes={"claimant": "The mayor"})
+    claim = submitted(Claim.objects.get(pk=claim.pk), fact_checker)
+    assert refusal(claim, editor, "publish").forbidden
+    assert workflow.check(claim, factories.EditorFactory(), "publish") == []
+
+
+def test_submission_is_not_announced_to_editors_who_researched_the_claim(editor, fact_checker):
+    researching_editor = factories.EditorFactory()
+    claim = make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker)
+    services.update_claim(claim, user=researching_editor, expected_version=claim.version,
+                          changes={"rationale": "Also checked the Q3 table."})
+    submitted(Claim.objects.get(pk=claim.pk), fact_checker)
+    assert [n.recipient for n in Notification.objects.filter(kind=Notification.Kind.SUBMITTED)] == [editor]
+
+
+def test_an_editors_change_during_review_tells_the_editors_told_of_the_submission(editor, fact_checker):
+    other_editor = factories.EditorFactory()
+    claim = submitted(make_claim(S.RESEARCHING, assignee=fact_checker, verdict_by=fact_checker), fact_checker)
+    services.update_claim(claim, user=editor, expected_version=claim.version, changes={"rationale": "Sharper."})
+    changed = Notification.objects.filter(kind=Notification.Kind.CHANGED_IN_REVIEW)
+    assert [n.recipient for n in changed] == [other_editor]  # not the editor who made the change
+    assert "rationale" in changed.get().message
+
+
+def test_a_published_claim_is_locked_for_everyone(editor, admin_user):
     claim = make_claim(S.PUBLISHED)
-    assert refusal(claim, editor, "correct", verdict=claim.verdict, rationale=claim.rationale).reasons == [
-        "Change the verdict or the rationale: a correction has to correct something.",
-        "Write a public correction note that tells readers what changed and why.",
-    ]
-
-
-def test_a_correction_cannot_empty_the_rationale(editor):
-    claim = make_claim(S.PUBLISHED)
-    assert refusal(claim, editor, "correct", rationale=" ", note="Oops.").reasons == [
-        "A published claim needs a rationale: write the corrected rationale."
-    ]
-
-
-def test_only_editors_correct(fact_checker):
-    refused = refusal(make_claim(S.PUBLISHED), fact_checker, "correct", verdict=rating("true"), note="Fix.")
-    assert refused.forbidden and refused.reasons == ["Only editors can correct published claims."]
-
-
-def test_only_published_claims_are_corrected(editor):
-    assert refusal(make_claim(S.IN_REVIEW), editor, "correct", verdict=rating("true"), note="Fix.").reasons == [
-        "This claim is In review: “Publish correction” is only possible for claims that are Published."
-    ]
-
-
-def test_published_verdict_cannot_be_edited_outside_a_correction(editor):
-    claim = make_claim(S.PUBLISHED)
-    with pytest.raises(ValidationError):
-        services.update_claim(claim, user=editor, expected_version=claim.version, changes={"verdict": rating("true")})
+    for user in (editor, admin_user):
+        with pytest.raises(services.ClaimLocked, match=r"This claim is published: propose a correction\."):
+            services.update_claim(claim, user=user, expected_version=claim.version, changes={"verdict": rating("true")})
+    claim.refresh_from_db()
+    assert claim.verdict == rating("false") and claim.version == 1
 
 
 # --- general guarantees -------------------------------------------------------------------
@@ -487,7 +557,11 @@ def test_every_step_of_a_claims_life_is_in_its_history(editor, fact_checker):
     claim = workflow.apply(claim, editor, "request_changes", note="Add the Q3 source.")
     claim = workflow.apply(claim, fact_checker, "submit")
     claim = workflow.apply(claim, other_editor, "publish")
-    claim = workflow.apply(claim, editor, "correct", verdict=rating("true"), note="Revised data.")
+    correction = claim_corrections.propose_correction(
+        claim, user=fact_checker, changes={"verdict": rating("true")}, note="Revised data.",
+        expected_version=claim.version,
+    )
+    claim = claim_corrections.publish_correction(correction, user=editor)
     steps = [(e.kind, e.from_status, e.to_status, e.actor) for e in review_events(claim)]
     assert steps == [
         ("assigned", "", "", editor),
@@ -510,7 +584,7 @@ def names(claim, user) -> set[str]:
 def test_buttons_offered_to_a_fact_checker_follow_the_status(fact_checker):
     assert names(make_claim(S.NEW), fact_checker) == {"take"}
     assert names(make_claim(S.RESEARCHING, assignee=fact_checker), fact_checker) == {"submit"}
-    assert names(make_claim(S.IN_REVIEW, assignee=fact_checker), fact_checker) == set()
+    assert names(make_claim(S.IN_REVIEW, assignee=fact_checker), fact_checker) == {"withdraw"}
     assert names(make_claim(S.PUBLISHED, assignee=fact_checker), fact_checker) == set()
     assert names(make_claim(S.DISMISSED), fact_checker) == set()
 
@@ -518,14 +592,14 @@ def test_buttons_offered_to_a_fact_checker_follow_the_status(fact_checker):
 def test_buttons_offered_to_an_editor_follow_the_status(editor, fact_checker):
     assert names(make_claim(S.NEW), editor) == {"take", "assign", "dismiss"}
     assert names(make_claim(S.RESEARCHING, assignee=fact_checker), editor) == {"assign", "submit", "dismiss"}
-    assert names(make_claim(S.IN_REVIEW, verdict_by=fact_checker), editor) == {"request_changes", "publish"}
-    assert names(make_claim(S.PUBLISHED), editor) == {"correct"}
+    assert names(make_claim(S.IN_REVIEW, verdict_by=fact_checker), editor) == {"request_changes", "publish", "withdraw"}
+    assert names(make_claim(S.PUBLISHED), editor) == set()  # published claims change through corrections
     assert names(make_claim(S.DISMISSED), editor) == {"reopen"}
 
 
 def test_publish_is_not_offered_to_the_editor_who_set_the_verdict_and_the_rule_is_explained(editor):
     claim = make_claim(S.IN_REVIEW, verdict_by=editor)
-    assert names(claim, editor) == {"request_changes"}
+    assert names(claim, editor) == {"request_changes", "withdraw"}
     assert workflow.blocked_explanations(claim, editor) == [
         "You set this verdict yourself: another editor must publish it (two-person rule)."
     ]
@@ -550,7 +624,7 @@ def test_readers_are_offered_nothing(reader):
     [
         (S.RESEARCHING, S.IN_REVIEW, "submit"),
         (S.IN_REVIEW, S.PUBLISHED, "publish"),
-        (S.IN_REVIEW, S.RESEARCHING, "request_changes"),
+        (S.IN_REVIEW, S.RESEARCHING, "request_changes"),  # not withdraw: the admin moves with a note
         (S.NEW, S.DISMISSED, "dismiss"),
         (S.DISMISSED, S.NEW, "reopen"),
     ],

@@ -450,7 +450,7 @@ def test_deleting_a_claim_group_in_the_admin_unlinks_its_claims_with_history(adm
 
 
 def test_load_demo_moves_claims_through_the_workflow_as_the_demo_users(capsys):
-    call_command("load_demo")
+    call_command("load_demo", force=True)
     claims = Claim.objects.select_related("verdict_by", "reviewed_by", "assignee")
     assert {claim.status for claim in claims} == set(S.values)
     for claim in claims:
@@ -469,7 +469,7 @@ def test_load_demo_moves_claims_through_the_workflow_as_the_demo_users(capsys):
     assert dismissed.dismissal_reason
 
     counts = (Claim.objects.count(), ClaimEvent.objects.count())
-    call_command("load_demo")
+    call_command("load_demo", force=True)
     assert (Claim.objects.count(), ClaimEvent.objects.count()) == counts
 
 

@@ -2,9 +2,15 @@
 
 Every export format (HTML, PDF, Markdown, CSV, W3C, ClaimReview) starts from
 :func:`report_claims`, so "which claims does a report show, in which order, with what
-numbers" has a single answer: claims in text order, numbered from 1, and for a
-published-only report nothing that is not published. Loading costs a fixed number of
+numbers" has a single answer: claims in text order, each named by its permanent number on
+the desk (``#128``: its id, the same on every page and in ``/claims/128/``; a position in
+the text would change when a claim is added above it), and for a published-only report
+nothing that is not published. Loading costs a fixed number of
 queries however many claims an article has.
+
+Credits ("Checked by", "Reviewed by", "Corrected by") and corrections come from
+:mod:`annotations.credits`, i.e. from the claim's history and its published corrections,
+never from the ``verdict_by``/``reviewed_by`` fields that only say who touched a claim last.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Max, Min, Prefetch, QuerySet
 
-from annotations.models import AnchorState, Claim, ClaimEvent, ClaimStatus, RatingLabel, Source
+from annotations.credits import CorrectionCredit, Credits, credits_for
+from annotations.models import AnchorState, Claim, ClaimStatus, RatingLabel, Source
 from annotations.permissions import claim_policy
 from articles.models import Article
 from factcheck.display import display_name
@@ -46,6 +53,11 @@ def safe_colour(colour: str | None, default: str = NO_VERDICT_COLOUR) -> str:
 def person_name(user: AbstractBaseUser | None) -> str:
     """How a desk member is named in reports: full name, else username, else empty."""
     return display_name(user, missing="")
+
+
+def people_names(users: list[AbstractBaseUser]) -> str:
+    """Several desk members as one line: "Casey Checker, Dana Doe"."""
+    return ", ".join(name for name in (person_name(user) for user in users) if name)
 
 
 def site_url(path: str = "") -> str:
@@ -81,12 +93,15 @@ class SourceLink:
 
 @dataclass
 class ReportClaim:
-    """One claim as every export sees it: its number and everything needed to render it."""
+    """One claim as every export sees it: its number and everything needed to render it.
+
+    ``number`` is the claim's permanent number (its id, shown ``#128``), never its position.
+    """
 
     number: int
     claim: Claim
     sources: list[Source]
-    corrections: list[ClaimEvent]
+    credits: Credits = field(default_factory=Credits)
     linked_articles: list[Article] = field(default_factory=list)
 
     @property
@@ -104,13 +119,24 @@ class ReportClaim:
         return [SourceLink(source, http_url(source.url), http_url(source.archive_url)) for source in self.sources]
 
     @property
+    def corrections(self) -> list[CorrectionCredit]:
+        """Published corrections, oldest first: date, who published and proposed it, note, old → new."""
+        return self.credits.corrections
+
+    @property
     def checked_by(self) -> str:
-        """Who set the verdict, else who the claim is assigned to."""
-        return person_name(self.claim.verdict_by) or person_name(self.claim.assignee)
+        """The fact-checkers who researched the verdict (from the history)."""
+        return people_names(self.credits.checked_by)
 
     @property
     def reviewed_by(self) -> str:
-        return person_name(self.claim.reviewed_by)
+        """The editor who published the fact-check (from the history)."""
+        return person_name(self.credits.reviewed_by)
+
+    @property
+    def corrected_by(self) -> str:
+        """Whoever published a correction of it."""
+        return people_names(self.credits.corrected_by)
 
     @property
     def assignee(self) -> str:
@@ -119,22 +145,20 @@ class ReportClaim:
 
 def claims_for_export(published_only: bool) -> QuerySet[Claim]:
     """All claims an export may show, with the rows every format reads joined in."""
-    claims = Claim.objects.select_related("verdict", "assignee", "verdict_by", "reviewed_by", "created_by")
+    claims = Claim.objects.select_related("verdict", "assignee", "created_by")
     if published_only:
         claims = claims.filter(status=ClaimStatus.PUBLISHED)
     return claims
 
 
 def report_claims(article: Article, *, published_only: bool) -> list[ReportClaim]:
-    """The article's claims in text order, numbered from 1, with sources and corrections.
+    """The article's claims in text order, with their permanent numbers, sources, credits and corrections.
 
-    ``published_only`` drops every claim that is not published and every correction note
-    that is not public, so a public report can never leak work in progress. Four queries
-    (claims, sources, corrections, linked claims) however many claims there are.
+    ``published_only`` drops every claim that is not published, so a public report can
+    never leak work in progress (corrections are public once published, and only published
+    ones are shown). A fixed number of queries however many claims there are: claims,
+    sources, history, corrections, and two for linked claims when any claim is linked.
     """
-    corrections = ClaimEvent.objects.filter(kind=ClaimEvent.Kind.CORRECTED).select_related("actor")
-    if published_only:
-        corrections = corrections.filter(is_public=True)
     linked = Claim.objects.select_related("article").only(
         "id", "group_id", "article__id", "article__title", "article__url", "article__published_on",
         "article__outlet",
@@ -145,19 +169,20 @@ def report_claims(article: Article, *, published_only: bool) -> list[ReportClaim
         .order_by("start", "end", "id")
         .prefetch_related(
             Prefetch("sources", queryset=Source.objects.order_by("id"), to_attr="export_sources"),
-            Prefetch("events", queryset=corrections.order_by("created_at", "id"), to_attr="export_corrections"),
             Prefetch("group__claims", queryset=linked.order_by("article_id", "id")),
         )
     )
+    claims = list(claims)
+    credits = credits_for(claims)
     rows: list[ReportClaim] = []
-    for number, claim in enumerate(claims, start=1):
+    for claim in claims:
         claim.article = article  # avoid one query per claim when a format reads claim.article
         rows.append(
             ReportClaim(
-                number=number,
+                number=claim.pk,
                 claim=claim,
                 sources=claim.export_sources,
-                corrections=claim.export_corrections,
+                credits=credits[claim.pk],
                 linked_articles=_linked_articles(claim),
             )
         )

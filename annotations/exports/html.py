@@ -33,7 +33,7 @@ class HighlightRun:
 
     @property
     def label(self) -> str:
-        return ", ".join(f"[{number}]" for number in self.claims)
+        return ", ".join(f"#{number}" for number in self.claims)
 
 
 def report_spans(notes: list[ReportClaim]) -> list[ClaimSpan]:

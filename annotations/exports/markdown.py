@@ -98,7 +98,9 @@ def _indented(text: str) -> str:
 def _footnote(note: ReportClaim, *, published_only: bool) -> str:
     claim = note.claim
     verdict = escape_inline(claim.verdict.name) if claim.verdict else "No verdict yet"
-    lines = [f"[^{note.number}]: **{verdict}** — {escape_inline(claim.statement or claim.exact)}", ""]
+    lines = [
+        f"[^{note.number}]: **#{note.number} · {verdict}** — {escape_inline(claim.statement or claim.exact)}", "",
+    ]
     facts = [f"Quote: “{escape_inline(claim.exact)}”"]
     if not note.highlighted:
         facts.append("This passage is no longer in the current text of the article.")
@@ -108,6 +110,8 @@ def _footnote(note: ReportClaim, *, published_only: bool) -> str:
         facts.append(f"Checked by: {escape_inline(note.checked_by)}")
     if note.reviewed_by:
         facts.append(f"Reviewed by: {escape_inline(note.reviewed_by)}")
+    if note.corrected_by:
+        facts.append(f"Corrected by: {escape_inline(note.corrected_by)}")
     if not published_only and note.assignee:
         facts.append(f"Assigned to: {escape_inline(note.assignee)}")
     dates = [f"added {claim.created_at:%Y-%m-%d}"]
@@ -133,14 +137,12 @@ def _footnote(note: ReportClaim, *, published_only: bool) -> str:
     if note.corrections:
         lines += ["", _INDENT + "**Corrections**", ""]
         for correction in note.corrections:
-            item = f"{correction.created_at:%Y-%m-%d}"
-            if correction.field:
-                item += f" — {escape_inline(correction.field)}"
-            if correction.old_value or correction.new_value:
-                item += f": “{escape_inline(correction.old_value)}” → “{escape_inline(correction.new_value)}”"
+            item = f"{correction.date:%Y-%m-%d}"
             if correction.note:
-                item += f". {escape_inline(correction.note)}"
-            lines.append(f"{_INDENT}- {item}")
+                item += f": {escape_inline(correction.note)}"
+            lines.append(f"{_INDENT}- {item}\\")
+            lines += [f"{_INDENT}  {escape_inline(str(change))}\\" for change in correction.changes]
+            lines.append(f"{_INDENT}  *{escape_inline(correction.people)}.*")
     if note.linked_articles:
         titles = ", ".join(markdown_link(other.title, other.url) for other in note.linked_articles)
         lines += ["", f"{_INDENT}Also appeared in: {titles}"]
@@ -164,6 +166,10 @@ def render_report_markdown(
     version = "Published fact-checks" if published_only else "Internal version — includes unpublished claims"
     organisation = escape_inline(settings.FACTDESK_ORGANIZATION_NAME)
     blocks.append(f"{organisation} fact-check report. {version}. {len(notes)} claim(s).")
+    blocks.append(
+        "Two-person rule: every verdict is checked by the fact-checkers named under “Checked by” and published "
+        "by a different editor (“Reviewed by”); every correction is published by an editor who did not propose it."
+    )
     blocks += _body_markdown(article, notes)
     orphans = [note for note in notes if not note.highlighted]
     if orphans:

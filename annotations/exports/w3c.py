@@ -9,6 +9,16 @@ Each claim becomes one ``Annotation`` (https://www.w3.org/TR/annotation-model/):
   ``commenting`` = rationale, ``describing`` = the claim statement, ``identifying`` = the
   claimant; and one ``SpecificResource`` with purpose ``linking`` per source URL.
 
+Credits (from :mod:`annotations.credits`, as in every format): the annotation's ``creator``
+is whoever marked the claim (one creator, as the model recommends); the verdict body's
+``creator`` is the fact-checkers who researched it (the model allows creators on bodies) and
+its ``dcterms:contributor`` the editor who reviewed and published it (the model has no
+reviewer role; ``dcterms`` is a prefix of the anno.jsonld context and ``creator`` itself is
+``dcterms:creator``). Each published correction is one more ``commenting`` TextualBody,
+after the sources, created by the editor who published it, whose text gives the date, what
+changed (old → new), the public note and who proposed it. The importer reads the first
+``commenting`` body as the rationale, so corrections never replace it on the way back.
+
 The export of one article is an ``AnnotationCollection`` whose first (only) page holds
 the annotations; every annotation also carries its own ``@context`` so it stands alone.
 :func:`import_annotations` reads that shape (or a page, a list, or a single annotation)
@@ -28,6 +38,7 @@ from django.db import transaction
 
 from annotations import services
 from annotations.anchoring import Anchor, AnchorError, reanchor
+from annotations.credits import CorrectionCredit
 from annotations.exports.data import (
     ReportClaim,
     article_public_url,
@@ -52,13 +63,36 @@ def _textual_body(value: str, purpose: str, language: str) -> dict[str, Any]:
     return {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain", "language": language}
 
 
+def _agent(user: AbstractBaseUser) -> dict[str, Any]:
+    return {"type": "Person", "name": person_name(user), "nickname": user.get_username()}
+
+
+def _verdict_body(note: ReportClaim, language: str) -> dict[str, Any]:
+    """The verdict, credited to the checkers (creator) and the publishing editor (contributor)."""
+    body = _textual_body(note.claim.verdict.name, "assessing", language)
+    credits = note.credits
+    if credits.checked_by:
+        body["creator"] = [_agent(user) for user in credits.checked_by]
+    if credits.reviewed_by is not None:
+        body["dcterms:contributor"] = _agent(credits.reviewed_by)
+    return body
+
+
+def _correction_body(correction: CorrectionCredit, language: str) -> dict[str, Any]:
+    body = _textual_body(f"Correction: {correction.summary()}", "commenting", language)
+    body["created"] = _utc(correction.date)
+    if correction.corrected_by is not None:
+        body["creator"] = _agent(correction.corrected_by)
+    return body
+
+
 def annotation_for(article: Article, note: ReportClaim) -> dict[str, Any]:
     """One claim as a W3C Annotation (a plain JSON-ready dict)."""
     claim = note.claim
     language = article.language or "en"
     bodies: list[dict[str, Any]] = []
     if claim.verdict is not None:
-        bodies.append(_textual_body(claim.verdict.name, "assessing", language))
+        bodies.append(_verdict_body(note, language))
     if claim.rationale:
         bodies.append(_textual_body(claim.rationale, "commenting", language))
     if claim.statement:
@@ -69,6 +103,7 @@ def annotation_for(article: Article, note: ReportClaim) -> dict[str, Any]:
         url = http_url(source.url)
         if url:
             bodies.append({"type": "SpecificResource", "purpose": "linking", "source": url})
+    bodies += [_correction_body(correction, language) for correction in note.corrections]
     annotation: dict[str, Any] = {
         "@context": ANNO_CONTEXT,
         "id": claim_site_url(claim.pk),
@@ -85,9 +120,8 @@ def annotation_for(article: Article, note: ReportClaim) -> dict[str, Any]:
             ],
         },
     }
-    creator = claim.created_by
-    if creator is not None:
-        annotation["creator"] = {"type": "Person", "name": person_name(creator), "nickname": creator.get_username()}
+    if claim.created_by is not None:
+        annotation["creator"] = _agent(claim.created_by)
     if bodies:
         annotation["body"] = bodies
     return annotation

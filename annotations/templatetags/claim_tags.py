@@ -1,14 +1,71 @@
-"""Template helpers for the article page and the claim panel."""
+"""Template helpers for the article page, the claim panel and the desk's lists.
+
+Formatting only: what they show comes from the view (selectors), never from a query here.
+"""
 
 from __future__ import annotations
 
-from django import template
+from collections.abc import Collection
+from typing import Any
 
-from annotations.highlight import STATUS_SYMBOLS
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from annotations.highlight import STATUS_SYMBOLS, Segment
+from annotations.mentions import CLAIM_REFERENCE
 from factcheck.display import display_name
 from factcheck.validators import is_http_url
 
 register = template.Library()
+
+
+@register.filter
+def claim_number(claim: Any) -> str:
+    """A claim's permanent number on the desk, as every page shows it: ``#128`` (its id).
+
+    Takes a claim or its id (``{{ notification.claim_id|claim_number }}`` costs no query);
+    nothing for no claim. Positions in a list are never shown as numbers: they change when a
+    claim is added above.
+    """
+    pk = getattr(claim, "pk", claim)
+    if pk is None or pk == "":
+        return ""
+    return f"#{pk}"
+
+
+@register.filter
+def claim_markers(segment: Segment) -> str:
+    """The markers after a highlight: each claim ending here as its number and status symbol (``#12◔ #15○``)."""
+    ending = sorted(segment.ending, key=lambda span: (span.start, span.end, span.id))
+    return " ".join(f"#{span.id}{STATUS_SYMBOLS.get(span.status, '')}" for span in ending)
+
+
+@register.filter
+def comment_text(body: str, linkable: Collection[int] | None) -> SafeString:
+    """A comment, escaped, with each ``#128`` the reader may see linked to that claim's permalink.
+
+    ``linkable`` holds the numbers the reader may open (resolved for all comments on show in
+    one query: :func:`annotations.selectors.visible_claim_ids`); any other number stays text,
+    so a link never reveals a claim the reader cannot see. Everything the author typed is
+    escaped: only the links are markup.
+    """
+    text = str(body or "")
+    allowed = linkable or ()
+    pieces: list[str] = []
+    position = 0
+    for match in CLAIM_REFERENCE.finditer(text):
+        number = int(match.group(1))
+        if number not in allowed:
+            continue
+        pieces.append(format_html("{}", text[position:match.start()]))
+        pieces.append(format_html(
+            '<a href="{}" class="claim-ref">{}</a>', reverse("annotations:permalink", args=[number]), match.group(0)
+        ))
+        position = match.end()
+    pieces.append(format_html("{}", text[position:]))
+    return mark_safe("".join(pieces))  # every piece above was escaped by format_html
 
 
 @register.filter

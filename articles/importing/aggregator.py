@@ -44,6 +44,7 @@ __all__ = [
     "BOILERPLATE_PATTERNS",
     "RELATIVE_TIME",
     "SECTION_BREAKS",
+    "has_related_entries",
     "is_boilerplate",
     "looks_like_aggregator_page",
     "parse_aggregator_page",
@@ -167,6 +168,16 @@ def looks_like_aggregator_page(text: str) -> bool:
         return True
     found = {pattern.pattern for line in lines if line for pattern in SECTION_BREAKS if pattern.fullmatch(line)}
     return SECTION_BREAKS[-1].pattern in found or len(found) >= 2
+
+
+def has_related_entries(text: str) -> bool:
+    """Whether ``text`` lists related entries under aggregator headers ("2 hours ago" / "- Outlet").
+
+    The strict half of :func:`looks_like_aggregator_page`, for text read off a web page: a
+    news site's own "Related articles" and "Comments" headings are everywhere, but the
+    relative-time-and-outlet header is the aggregator's alone.
+    """
+    return bool(_find_headers(_lines(text)))
 
 
 def strip_trailing_furniture(line: str) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from articles.text import canonicalize_body, canonicalize_line
+from articles.values import normalize_language, parse_iso_date
 from factcheck.validators import is_http_url
 
 __all__ = [
@@ -199,43 +200,6 @@ def surrogate_problem(what: str, value: str, *, escaped: bool) -> str | None:
         f"{what} contains an unpaired surrogate \\u{code:04x} ({where}): half of a character such as an emoji, "
         "which cannot be stored; fix the text in the file"
     )
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_iso_date(value: str) -> datetime.date:
-    """Parse an ISO 8601 date or date-time ("2024-05-01", "2024-05-01T09:30:00Z").
-
-    Only ISO is accepted because "03/04/2024" means different days in different
-    newsrooms. A date-time keeps its own calendar date (no timezone conversion): that is
-    the date printed on the outlet's page. Raises ``ValueError`` with an editor-facing
-    message.
-    """
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return datetime.date.fromisoformat(text)
-        if _ISO_DATE.match(text):
-            return datetime.datetime.fromisoformat(text).date()
-    except ValueError:
-        pass
-    raise ValueError(f"published date {value!r} is not an ISO date (YYYY-MM-DD)")
-
-
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
-
-
-def normalize_language(value: str) -> str:
-    """Normalise a BCP 47 tag's case ("PT-br" -> "pt-BR"); raise ``ValueError`` if it is not one."""
-    text = value.strip().replace("_", "-")
-    if len(text) > 16 or not _LANGUAGE.fullmatch(text):  # 16: Article.language's column size
-        raise ValueError(f"language {value!r} is not a language code such as 'en' or 'pt-BR'")
-    primary, *rest = text.split("-")
-    parts = [primary.lower()]
-    for part in rest:
-        parts.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part)
-    return "-".join(parts)
 
 
 def build_article(

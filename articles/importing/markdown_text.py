@@ -1,157 +1,145 @@
-"""Markdown files: reduce to plain-text paragraphs.
+"""Markdown files: reduce to plain-text paragraphs with a CommonMark parser (markdown-it-py).
 
-This is deliberately not a Markdown renderer (none is installed, and the article body is
-plain text anyway). It handles what editors' notes and CMS exports actually contain:
+The article body is plain text, so the Markdown is parsed (CommonMark, plus ``~~strikethrough~~`` and pipe tables)
+and its blocks are written out as paragraphs rather than rendered:
 
-* ATX (``# Title``) and setext (``Title`` over ``====``) headings become their own paragraph;
-  the first level-1 heading is the title (otherwise the first line is),
-* paragraphs' soft-wrapped lines are joined with a space, as Markdown renders them,
-* list items stay one per line inside their paragraph (bullets dropped, numbers kept),
-* ``>`` quote markers, fences of code blocks, horizontal rules, link reference definitions
-  and images are dropped,
-* inline markup is reduced to its text: ``[text](url)`` -> ``text``, ``**bold**`` -> ``bold``,
-  ``*em*``/``_em_``, ``~~struck~~``, ```code``` and backslash escapes.
-
-The regular expressions below read Markdown punctuation in plain text; HTML embedded in a
-Markdown file is left as written.
+* headings become their own paragraph; the first level-1 heading (ATX ``#`` or setext
+  ``===``) is the title, otherwise the first line of the first block is;
+* a paragraph's soft-wrapped lines are joined with a space, as Markdown renders them; a
+  hard break (two spaces or a backslash at the end of a line) stays a line break;
+* a list is one paragraph with one item per line (bullets dropped, numbers kept, nested
+  items on lines of their own);
+* block quotes are read as their paragraphs; code blocks keep their lines;
+* inline markup is reduced to its text: links to their text, images dropped, emphasis,
+  code spans and escapes resolved as CommonMark defines them;
+* a table (GitHub's pipe tables) is one paragraph with a line per row, cells joined by " | ";
+* horizontal rules and link reference definitions disappear; HTML written into the file is
+  kept as written.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from articles.importing.formats import DEFAULT_LIMITS, ImportLimits, ParseOutcome, build_article
 
-__all__ = ["markdown_to_text", "parse_markdown", "strip_inline_markdown"]
+__all__ = ["markdown_to_text", "parse_markdown"]
 
-_ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
-_SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)[ \t]*")
-_RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
-_FENCE = re.compile(r" {0,3}(```|~~~)")
-_REFERENCE_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:\s*\S+.*")
-_QUOTE_MARKER = re.compile(r"^(?: {0,3}>[ ]?)+")
-_LIST_ITEM = re.compile(r" {0,3}(?:([-*+])|(\d{1,9}[.)]))[ \t]+(.*)")
-
-# Block kinds besides heading levels 1-6.
-_PROSE = 0  # soft-wrapped lines, joined with spaces
-_LIST = -1  # one item per line
-_CODE = -2  # fenced code, kept verbatim
-
-_ESCAPABLE = "\\`*_{}[]()#+-.!~>|"
-# Escaped punctuation is swapped for private-use characters while markup is stripped,
-# then swapped back, so "\*not emphasis\*" survives as "*not emphasis*".
-_PLACEHOLDERS = {char: chr(0xF0000 + index) for index, char in enumerate(_ESCAPABLE)}
-_RESTORE = {ord(placeholder): char for char, placeholder in _PLACEHOLDERS.items()}
-
-_INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"!\[[^\]]*\]\[[^\]]*\]"), ""),  # reference images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url)
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # [text][ref]
-    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # <https://autolink>
-    (re.compile(r"(`+)(.+?)\1"), r"\2"),  # `code`
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # **strong**
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # ~~struck~~
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),  # *em*
-    (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),  # _em_
-)
+_PARSER = MarkdownIt("commonmark").enable(["strikethrough", "table"])
 
 
-def strip_inline_markdown(text: str) -> str:
-    """Reduce inline Markdown markup in one line of text to its plain text."""
-    text = re.sub(r"\\([" + re.escape(_ESCAPABLE) + r"])", lambda match: _PLACEHOLDERS[match.group(1)], text)
-    for pattern, replacement in _INLINE_RULES:
-        text = pattern.sub(replacement, text)
-    return " ".join(text.split()).translate(_RESTORE)
+def _inline_text(token: Token) -> str:
+    """An inline token's plain text; soft breaks are ``\\n`` here (callers decide how to join)."""
+    parts: list[str] = []
+    for child in token.children or []:
+        # An image's alt text (its own children) is not article text.
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append("\n")
+        elif child.type == "hardbreak":
+            parts.append("\x00")  # a kept line break, told apart from a soft one
+    return "".join(parts)
+
+
+def _prose(text: str) -> str:
+    """Soft breaks joined with a space and spaces collapsed; hard breaks kept as line breaks."""
+    lines = (" ".join(part.split()) for part in text.replace("\n", " ").split("\x00"))
+    return "\n".join(line for line in lines if line)
+
+
+@dataclass
+class _Block:
+    kind: str  # "heading", "prose", "list", "table", "code", "html"
+    level: int = 0  # heading level
+    lines: list[str] = field(default_factory=list)  # list items, code lines, or the raw inline text
+
+
+def _blocks(tokens: list[Token]) -> list[_Block]:
+    blocks: list[_Block] = []
+    list_block: _Block | None = None  # the outermost list being read
+    list_depth = 0
+    numbers: list[str] = []  # the pending ordered-list number of each open list item
+    row: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            blocks.append(_Block("table"))
+        elif token.type == "tr_open":
+            row = []
+        elif token.type in ("th_open", "td_open"):
+            row.append(_prose(_inline_text(tokens[index + 1])).replace("\n", " "))
+        elif token.type == "tr_close":
+            blocks[-1].lines.append(" | ".join(row))
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            if list_depth == 0:
+                list_block = _Block("list")
+                blocks.append(list_block)
+            list_depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+            if list_depth == 0:
+                list_block = None
+        elif token.type == "list_item_open":
+            numbers.append(f"{token.info}{token.markup}" if token.info else "")
+        elif token.type == "list_item_close":
+            numbers.pop()
+        elif token.type == "heading_open":
+            blocks.append(_Block("heading", level=int(token.tag[1]), lines=[_inline_text(tokens[index + 1])]))
+        elif token.type == "paragraph_open":
+            text = _inline_text(tokens[index + 1])
+            if list_block is not None:
+                number = numbers[-1] if numbers else ""
+                if number:
+                    numbers[-1] = ""  # the number goes on the item's first paragraph only
+                line = _prose(text).replace("\n", " ")
+                list_block.lines.append(f"{number} {line}".strip())
+            else:
+                blocks.append(_Block("prose", lines=[text]))
+        elif token.type in ("fence", "code_block"):
+            lines = [line.rstrip() for line in token.content.split("\n") if line.strip()]
+            if lines:
+                blocks.append(_Block("code", lines=lines))
+        elif token.type == "html_block":
+            blocks.append(_Block("html", lines=[token.content.strip()]))
+    return blocks
+
+
+def _paragraph(block: _Block) -> str:
+    if block.kind in ("heading", "prose"):
+        return _prose(block.lines[0])
+    return "\n".join(line for line in block.lines if line)
 
 
 def markdown_to_text(text: str) -> tuple[str, str]:
     """Return ``(title, body)`` for a Markdown document; ``body`` is paragraphs split by blank lines."""
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks: list[tuple[int, list[str]]] = []  # (heading level or _PROSE/_LIST/_CODE, source lines)
-    paragraph: list[str] = []
-    list_block = False
-    code: list[str] | None = None
-
-    def end_paragraph() -> None:
-        nonlocal paragraph, list_block
-        if paragraph:
-            blocks.append((_LIST if list_block else _PROSE, paragraph))
-        paragraph, list_block = [], False
-
-    for raw in lines:
-        if code is not None:
-            if _FENCE.match(raw):
-                if code:
-                    blocks.append((_CODE, code))
-                code = None
-            elif raw.strip():
-                code.append(raw.rstrip())
-            continue
-        if _FENCE.match(raw):
-            end_paragraph()
-            code = []
-            continue
-        line = _QUOTE_MARKER.sub("", raw)
-        if not line.strip():
-            end_paragraph()
-            continue
-        underline = _SETEXT_UNDERLINE.fullmatch(line)
-        if underline and paragraph and not list_block:
-            level = 1 if underline.group(1).startswith("=") else 2
-            blocks.append((level, [" ".join(paragraph)]))
-            paragraph = []
-            continue
-        if _RULE.fullmatch(line) or _REFERENCE_DEFINITION.fullmatch(line):
-            end_paragraph()
-            continue
-        heading = _ATX_HEADING.fullmatch(line)
-        if heading:
-            end_paragraph()
-            blocks.append((len(heading.group(1)), [heading.group(2) or ""]))
-            continue
-        item = _LIST_ITEM.fullmatch(line)
-        if item:
-            if paragraph and not list_block:
-                end_paragraph()
-            list_block = True
-            number = item.group(2)
-            paragraph.append(f"{number} {item.group(3)}" if number else item.group(3))
-        elif list_block:
-            paragraph[-1] = f"{paragraph[-1]} {line.strip()}"  # continuation of a list item
-        else:
-            paragraph.append(line.strip())  # joined with spaces below (soft wrap)
-    end_paragraph()
-    if code:
-        blocks.append((_CODE, code))
-
+    blocks = [block for block in _blocks(_PARSER.parse(text.lstrip("\ufeff"))) if any(block.lines)]
     title = ""
-    for index, (level, block_lines) in enumerate(blocks):
-        if level == 1:
-            title = block_lines[0]
+    for index, block in enumerate(blocks):
+        if block.kind == "heading" and block.level == 1:
+            title = _paragraph(block)
             del blocks[index]
             break
     else:
         if blocks:
-            level, first = blocks[0]
-            title = first[0]
-            if len(first) > 1:
-                blocks[0] = (level, first[1:])
+            first = blocks[0]
+            if first.kind in ("heading", "prose"):
+                head, _soft, rest = first.lines[0].partition("\n")
+                title = _prose(head)
+                if rest.strip():
+                    first.lines[0] = rest
+                else:
+                    del blocks[0]
             else:
-                del blocks[0]
-
-    paragraphs = []
-    for kind, block_lines in blocks:
-        if kind == _CODE:
-            paragraph_text = "\n".join(block_lines)
-        elif kind == _PROSE:
-            paragraph_text = strip_inline_markdown(" ".join(block_lines))
-        else:
-            text_lines = (strip_inline_markdown(line) for line in block_lines)
-            paragraph_text = "\n".join(line for line in text_lines if line)
-        if paragraph_text:
-            paragraphs.append(paragraph_text)
-    return strip_inline_markdown(title), "\n\n".join(paragraphs)
+                title = first.lines[0]
+                if len(first.lines) > 1:
+                    first.lines = first.lines[1:]
+                else:
+                    del blocks[0]
+    paragraphs = (_paragraph(block) for block in blocks)
+    return title, "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
 def parse_markdown(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:

@@ -234,9 +234,8 @@ function openChooser(mark, ids) {
     button.type = "button";
     button.className = "button small";
     button.dataset.chooseClaim = id;
-    const number = item?.querySelector(".claim-number")?.textContent.trim() ?? "";
     const title = item?.querySelector(".claim-title")?.textContent.trim() ?? "";
-    button.textContent = `Claim ${number.replace(/\D+/g, "")}: ${title}`;
+    button.textContent = `Claim #${id}: ${title}`;
     const entry = document.createElement("li");
     entry.append(button);
     list.append(entry);

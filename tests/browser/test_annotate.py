@@ -20,6 +20,8 @@ from tests import factories
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHRASE = "unemployment fell to 6 percent"
+#: The panel heading of a claim just added (its number is its id: ``Claim #128``).
+NEW_CLAIM = re.compile(r"^Claim #\d+$")
 
 # Select text inside #article-text: from the first occurrence of ``start`` to the end of the
 # first occurrence of ``end`` after it (``end`` defaults to ``start``). Offsets are found in
@@ -130,7 +132,7 @@ def test_fact_checker_adds_a_claim_with_source_and_verdict_and_finds_it_after_re
     expect(add_claim_button(page)).to_be_visible()
     add_claim_button(page).click()
 
-    expect(panel(page).get_by_role("heading", name="Claim 1")).to_be_visible()
+    expect(panel(page).get_by_role("heading", name=NEW_CLAIM)).to_be_visible()
     expect(page.locator("#article-text mark.hl")).to_have_text(PHRASE)
     expect(page.get_by_label("Statement")).to_be_focused()
     claim = Claim.objects.get(article=article)
@@ -161,12 +163,12 @@ def test_fact_checker_adds_a_claim_with_source_and_verdict_and_finds_it_after_re
     page.reload()
     expect(page.locator("#annotator[data-ready]")).to_be_attached()
     # The URL remembers the open claim (#claim-N), so its panel comes back too.
-    expect(panel(page).get_by_role("heading", name="Claim 1")).to_be_visible()
+    expect(panel(page).get_by_role("heading", name=f"Claim #{claim.pk}", exact=True)).to_be_visible()
     mark = page.locator("#article-text mark.hl")
     expect(mark).to_have_count(1)
     expect(mark).to_have_text(PHRASE)
     expect(mark).to_have_class(re.compile(rf"\bverdict-{factories.rating('false').pk}\b"))
-    expect(mark).to_have_attribute("data-marker", "1○")
+    expect(mark).to_have_attribute("data-marker", f"#{claim.pk}○")  # its permanent number, and its status
     expect(page.locator("#claim-list")).to_contain_text("False")
 
     claim.refresh_from_db()
@@ -199,7 +201,7 @@ def test_keyboard_selection_with_shift_arrows_and_the_shortcut_adds_a_claim(page
     expect(add_claim_button(page)).to_be_visible()
     page.keyboard.press("Alt+c")
 
-    expect(panel(page).get_by_role("heading", name="Claim 1")).to_be_visible()
+    expect(panel(page).get_by_role("heading", name=NEW_CLAIM)).to_be_visible()
     claim = wait_for_claims(1, article)[0]
     assert claim.exact == PHRASE
     expect(page.locator("#article-text mark.hl")).to_have_text(PHRASE)
@@ -236,7 +238,7 @@ def test_selections_around_emoji_are_stored_as_code_point_offsets(page, live_ser
 
     select(page, "clinic reported 9 days")
     add_claim_button(page).click()
-    expect(panel(page).get_by_role("heading", name="Claim 1")).to_be_visible()
+    expect(panel(page).get_by_role("heading", name=NEW_CLAIM)).to_be_visible()
     after = wait_for_claims(1, article)[0]
     wait_for_highlight(page, after)
     assert (after.start, after.end) == (body.index("clinic reported 9 days"), body.index("clinic reported 9 days") + 22)
@@ -244,8 +246,8 @@ def test_selections_around_emoji_are_stored_as_code_point_offsets(page, live_ser
 
     select(page, "🏥 clinic")
     add_claim_button(page).click()
-    expect(panel(page).get_by_role("heading", name="Claim 1")).to_be_visible()  # it starts first
     containing = next(c for c in wait_for_claims(2, article) if c.pk != after.pk)
+    expect(panel(page).get_by_role("heading", name=f"Claim #{containing.pk}", exact=True)).to_be_visible()
     wait_for_highlight(page, containing)
     assert containing.exact == "🏥 clinic"
     assert containing.start == body.index("🏥")
@@ -280,23 +282,23 @@ def test_overlapping_and_nested_claims_render_and_each_can_be_opened(page, live_
 
     # The part only the outer claim covers opens it directly.
     page.locator("#article-text mark.hl").filter(has_text="Officials claimed that").click()
-    expect(panel(page).get_by_role("heading", name="Claim 1")).to_be_visible()
+    expect(panel(page).get_by_role("heading", name=f"Claim #{outer.pk}", exact=True)).to_be_visible()
     expect(panel(page)).to_contain_text("Outer claim")
     expect(page.locator(f"#claim-{outer.pk}")).to_have_class(re.compile(r"\bis-selected\b"))
 
     # The shared part asks which claim; both are reachable.
-    for claim, number in ((inner, 2), (outer, 1)):
+    for claim in (inner, outer):
         shared.click()
         chooser = page.get_by_role("dialog", name="Claims on this text")
         expect(chooser).to_be_visible()
-        chooser.get_by_role("button", name=re.compile(rf"^Claim {number}:")).click()
+        chooser.get_by_role("button", name=re.compile(rf"^Claim #{claim.pk}:")).click()
         expect(chooser).to_be_hidden()
-        expect(panel(page).get_by_role("heading", name=f"Claim {number}")).to_be_visible()
+        expect(panel(page).get_by_role("heading", name=f"Claim #{claim.pk}", exact=True)).to_be_visible()
         expect(page.locator(f"#claim-{claim.pk}")).to_have_class(re.compile(r"\bis-selected\b"))
 
     # And from the list: clicking an entry focuses its highlight and opens the panel.
     page.locator(f"#claim-{inner.pk} .claim-open").click()
-    expect(panel(page).get_by_role("heading", name="Claim 2")).to_be_visible()
+    expect(panel(page).get_by_role("heading", name=f"Claim #{inner.pk}", exact=True)).to_be_visible()
     expect(page.locator(f"#article-text mark.hl[data-claims~='{inner.pk}']").first).to_be_focused()
 
 
@@ -310,7 +312,7 @@ def test_identical_spans_are_both_listed_in_the_chooser(page, live_server, login
 
     mark = page.locator("#article-text mark.hl")
     expect(mark).to_have_count(1)
-    expect(mark).to_have_attribute("data-marker", "1○ 2○")
+    expect(mark).to_have_attribute("data-marker", f"#{first.pk}○ #{second.pk}○")
     mark.focus()
     page.keyboard.press("Enter")
     chooser = page.get_by_role("dialog", name="Claims on this text")
@@ -361,12 +363,12 @@ def test_a_review_step_in_the_panel_refreshes_the_panel_and_the_highlight_marker
     login(page, checker)
     open_article(page, live_server, article)
     mark = page.locator("#article-text mark.hl")
-    expect(mark).to_have_attribute("data-marker", "1○")
+    expect(mark).to_have_attribute("data-marker", f"#{claim.pk}○")
     mark.click()
     panel(page).get_by_role("button", name="Take this claim").click()
 
     # The highlight and list reload on claim-changed; the panel reloads and keeps the step's message.
-    expect(mark).to_have_attribute("data-marker", "1◔")
+    expect(mark).to_have_attribute("data-marker", f"#{claim.pk}◔")
     expect(page.locator(f"#claim-{claim.pk} .status-pill")).to_have_text("Researching")
     expect(panel(page).locator(".claim-tags .status-pill")).to_have_text("Researching")
     expect(panel(page).get_by_role("status").filter(has_text="Researching")).to_be_visible()
@@ -437,7 +439,7 @@ def test_article_page_layout_fits_the_viewport(page, live_server, login, viewpor
     page.set_viewport_size(viewport)
     login(page, checker)
     open_article(page, live_server, article, f"?claim={claim.pk}")
-    expect(panel(page).get_by_role("heading", name="Claim 2")).to_be_visible()
+    expect(panel(page).get_by_role("heading", name=f"Claim #{claim.pk}", exact=True)).to_be_visible()
     # Nothing is wider than the window (no horizontal scrolling).
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0

@@ -5,8 +5,9 @@ Reads labelled sentences from JSON, JSONL or CSV files with ``text`` and ``label
 decisions, holds out a fifth of them, trains on the rest and prints precision, recall, F1,
 AP and MAP on the held-out part for the new model and for the current one. It then refits
 on everything and either writes the model to ``--output`` (how the shipped default in
-``search/data/`` is made) or keeps it as the language's next version, active only if it
-was better or ``--force`` is given. Bad files stop the command with the reason before
+``search/data/`` is made; compared with the features alone, since the current model may
+have been trained on the very same rows) or keeps it as the language's next version,
+active only if it was better or ``--force`` is given. Bad files stop the command with the reason before
 anything is trained or changed.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from annotations.checkworthiness import FEATURE_SCORER
 from annotations.checkworthiness_model import (
     Evaluation,
     LabelledSentence,
@@ -83,7 +85,13 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Training on {describe(sentences)}; a fifth is held out for the comparison…")
         try:
-            outcome = training.train_and_compare(sentences, language, base=base, description=description)
+            outcome = training.train_and_compare(
+                sentences,
+                language,
+                base=base,
+                description=description,
+                compare_with=FEATURE_SCORER if options["output"] else None,
+            )
         except TrainingDataError as error:
             raise CommandError(str(error)) from error
         self._table(
@@ -129,6 +137,9 @@ class Command(BaseCommand):
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp's 0600 would hide a file meant to be committed
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

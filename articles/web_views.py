@@ -1,0 +1,290 @@
+"""The web-in pages: add by URL, the inbox, watched feeds and articles, and stored snapshots.
+
+Thin views over the services (:mod:`articles.web_import`, :mod:`articles.watching`,
+:mod:`articles.inbox`, :mod:`articles.snapshots`), mounted under ``/articles/`` with the
+editing pages (namespace ``editing``):
+
+* ``new/url/`` adds articles by URL: one address is fetched during the request (a few
+  seconds, with a spinner through htmx), several become a background job whose progress
+  page (``imports/<job>/``) polls itself;
+* ``inbox/`` lists what came in from watched outlets, in the order the layer above ranks it;
+* ``feeds/`` and ``watches/`` manage what is watched, each feed's page says why it failed;
+* ``snapshots/<id>/`` shows a stored fetch: a banner with the fetch time and the page itself
+  in a sandboxed frame from ``snapshots/<id>/content/``, served with a ``sandbox`` Content
+  Security Policy (no scripts, no requests to the outlet, a unique origin); ``download/``
+  gives the WARC file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from csp.decorators import csp_exempt
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from articles import inbox, watching, web_import
+from articles.fetching import FetchError, FetchPolicy, policy_from_settings
+from articles.forms import AddByUrlForm, FeedForm
+from articles.models import Article, Feed, Snapshot, Watch
+from articles.permissions import article_policy, feed_policy, snapshot_policy, watch_policy
+from articles.snapshots import read_snapshot
+from articles.tasks import enqueue_url_import, import_report
+from factcheck import jobs
+from factcheck.htmx import redirect_to
+from factcheck.models import Job
+
+#: The Content Security Policy of a stored page: a sandbox (unique origin, no scripts, no
+#: forms, no pop-ups), nothing loaded from anywhere, inline styles and data: images only.
+SNAPSHOT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+#: One address from the browser is fetched during the request, within this many seconds.
+INLINE_DEADLINE = 15.0
+
+
+def _inline_policy() -> FetchPolicy:
+    """The configured fetch policy, its deadline cut to what a person waits for in the browser."""
+    policy = policy_from_settings()
+    return policy if policy.deadline <= INLINE_DEADLINE else replace(policy, deadline=INLINE_DEADLINE)
+
+
+@require_http_methods(["GET", "POST"])
+def add_by_url(request: HttpRequest) -> HttpResponse:
+    """Add articles by their web address (see the module docstring)."""
+    article_policy.require(request.user, "add")
+    form = AddByUrlForm(request.POST or None)
+    error = ""
+    duplicate: Article | None = None
+    if request.method == "POST" and form.is_valid():
+        urls: list[str] = form.cleaned_data["urls"]
+        watch = form.cleaned_data["watch"]
+        if len(urls) > 1:
+            job = enqueue_url_import(urls, request.user, watch=watch)
+            return _go(request, reverse("editing:import_job", args=[job.pk]))
+        try:
+            result = web_import.import_url(urls[0], request.user, policy=_inline_policy(), watch=watch)
+        except web_import.Duplicate as refusal:
+            error, duplicate = str(refusal), refusal.article
+        except FetchError as refusal:
+            error = str(refusal)
+        else:
+            article = result.articles[0]  # import_url raises rather than save nothing
+            extra = f" and {len(result.articles) - 1} related article(s)" if len(result.articles) > 1 else ""
+            messages.success(request, f"Added “{article.title}”{extra} from {urls[0]}.")
+            return _go(request, article.get_absolute_url())
+    context = {"form": form, "error": error, "duplicate": duplicate}
+    if getattr(request, "htmx", False) and request.method == "POST":
+        # htmx swaps only successful answers: the refusal is the result shown beside the form.
+        return render(request, "articles/add_by_url.html#result", context)
+    return render(request, "articles/add_by_url.html", context, status=400 if error or form.errors else 200)
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    return redirect_to(request, url)
+
+
+@require_safe
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A URL import job's progress (polled by htmx while it runs), then its report; 404 for others' jobs."""
+    job = jobs.job_for_user(request.user, job_id, kind=Job.Kind.IMPORT)
+    if job is None:
+        raise Http404("No such import.")
+    job = jobs.sync_with_task(job)
+    context = {"job": job, "report": import_report(job) if job.status == Job.Status.DONE else None}
+    template = "articles/import_job.html"
+    if getattr(request, "htmx", False):
+        template += "#status"
+    return render(request, template, context)
+
+
+# --- the inbox -------------------------------------------------------------------------------------
+
+
+@require_safe
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    """What came in from watched outlets and is waiting for someone."""
+    articles = list(inbox.inbox_articles(request.user)[:200])
+    return render(
+        request, "articles/inbox.html",
+        {"articles": articles, "can_manage": article_policy.user_has_permission(request.user, "add")},
+    )
+
+
+@require_POST
+def inbox_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an article out of the inbox (it stays on the desk)."""
+    article = get_object_or_404(Article, pk=pk)
+    inbox.take_from_inbox(article, request.user)
+    messages.info(request, f"“{article.title}” left the inbox.")
+    return redirect("editing:inbox")
+
+
+# --- feeds -----------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def feed_list(request: HttpRequest) -> HttpResponse:
+    """The watched feeds, and a form to add one (editors)."""
+    feed_policy.require(request.user, "view")
+    can_manage = feed_policy.user_has_permission(request.user, "add")
+    form = FeedForm(request.POST or None)
+    if request.method == "POST":
+        feed_policy.require(request.user, "add")
+        if form.is_valid():
+            feed = form.save(commit=False)
+            feed.added_by = request.user
+            feed.save()
+            messages.success(request, f"Watching {feed}. Its items come into the inbox from the next round.")
+            return redirect(feed)
+    feeds = Feed.objects.order_by("title", "url")
+    return render(request, "articles/feed_list.html", {"feeds": feeds, "form": form, "can_manage": can_manage})
+
+
+@require_safe
+def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One feed: how its last poll went (and why it failed), and the items it brought."""
+    feed_policy.require(request.user, "view")
+    feed = get_object_or_404(Feed, pk=pk)
+    items = feed.items.select_related("article")[:100]
+    return render(
+        request, "articles/feed_detail.html",
+        {"feed": feed, "items": items, "can_manage": feed_policy.user_has_permission(request.user, "change")},
+    )
+
+
+@require_POST
+def feed_poll(request: HttpRequest, pk: int) -> HttpResponse:
+    """Poll one feed now (its items are fetched in the same request; a busy feed takes longer)."""
+    feed_policy.require(request.user, "change")
+    feed = get_object_or_404(Feed, pk=pk)
+    report = watching.poll_feed(feed)
+    if report.feeds_failed:
+        messages.error(request, f"The feed could not be read: {report.failed[0][1]}")
+    else:
+        messages.success(request, report.summary() + ".")
+    return redirect(feed)
+
+
+@require_POST
+def feed_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pause or resume polling a feed."""
+    feed_policy.require(request.user, "change")
+    feed = get_object_or_404(Feed, pk=pk)
+    Feed.objects.filter(pk=feed.pk).update(active=not feed.active, next_check_at=None)
+    messages.info(request, f"{feed} is {'paused' if feed.active else 'watched again'}.")
+    return redirect(feed)
+
+
+# --- watched articles ------------------------------------------------------------------------------
+
+
+@require_safe
+def watch_list(request: HttpRequest) -> HttpResponse:
+    """Every watched article: when it was last read, how often the outlet changed it, and why a check failed."""
+    watch_policy.require(request.user, "view")
+    watches = Watch.objects.select_related("article").order_by("-changes", "next_check_at", "pk")[:500]
+    return render(
+        request, "articles/watch_list.html",
+        {"watches": watches, "form": AddByUrlForm(initial={"watch": True}),
+         "can_manage": watch_policy.user_has_permission(request.user, "add")},
+    )
+
+
+@require_POST
+def watch_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start watching an article that has a URL."""
+    watch_policy.require(request.user, "add")
+    article = get_object_or_404(Article, pk=pk)
+    if not article.url:
+        messages.error(request, "This article has no web address to watch.")
+    else:
+        web_import.watch_article(article, user=request.user)
+        messages.success(request, "The article is watched: the outlet's page will be read again regularly.")
+    return redirect("editing:article_evidence", pk)
+
+
+@require_POST
+def watch_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read the watched article's page again now."""
+    watch_policy.require(request.user, "change")
+    watch = get_object_or_404(Watch.objects.select_related("article"), article_id=pk)
+    report = watching.check_watch(watch, policy=_inline_policy())
+    if report.watches_failed:
+        messages.error(request, f"The page could not be checked: {report.failed[0][1]}")
+    elif report.watches_changed:
+        messages.warning(request, "The outlet changed the article: a new revision was recorded and claims re-anchored.")
+    else:
+        messages.success(request, "Checked: the outlet's text is unchanged.")
+    return redirect("editing:article_evidence", pk)
+
+
+@require_safe
+def article_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """An article's stored fetches, its watch and how often the outlet changed it."""
+    snapshot_policy.require(request.user, "view")
+    article = get_object_or_404(Article, pk=pk)
+    watch = Watch.objects.filter(article=article).first()
+    return render(
+        request, "articles/article_evidence.html",
+        {
+            "article": article,
+            "watch": watch,
+            "snapshots": article.snapshots.order_by("-fetched_at")[:200],
+            "outlet_changes": watching.outlet_change_count(article),
+            "outlet_revisions": article.revisions.filter(changed_by_outlet=True).order_by("-number"),
+            "can_watch": watch_policy.user_has_permission(request.user, "add"),
+        },
+    )
+
+
+# --- snapshots -------------------------------------------------------------------------------------
+
+
+def _snapshot(request: HttpRequest, pk: int) -> Snapshot:
+    snapshot_policy.require(request.user, "view")
+    return get_object_or_404(Snapshot.objects.select_related("article", "taken_by"), pk=pk)
+
+
+@require_safe
+def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored page under a banner with its fetch time, in a sandboxed frame."""
+    snapshot = _snapshot(request, pk)
+    return render(request, "articles/snapshot_detail.html", {"snapshot": snapshot})
+
+
+@csp_exempt()
+@xframe_options_sameorigin
+@require_safe
+def snapshot_content(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored body as fetched, under :data:`SNAPSHOT_CSP`; not HTML goes out as a download."""
+    snapshot = _snapshot(request, pk)
+    try:
+        content = read_snapshot(snapshot)
+    except (OSError, ValueError) as error:
+        raise Http404("The stored file of this snapshot cannot be read.") from error
+    if snapshot.is_html:
+        response = HttpResponse(content.body, content_type=f"text/html; charset={snapshot.charset or 'utf-8'}")
+    else:
+        response = HttpResponse(content.body, content_type=snapshot.content_type or "application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="snapshot-{snapshot.pk}"'
+    response["Content-Security-Policy"] = SNAPSHOT_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def snapshot_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The snapshot's WARC file, for archiving tools (e.g. replay with pywb or ReplayWeb.page)."""
+    snapshot = _snapshot(request, pk)
+    try:
+        handle = snapshot.warc_file.open("rb")
+    except OSError as error:
+        raise Http404("The stored file of this snapshot cannot be read.") from error
+    name = f"factdesk-snapshot-{snapshot.pk}-{snapshot.fetched_at:%Y%m%dT%H%M%SZ}.warc.gz"
+    return FileResponse(handle, as_attachment=True, filename=name, content_type="application/warc")
