@@ -29,6 +29,7 @@ from annotations.models import AnchorState, ClaimStatus
 from annotations.permissions import claim_policy
 from annotations.views import PANEL, load_claim, panel_context
 from articles.models import Article
+from articles.watching import with_outlet_changes
 from factcheck.display import display_name
 
 PAGE_SIZE = 25
@@ -172,7 +173,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     ``?claim=<id>`` opens that claim's panel on load (links from notifications, no-JS use).
     """
-    article = get_object_or_404(Article, pk=pk)
+    article = get_object_or_404(with_outlet_changes(Article.objects.all()), pk=pk)
     context = annotated_context(request, article)
     labels = selectors.rating_labels()
     context["verdict_legend"] = [label for label in labels if label.is_active]

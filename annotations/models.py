@@ -307,6 +307,7 @@ class Notification(models.Model):
         CORRECTION_PROPOSED = "correction_proposed", "Correction proposed"
         CORRECTED = "corrected", "Verdict corrected"
         MENTIONED = "mentioned", "Mentioned in a comment"
+        OUTLET_CHANGED = "outlet_changed", "Quote changed by the outlet"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
@@ -335,6 +336,7 @@ class NotificationPreference(models.Model):
         Notification.Kind.CORRECTED,
         Notification.Kind.CORRECTION_PROPOSED,
         Notification.Kind.MENTIONED,
+        Notification.Kind.OUTLET_CHANGED,
     )
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")

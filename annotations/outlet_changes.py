@@ -12,8 +12,8 @@ set its verdict and the editor who published it.
 in the old text (it vanished now, not earlier), or a *moved* claim whose quote is not in
 the old text (re-anchoring took the outlet's new wording).
 
-The notification kind is :data:`OUTLET_CHANGED`; add it to ``Notification.Kind`` to show
-its label and let people choose it for email.
+The notification kind is ``Notification.Kind.OUTLET_CHANGED``; people choose whether it also
+comes by email on their notification settings page.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from annotations import reanchoring  # noqa: F401 - connects re-anchoring before this receiver
-from annotations.models import AnchorState, Claim
+from annotations.models import AnchorState, Claim, Notification
 from annotations.notifications import notify
 from articles.models import Article
 from articles.signals import article_body_changed
@@ -31,7 +31,7 @@ from articles.signals import article_body_changed
 __all__ = ["OUTLET_CHANGED", "changed_quotes", "notify_outlet_change"]
 
 #: ``Notification.kind`` of "the outlet changed words you are checking".
-OUTLET_CHANGED = "outlet_changed"
+OUTLET_CHANGED = Notification.Kind.OUTLET_CHANGED
 
 
 def changed_quotes(article: Article, old_body: str) -> list[Claim]:

@@ -34,6 +34,7 @@ urlpatterns = [
     path("<int:claim_id>/sources/", views.source_add, name="source_add"),
     path("<int:claim_id>/sources/<int:source_id>/edit/", views.source_edit, name="source_edit"),
     path("<int:claim_id>/sources/<int:source_id>/remove/", views.source_remove, name="source_remove"),
+    path("<int:claim_id>/sources/<int:source_id>/archive/", views.source_archive, name="source_archive"),
     path("<int:claim_id>/comments/", views.comment_add, name="comment_add"),
     path("<int:claim_id>/delete/", views.claim_delete, name="delete"),
 ]

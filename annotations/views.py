@@ -46,6 +46,8 @@ from annotations.models import Claim, ClaimCorrection, ClaimStatus, RatingLabel,
 from annotations.notifications import claim_path
 from annotations.permissions import claim_policy, correction_policy
 from annotations.review_context import review_actions_for
+from annotations.source_archive import archive_source
+from articles.fetching import FetchError
 from articles.models import Article
 
 PANEL = "annotations/claim_panel.html"
@@ -383,6 +385,28 @@ def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpRe
         return edit_refused(request, load_claim(request, claim.pk), str(error), remove_source=source)
     claim = load_claim(request, claim.pk)
     return claim_changed(render_panel(request, claim, notice="Source removed.", focus="sources-title"), claim.pk)
+
+
+@require_POST
+def source_archive(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
+    """Fetch the source's page now and keep it as a snapshot: the evidence survives link rot."""
+    claim = load_claim(request, claim_id)
+    source = get_object_or_404(Source, pk=source_id, claim=claim)
+    refusal = _refuse_reader(request)
+    if refusal:
+        return refusal
+    source.claim = claim
+    try:
+        archive_source(source, user=request.user, expected_version=claim.version)
+    except FetchError as error:
+        return alert(request, f"Could not archive {source.url}: {error}", 400)
+    except PermissionDenied as error:
+        return alert(request, str(error), 403)
+    except services.EditConflict:
+        return alert(request, "This claim changed since you opened it: reload the claim and archive again.", 409)
+    claim = load_claim(request, claim.pk)
+    notice = "Source archived: the snapshot is linked as its archived copy."
+    return claim_changed(render_panel(request, claim, notice=notice, focus="sources-title"), claim.pk)
 
 
 def _add_errors(form: SourceForm, error: ValidationError) -> None:

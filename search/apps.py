@@ -14,6 +14,11 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(repair_index, sender=self, dispatch_uid="search.repair_index")
+        # The article inbox (articles.inbox) is ranked by unclaimed check-worthy content.
+        from articles.inbox import register_ranking
+        from search.inbox import ranked_queryset
+
+        register_ranking(ranked_queryset)
 
 
 def repair_index(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:

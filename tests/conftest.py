@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,24 @@ CHROMIUM = os.environ.get("FACTDESK_CHROMIUM", "/usr/bin/chromium")
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+#: Names the suite may resolve: its own local test servers. Everything else fails as DNS would.
+LOCAL_NAMES = {"localhost": ["127.0.0.1"], "127.0.0.1": ["127.0.0.1"], "::1": ["::1"]}
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    """No test touches the internet: the fetcher resolves only local names (others: a DNS failure)."""
+    from articles import fetching
+
+    def resolve(host: str, port: int) -> list[str]:
+        try:
+            return LOCAL_NAMES[host.lower().strip("[]")]
+        except KeyError:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} is not resolvable in the test suite") from None
+
+    monkeypatch.setattr(fetching, "_resolve", resolve)
 
 
 @pytest.fixture

@@ -216,3 +216,34 @@ def test_someone_who_may_not_edit_the_claim_cannot_archive_its_source(httpserver
     with pytest.raises(PermissionDenied):
         archive_source(source, user=reader)
     assert httpserver.log == []
+
+
+def test_archive_this_source_from_the_panel_keeps_a_snapshot_and_links_it(httpserver: HTTPServer, client, fact_checker):
+    httpserver.expect_request("/evidence").respond_with_data(BODY, content_type="text/html")
+    claim = factories.ClaimFactory(status="researching")
+    source = factories.SourceFactory(claim=claim, url=httpserver.url_for("/evidence"))
+    client.force_login(fact_checker)
+    response = client.post(
+        reverse("annotations:source_archive", args=[claim.pk, source.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert "Source archived" in response.content.decode()
+    source.refresh_from_db()
+    snapshot = Snapshot.objects.get()
+    assert source.archive_url.endswith(reverse("editing:snapshot", args=[snapshot.pk]))
+    changes = ClaimEvent.objects.filter(claim=claim, kind=ClaimEvent.Kind.SOURCE_CHANGED)
+    assert changes.filter(field="source.archive_url").exists()
+
+
+def test_archiving_an_unreachable_source_says_why_and_keeps_nothing(client, fact_checker):
+    claim = factories.ClaimFactory(status="researching")
+    source = factories.SourceFactory(claim=claim, url="https://gone.example.invalid/page")
+    client.force_login(fact_checker)
+    response = client.post(
+        reverse("annotations:source_archive", args=[claim.pk, source.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400
+    assert "Could not archive" in response.content.decode()
+    assert not Snapshot.objects.exists()
+    source.refresh_from_db()
+    assert source.archive_url == ""
