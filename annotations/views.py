@@ -315,6 +315,19 @@ def _conflict(request: HttpRequest, claim_id: int, form: ClaimEditForm, section:
 # --- sources ---------------------------------------------------------------------------
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The claim version the panel's form was rendered at (``version``), if it sent a valid one."""
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _stale(request: HttpRequest) -> HttpResponse:
+    message = "This claim changed since you opened it (see its history): reload the claim and apply your change again."
+    return alert(request, message, 409)
+
+
 @require_POST
 def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Attach a source (http/https URL) to the claim."""
@@ -329,7 +342,11 @@ def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     if not form.is_valid():
         return render_panel(request, claim, status=400, source_form=form, focus="id_new-source-url")
     try:
-        services.add_source(claim, user=request.user, **form.service_fields())
+        services.add_source(
+            claim, user=request.user, expected_version=_posted_version(request), **form.service_fields()
+        )
+    except services.EditConflict:
+        return _stale(request)
     except services.ClaimLocked as error:
         return edit_refused(request, load_claim(request, claim.pk), str(error), add_source=form.posted_values())
     except ValidationError as error:
@@ -357,7 +374,11 @@ def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResp
         return render_panel(request, claim, status=400, editing_source=source, edit_source_form=form)
     source.claim = claim
     try:
-        services.update_source(source, user=request.user, **form.service_fields())
+        services.update_source(
+            source, user=request.user, expected_version=_posted_version(request), **form.service_fields()
+        )
+    except services.EditConflict:
+        return _stale(request)
     except services.ClaimLocked as error:
         return edit_refused(request, load_claim(request, claim.pk), str(error))
     except ValidationError as error:
@@ -380,7 +401,9 @@ def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpRe
         return edit_refused(request, claim, locked, remove_source=source)
     source.claim = claim
     try:
-        services.remove_source(source, user=request.user)
+        services.remove_source(source, user=request.user, expected_version=_posted_version(request))
+    except services.EditConflict:
+        return _stale(request)
     except services.ClaimLocked as error:
         return edit_refused(request, load_claim(request, claim.pk), str(error), remove_source=source)
     claim = load_claim(request, claim.pk)

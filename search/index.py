@@ -32,7 +32,7 @@ then turns them into ``<mark>`` tags.
 Bounded work (issue 15). Snippets of the long columns (article bodies, claim quotes and
 rationales) are never built over whole documents: FTS5's ``snippet()`` and PostgreSQL's
 ``ts_headline`` cost grows with the document and with the hits in it (20 articles of 490,000
-characters: 7-37 s of CPU per search on SQLite, 9 s on PostgreSQL; see docs/search.md).
+characters: 6-36 s per search on SQLite, 3-4 s on PostgreSQL; see docs/search.md).
 Instead, for the rows of the page only, the database finds where the first query word occurs
 (``instr``/``strpos``, linear and cheap; :func:`window_needles`), cuts a window of at most
 ``FACTDESK_SEARCH_SNIPPET_WINDOW`` characters around it with ``substr``, and the snippet is
@@ -492,7 +492,7 @@ def time_budget(
                 raise SearchTimeout(f"The search ran longer than {budget} ms.") from error
             raise
         return
-    deadline = [0.0]
+    deadline = [time.monotonic() + budget / 1000]  # restarted by every execute below
     expired = [False]
 
     def progress() -> int:

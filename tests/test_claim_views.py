@@ -716,3 +716,45 @@ def test_the_stale_banner_costs_the_same_queries_however_many_changes_were_misse
         factories.ClaimEventFactory(claim=claim, actor=factories.EditorFactory(), new_value=f"Change {index}")
     Claim.objects.filter(pk=claim.pk).update(version=claim.version + 30)
     assert queries() == one
+
+
+# --- sources carry the claim's version: a stale panel cannot overwrite newer work ---------------
+
+
+def test_a_source_change_from_a_stale_panel_is_refused_with_409_and_nothing_changes(checker_client, fact_checker):
+    claim = factories.ClaimFactory(status=ClaimStatus.RESEARCHING, assignee=fact_checker)
+    source = factories.SourceFactory(claim=claim, title="Original title")
+    stale = claim.version
+    Claim.objects.filter(pk=claim.pk).update(version=stale + 1)  # someone saved since the panel opened
+    events = ClaimEvent.objects.count()
+    edit = checker_client.post(
+        f"/claims/{claim.pk}/sources/{source.pk}/edit/",
+        {
+            "version": stale,
+            f"source-{source.pk}-url": "https://example.org/new",
+            f"source-{source.pk}-stance": "refutes",
+            f"source-{source.pk}-title": "Overwritten",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    remove = checker_client.post(
+        f"/claims/{claim.pk}/sources/{source.pk}/remove/", {"version": stale}, HTTP_HX_REQUEST="true"
+    )
+    add = checker_client.post(
+        f"/claims/{claim.pk}/sources/",
+        {"version": stale, "new-source-url": "https://example.org/x", "new-source-stance": "supports"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert [edit.status_code, remove.status_code, add.status_code] == [409, 409, 409]
+    assert "changed since you opened it" in edit.content.decode()
+    source.refresh_from_db()
+    assert source.title == "Original title"
+    assert claim.sources.count() == 1
+    assert ClaimEvent.objects.count() == events
+
+
+def test_the_panels_source_forms_carry_the_claims_version(checker_client, fact_checker):
+    claim = factories.ClaimFactory(status=ClaimStatus.RESEARCHING, assignee=fact_checker)
+    factories.SourceFactory(claim=claim)
+    html = checker_client.get(f"/claims/{claim.pk}/panel/").content.decode()
+    assert html.count(f'name="version" value="{claim.version}"') >= 3

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 PACKAGES = ("factcheck", "articles", "annotations", "search", "benchmarks")
 
-pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (make test installs it)")
+pytestmark = pytest.mark.skipif(
+    not LINT_IMPORTS.exists(), reason="import-linter is not installed (make test installs it)"
+)
 
 
 def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,8 @@ from annotations import services
 from articles.text import canonicalize_body, canonicalize_line
 from tests import factories
 
-RLO, PDF, RLI, PDI, ZWSP, ZWNJ, BOM, RLM = "\u202e", "\u202c", "\u2067", "\u2069", "\u200b", "\u200c", "\ufeff", "\u200f"
+RLO, PDF, RLI, PDI = "\u202e", "\u202c", "\u2067", "\u2069"
+ZWSP, ZWNJ, BOM, RLM = "\u200b", "\u200c", "\ufeff", "\u200f"
 
 
 @pytest.mark.parametrize(
