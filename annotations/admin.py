@@ -58,7 +58,7 @@ from annotations.models import (
     Source,
     SuggestionDismissal,
 )
-from annotations.permissions import claim_policy, correction_policy
+from annotations.permissions import claim_policy, correction_policy, notification_policy
 from annotations.review_context import assignable_users
 from articles.admin import ArticleAdmin
 from articles.models import Article
@@ -882,6 +882,11 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("recipient",)
     autocomplete_fields = ("recipient", "claim")
     search_fields = ("message",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
+        """Each person's own notifications; admins see everyone's (the notification policy)."""
+        mine = notification_policy.instances_user_has_permission_for(request.user, "view")
+        return super().get_queryset(request).filter(pk__in=mine.values("pk"))
 
 
 @admin.register(ClaimGroup)

@@ -120,9 +120,9 @@ def main() -> None:
         report(f"search `{text}` (counts + first pages)", timed(run, args.repeat), 1000,
                f"{n_articles:,} articles, {n_claims:,} claims")
 
-    from django.contrib.auth.models import User
+    from annotations.permissions import claim_policy
 
-    editor = User.objects.filter(groups__name="Editor").first()
+    editor = claim_policy.users_with_permission("review").filter(is_superuser=False).first()
     if editor is not None:
         client = Client()
         client.force_login(editor)

@@ -34,6 +34,6 @@ worker_pid=$!
 poll_pid=$!
 
 echo
-echo "Factdesk demo: http://$HOST:$PORT/  (background worker running, pid $worker_pid; Ctrl+C stops both)"
+echo "Factdesk demo: http://$HOST:$PORT/  (background worker and watch poller running; Ctrl+C stops them all)"
 echo
 "$BIN/python" manage.py runserver --noreload "$HOST:$PORT"
