@@ -41,7 +41,7 @@ demo: install-runtime
 
 serve: install-runtime
 	$(BIN)/python manage.py collectstatic --no-input -v0
-	$(BIN)/gunicorn factcheck.wsgi --bind $(HOST):$(PORT) --workers 2
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c python:factcheck.gunicorn_conf factcheck.wsgi
 
 worker: install-runtime
 	$(BIN)/python manage.py db_worker --no-reload

@@ -630,6 +630,61 @@ def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(start < span_end and span_start < end for span_start, span_end in spans)
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    """A sentence of a body (by offsets) and its score: what is worth caching per body version."""
+
+    start: int
+    end: int
+    value: float
+
+
+def score_sentences(body: str, scorer: Scorer = FEATURE_SCORER) -> list[ScoredSentence]:
+    """Every sentence of ``body`` with its score, in body order.
+
+    This is the expensive half of :func:`suggest` (segmentation and scoring); it depends only
+    on the body and the scorer, so callers cache it per article version and apply the cheap
+    half (:func:`pick_suggestions`) on every request, when claims and dismissals change.
+    """
+    sentences = split_sentences(body)
+    values = scorer.values([sentence.text for sentence in sentences])
+    return [
+        ScoredSentence(sentence.start, sentence.end, round(float(value), 4))
+        for value, sentence in zip(values, sentences, strict=True)
+    ]
+
+
+def pick_suggestions(
+    body: str,
+    scored: Iterable[ScoredSentence],
+    covered: Sequence[tuple[int, int]] = (),
+    dismissed: Collection[tuple[int, int]] = (),
+    limit: int = 5,
+    threshold: float | None = None,
+    scorer: Scorer = FEATURE_SCORER,
+) -> list[Suggestion]:
+    """The best of ``scored`` (from :func:`score_sentences` over this ``body``), as in :func:`suggest`."""
+    if limit <= 0:
+        return []
+    dismissed_spans = set(dismissed)
+    floor = scorer.threshold if threshold is None else threshold
+    ranked = sorted(
+        (
+            sentence
+            for sentence in scored
+            if sentence.value >= floor
+            and (sentence.start, sentence.end) not in dismissed_spans
+            and not _overlaps(sentence.start, sentence.end, covered)
+        ),
+        key=lambda sentence: (-sentence.value, sentence.start),
+    )
+    shown = []
+    for sentence in ranked[:limit]:
+        text = body[sentence.start : sentence.end]
+        shown.append(Suggestion(sentence.start, sentence.end, text, sentence.value, scorer.reasons(text), scorer.basis))
+    return shown
+
+
 def suggest(
     body: str,
     covered: Sequence[tuple[int, int]] = (),
@@ -649,27 +704,9 @@ def suggest(
     """
     if limit <= 0:
         return []
-    dismissed_spans = set(dismissed)
-    open_sentences = [
-        sentence
-        for sentence in split_sentences(body)
-        if (sentence.start, sentence.end) not in dismissed_spans
-        and not _overlaps(sentence.start, sentence.end, covered)
-    ]
-    floor = scorer.threshold if threshold is None else threshold
-    values = scorer.values([sentence.text for sentence in open_sentences])
-    ranked = sorted(
-        (
-            (round(float(value), 4), sentence)
-            for value, sentence in zip(values, open_sentences, strict=True)
-            if value >= floor
-        ),
-        key=lambda pair: (-pair[0], pair[1].start),
+    return pick_suggestions(
+        body, score_sentences(body, scorer), covered, dismissed, limit=limit, threshold=threshold, scorer=scorer
     )
-    return [
-        Suggestion(sentence.start, sentence.end, sentence.text, value, scorer.reasons(sentence.text), scorer.basis)
-        for value, sentence in ranked[:limit]
-    ]
 
 
 # --------------------------------------------------------------------------------------

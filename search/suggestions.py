@@ -8,16 +8,22 @@
   no longer applies.
 * Accepting turns the sentence, exactly, into a claim through
   :func:`annotations.services.create_claim`, so anchoring rules and history are the usual ones.
+* Segmenting and scoring a body is the expensive part, so it runs once per article version
+  and scorer (:func:`scored_sentences`, kept in the default cache); claims and dismissals,
+  which change between versions, are applied to the cached scores on every request.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotations import checkworthiness
-from annotations.checkworthiness import Suggestion
+from annotations.checkworthiness import ScoredSentence, Scorer, Suggestion
 from annotations.models import AnchorState, Claim, SuggestionDismissal
 from annotations.services import create_claim, require_fact_checker
 from articles.models import Article
@@ -59,28 +65,56 @@ def dismissed_spans(article: Article) -> set[tuple[int, int]]:
     return spans
 
 
-def suggestions_for(article: Article, limit: int = SHOWN) -> list[Suggestion]:
-    """The article's best check-worthy sentences with their reasons (three queries), scored by
-    the model for the article's language (:func:`search.training.scorer_for`)."""
-    return checkworthiness.suggest(
+#: How long a body version's scores stay cached; a new version or scorer gets a new key anyway.
+SCORES_TIMEOUT = 7 * 24 * 3600
+
+
+def scores_cache_key(article: Article, scorer: Scorer) -> str:
+    """One key per article, body version and scorer (its basis names the model version).
+
+    The body's digest is part of the key too: a restored backup or a reused id on SQLite can
+    bring back a version number with different text, and scores must never describe other text.
+    """
+    digest = hashlib.sha256(f"{scorer.basis}|{scorer.threshold}|{article.body}".encode()).hexdigest()[:24]
+    return f"factdesk:suggestion-scores:{article.pk}:{article.version}:{digest}"
+
+
+def scored_sentences(article: Article, scorer: Scorer) -> list[ScoredSentence]:
+    """Every sentence of the article's current version with its score, computed once per version.
+
+    Kept as plain ``(start, end, value)`` tuples, so a shared cache (Redis) stores them compactly.
+    """
+    key = scores_cache_key(article, scorer)
+    cached = cache.get(key)
+    if cached is not None:
+        return [ScoredSentence(*row) for row in cached]
+    scored = checkworthiness.score_sentences(article.body, scorer)
+    cache.set(key, [(row.start, row.end, row.value) for row in scored], SCORES_TIMEOUT)
+    return scored
+
+
+def _suggestions(article: Article, limit: int) -> list[Suggestion]:
+    scorer = scorer_for(article.language)
+    return checkworthiness.pick_suggestions(
         article.body,
+        scored_sentences(article, scorer),
         covered=covered_spans(article),
         dismissed=dismissed_spans(article),
         limit=limit,
-        scorer=scorer_for(article.language),
+        scorer=scorer,
     )
+
+
+def suggestions_for(article: Article, limit: int = SHOWN) -> list[Suggestion]:
+    """The article's best check-worthy sentences with their reasons (three queries), scored by
+    the model for the article's language (:func:`search.training.scorer_for`) once per version."""
+    return _suggestions(article, limit)
 
 
 def _current_suggestion(article: Article, start: int, end: int, sentence: str) -> Suggestion:
     if article.body[start:end] != sentence:
         raise StaleSuggestion("The article has changed since this suggestion was shown; the list has been refreshed.")
-    for suggestion in checkworthiness.suggest(
-        article.body,
-        covered=covered_spans(article),
-        dismissed=dismissed_spans(article),
-        limit=10_000,
-        scorer=scorer_for(article.language),
-    ):
+    for suggestion in _suggestions(article, 10_000):
         if (suggestion.start, suggestion.end) == (start, end):
             return suggestion
     raise StaleSuggestion(

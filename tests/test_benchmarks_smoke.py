@@ -146,3 +146,46 @@ def test_saved_results_render_back_into_the_docs_table(tmp_path: Path):
     assert text.startswith("### SQLite 3")
     assert "| article view, 200 claims | 40.0 |" in text
     assert "| median < 40 ms | FAIL |" in text
+
+
+def test_bounded_work_text_is_deterministic_and_about_the_asked_length():
+    from benchmarks import bench_bounded
+
+    body = bench_bounded.big_body(3, chars=20_000)
+    assert body == bench_bounded.big_body(3, chars=20_000)
+    assert 19_000 < len(body) <= 20_000
+    assert "\n\n" in body
+    assert body != bench_bounded.big_body(4, chars=20_000)
+
+
+def test_bounded_work_counts_a_search_503_as_bounded_but_any_500_as_a_failure():
+    from collections import Counter
+
+    from benchmarks.bench_bounded import BoundedRun
+
+    fine = BoundedRun(20, 90, 150, 100, 0, {"pdf": Counter({303: 3, 429: 7}), "search": Counter({200: 8, 503: 2})})
+    assert fine.server_errors == 0 and fine.passed
+    broken = BoundedRun(20, 90, 150, 100, 0, {"pdf": Counter({500: 1, 303: 9}), "search": Counter({200: 10})})
+    assert broken.server_errors == 1 and not broken.passed
+    dropped = BoundedRun(20, 90, 150, 100, 0, {"pdf": Counter({0: 1}), "search": Counter()})
+    assert not dropped.passed
+    slow = BoundedRun(20, 250, 900, 100, 0, {"pdf": Counter({303: 10}), "search": Counter({200: 10})})
+    assert not slow.passed
+
+
+def test_bounded_work_runs_against_a_live_server_and_polls_healthz(live_server, admin_user):
+    from urllib.parse import urlparse
+
+    from django.test import Client
+
+    from benchmarks import bench_bounded
+
+    client = Client()
+    client.force_login(admin_user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    port = urlparse(live_server.url).port
+    run = bench_bounded.run(port, cookie, pdf_article_id=999_999, log=lambda line: None)
+    assert run.healthz_polls > 0
+    assert sum(run.statuses["pdf"].values()) == bench_bounded.CONCURRENT_PDFS
+    assert sum(run.statuses["search"].values()) == bench_bounded.CONCURRENT_SEARCHES
+    assert set(run.statuses["pdf"]) == {404}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.test import RequestFactory
@@ -55,6 +56,57 @@ def test_suggestions_never_overlap_any_claim(article):
 def test_an_orphaned_claim_does_not_hide_a_suggestion(article):
     ClaimFactory(article=article, phrase="unemployment fell to 6 percent", anchor_state=AnchorState.ORPHANED)
     assert JOBS in [text for _, _, text in spans(article)]
+
+
+class CountingScoring:
+    """Counts how often bodies are segmented and scored (the expensive half of suggestions)."""
+
+    def __init__(self, monkeypatch) -> None:
+        cache.clear()  # another test may have scored the same fixture body already
+        self.calls = 0
+        real = suggestions.checkworthiness.score_sentences
+
+        def counted(body, scorer):
+            self.calls += 1
+            return real(body, scorer)
+
+        monkeypatch.setattr(suggestions.checkworthiness, "score_sentences", counted)
+
+
+def test_a_body_version_is_scored_once_however_often_the_list_is_asked_for(article, monkeypatch):
+    scoring = CountingScoring(monkeypatch)
+    first = spans(article)
+    assert spans(article) == first
+    assert spans(article) == first
+    assert scoring.calls == 1
+
+
+def test_new_claims_and_dismissals_apply_without_scoring_again(article, fact_checker, monkeypatch):
+    scoring = CountingScoring(monkeypatch)
+    assert {text for _, _, text in spans(article)} == {BUDGET, JOBS}
+    ClaimFactory(article=article, phrase="unemployment fell to 6 percent")
+    assert [text for _, _, text in spans(article)] == [BUDGET]
+    suggestions.dismiss(article, fact_checker, *at(article, BUDGET), BUDGET)
+    assert spans(article) == []
+    assert scoring.calls == 1
+
+
+def test_a_new_body_version_is_scored_afresh(article, monkeypatch):
+    scoring = CountingScoring(monkeypatch)
+    spans(article)
+    article.body = article.body.replace("4.2 million euros", "5.1 million euros")
+    article.version += 1
+    article.save()
+    assert any("5.1 million euros" in text for _, _, text in spans(article))
+    assert scoring.calls == 2
+
+
+def test_cached_scores_never_describe_other_text_under_the_same_id_and_version(article, monkeypatch):
+    spans(article)
+    Article = type(article)
+    Article.objects.filter(pk=article.pk).update(body=article.body.replace("6 percent", "7 percent"))
+    article.refresh_from_db()
+    assert any("7 percent" in text for _, _, text in spans(article))
 
 
 def test_accept_creates_a_claim_on_exactly_that_sentence(article, fact_checker):
