@@ -74,7 +74,9 @@ def hit(scope: str, keys: list[str], rate: Rate, *, now: float | None = None, me
             cache.add(name, 0, rate.seconds + 1)
             count = cache.incr(name)
         except Exception:
-            logger.warning("Rate limit cache unavailable; not limiting %s", scope, exc_info=True)
+            count = None
+        if count is None:  # raised, or swallowed by a cache that ignores outages (django-redis)
+            logger.warning("Rate limit cache unavailable; not limiting %s", scope)
             return Verdict(True)
         if count > rate.count:
             allowed = False

@@ -254,6 +254,36 @@ CACHES = {
     },
 }
 
+# With REDIS_URL set, Redis holds the cache (fragments, counts, rate-limit windows) and the
+# sessions (cached_db: Redis in front of the database), so several app servers share them.
+# django-redis rather than Django's own backend for one reason: IGNORE_EXCEPTIONS, which
+# turns a Redis outage into cache misses (uncached pages, database sessions) instead of
+# errors. Short socket timeouts keep an unreachable Redis from holding a request.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    _REDIS_OPTIONS = {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("FACTDESK_REDIS_CONNECT_TIMEOUT", "0.5")),
+        "SOCKET_TIMEOUT": float(os.environ.get("FACTDESK_REDIS_TIMEOUT", "0.5")),
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "factdesk",
+            "OPTIONS": _REDIS_OPTIONS,
+        },
+        "fragments": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "factdesk-fragments",
+            "TIMEOUT": 24 * 3600,
+            "OPTIONS": _REDIS_OPTIONS,
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -30,3 +30,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"factdesk-test-{os.getpid()}.sqlite3")
     }
+
+if REDIS_URL:  # noqa: F405
+    # The suite runs on its own Redis database (cleared at the start of a run, see
+    # tests/conftest.py), never on the one a demo or a server on this machine uses.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(REDIS_URL)  # noqa: F405
+    _test_redis = urlunsplit(_parts._replace(path=f"/{os.environ.get('FACTDESK_TEST_REDIS_DB', '15')}"))
+    for _alias in CACHES.values():  # noqa: F405
+        _alias["LOCATION"] = _test_redis
+    # Query-count guards count the session read; cached_db sessions (production with Redis)
+    # save that query, so the suite keeps one session engine for one set of counts.
+    # tests/test_redis_cache.py runs cached_db sessions through a Redis outage.
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"

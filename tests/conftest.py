@@ -23,6 +23,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 LOCAL_NAMES = {"localhost": ["127.0.0.1"], "127.0.0.1": ["127.0.0.1"], "::1": ["::1"]}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fresh_shared_cache(django_db_blocker):
+    """With REDIS_URL set, start from an empty test cache: keys (article ids and versions)
+    repeat from run to run, and a fragment from an earlier run must never be served."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    if settings.REDIS_URL:
+        for alias in settings.CACHES:
+            caches[alias].clear()
+
+
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch):
     """No test touches the internet: the fetcher resolves only local names (others: a DNS failure)."""
