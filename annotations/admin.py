@@ -15,8 +15,12 @@ published claims are proposed, published, rejected and withdrawn through
 
 Change forms carry the claim's version as a hidden field. A form opened before someone
 else saved the claim is refused with a form error that lists what changed in between, and
-nothing is saved. Anchors (offsets, quote, prefix, suffix, anchor state) are read-only:
-only creating a claim and re-anchoring after a correction may move them.
+nothing is saved. So do the delete confirmations of a claim and of a source: the claim is
+deleted (the source removed) only if it is still at the version the confirmation showed.
+Bulk actions act on the claims as they are now, on purpose, one by one through the same
+services. Text has the same length caps as everywhere (:mod:`annotations.limits`).
+Anchors (offsets, quote, prefix, suffix, anchor state) are read-only: only creating a
+claim and re-anchoring after a correction may move them.
 
 Admin list pages select related rows up front so they cost a constant number of queries;
 history is read-only because it is an append-only record.
@@ -34,17 +38,19 @@ from django.contrib.admin.actions import delete_selected as django_delete_select
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from annotations import claim_corrections, notifications, services, workflow
+from annotations import claim_corrections, limits, notifications, services, workflow
 from annotations.anchoring import AnchorError
 from annotations.credits import correction_changes
 from annotations.exports.admin_actions import export_articles_zip
 from annotations.exports.csv_export import stream_csv
+from annotations.forms import LimitedTextMixin
+from annotations.highlight import STATUS_SYMBOLS
 from annotations.models import (
     Claim,
     ClaimCorrection,
@@ -60,6 +66,7 @@ from annotations.models import (
 )
 from annotations.permissions import claim_policy, correction_policy, notification_policy
 from annotations.review_context import assignable_users
+from annotations.selectors import OPEN_STATUSES
 from articles.admin import ArticleAdmin
 from articles.models import Article
 
@@ -171,7 +178,9 @@ class ClaimVersionFormMixin(forms.Form):
         return data
 
 
-class ClaimAdminForm(ClaimVersionFormMixin, forms.ModelForm):
+class ClaimAdminForm(LimitedTextMixin, ClaimVersionFormMixin, forms.ModelForm):
+    limited_fields = {"exact": "quote", **limits.CLAIM_KINDS}
+
     class Meta:
         model = Claim
         #: What may be typed here at all; the admin narrows it further (anchors only when adding).
@@ -185,7 +194,9 @@ class ClaimAdminForm(ClaimVersionFormMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in self.fields}
 
 
-class SourceAdminForm(ClaimVersionFormMixin, forms.ModelForm):
+class SourceAdminForm(LimitedTextMixin, ClaimVersionFormMixin, forms.ModelForm):
+    limited_fields = limits.SOURCE_KINDS
+
     class Meta:
         model = Source
         fields = ("claim", *services.SOURCE_FIELDS)
@@ -217,6 +228,48 @@ def refusal_reasons(refusal: Exception) -> list[str]:
     if isinstance(refusal, workflow.TransitionRefused):
         return refusal.reasons
     return [refusal_text(refusal)]
+
+
+def confirmed_version(request: HttpRequest) -> int:
+    """The claim's version a delete confirmation was shown at (its hidden ``expected_version``).
+
+    ValidationError when the confirmation did not send one: deleting on the strength of a
+    page that cannot say what it showed would skip the conflict check.
+    """
+    raw = request.POST.get("expected_version", "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
+        raise ValidationError(
+            "The confirmation did not say which version of the claim it showed: go back, reload and delete again.",
+            code="version",
+        )
+    return int(raw)
+
+
+class VersionedDeleteMixin:
+    """Single-object delete against the claim version the confirmation page showed.
+
+    The confirmation page carries the claim's version (``claim_version`` in its context;
+    templates/admin/annotations/delete_confirmation.html puts it in the form); ``delete_model``
+    passes it to the service. A refusal (changed since, locked, no version) is a message on
+    the object's change page, and the admin's transaction leaves nothing behind.
+    """
+
+    def claim_of(self, obj: Any) -> Claim:
+        raise NotImplementedError
+
+    def render_delete_form(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        obj = context.get("object")
+        if obj is not None:
+            context["claim_version"] = self.claim_of(obj).version
+        return super().render_delete_form(request, context)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except SERVICE_REFUSALS as refusal:
+            self.message_user(request, f"Nothing was deleted. {refusal_text(refusal)}", messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
 
 
 class ServiceRefusalsMixin:
@@ -356,7 +409,7 @@ class ReportedBulkDeleteMixin:
 
 
 @admin.register(Claim)
-class ClaimAdmin(ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin):
+class ClaimAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin):
     """Claims, written only through the services and the workflow (see the module docstring).
 
     Adding a claim goes through :func:`~annotations.services.create_claim`: the admin
@@ -365,7 +418,9 @@ class ClaimAdmin(ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin
     """
 
     form = ClaimAdminForm
-    list_display = ("__str__", "article", "status", "verdict", "assignee", "anchor_state", "updated_at")
+    # Status, verdict and assignee right after the claim, before the long article title: a
+    # 1280 px screen with the admin's sidebars shows them without scrolling (static/css/admin.css).
+    list_display = ("__str__", "status", "verdict", "assignee", "article", "anchor_state", "updated_at")
     list_filter = ("status", "verdict", "anchor_state", ("assignee", admin.RelatedOnlyFieldListFilter),
                    "article__outlet", "created_at", "published_at")
     search_fields = ("statement", "exact", "claimant", "rationale", "article__title")
@@ -498,9 +553,14 @@ class ClaimAdmin(ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin
             return super().has_delete_permission(request)
         return claim_policy.user_has_permission_for_instance(request.user, "delete", obj)
 
+    def claim_of(self, obj: Claim) -> Claim:
+        return obj
+
     def delete_model(self, request: HttpRequest, obj: Claim) -> None:
-        """The change form's Delete button: services.delete_claim keeps a DELETED history entry."""
-        services.delete_claim(obj, user=request.user, note="Deleted in the admin.")
+        """The change form's Delete button: services.delete_claim, at the confirmed version, keeps a DELETED entry."""
+        services.delete_claim(
+            obj, user=request.user, note="Deleted in the admin.", expected_version=confirmed_version(request)
+        )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
         """Delete claim by claim through services.delete_claim; refusals are reported per claim."""
@@ -793,7 +853,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin):
+class SourceAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmin):
     """Sources, written through the source services: history, validation and the claim's version.
 
     A source's claim is fixed once it exists (moving evidence between claims would rewrite
@@ -826,16 +886,12 @@ class SourceAdmin(ServiceRefusalsMixin, ReportedBulkDeleteMixin, admin.ModelAdmi
         obj.refresh_from_db()
         obj._state.adding = False
 
-    def delete_model(self, request: HttpRequest, obj: Source) -> None:
-        services.remove_source(obj, user=request.user)
+    def claim_of(self, obj: Source) -> Claim:
+        return obj.claim
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
-        """A source of a locked claim is not deleted: the refusal is a message, not an error page."""
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except services.ClaimLocked as refusal:
-            self.message_user(request, f"Nothing was deleted. {refusal}", messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:annotations_source_changelist"))
+    def delete_model(self, request: HttpRequest, obj: Source) -> None:
+        """Remove through services.remove_source, at the claim version the confirmation showed."""
+        services.remove_source(obj, user=request.user, expected_version=confirmed_version(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         """Source by source through services.remove_source; sources of locked claims are reported and kept."""
@@ -945,15 +1001,42 @@ class SuggestionDismissalAdmin(admin.ModelAdmin):
 class DeskArticleAdmin(ArticleAdmin):
     """The article admin with the desk's columns and actions."""
 
-    list_display = (*ArticleAdmin.list_display[:4], "claim_count", *ArticleAdmin.list_display[4:])
+    # The claims (status, verdict, assignee) right after the title: visible at 1280 px without scrolling.
+    list_display = (ArticleAdmin.list_display[0], "claim_count", *ArticleAdmin.list_display[1:])
     actions = [*ArticleAdmin.actions, export_articles_zip]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        return super().get_queryset(request).annotate(_claim_count=Count("claims"))
+        """Claim counts per status, without a verdict and unassigned: one aggregate, whatever the page size."""
+        per_status = {f"_n_{s.value}": Count("claims", filter=Q(claims__status=s.value)) for s in ClaimStatus}
+        return super().get_queryset(request).annotate(
+            _claim_count=Count("claims"),
+            _no_verdict=Count("claims", filter=Q(claims__verdict__isnull=True)),
+            _unassigned=Count("claims", filter=Q(claims__assignee__isnull=True, claims__status__in=OPEN_STATUSES)),
+            **per_status,
+        )
 
     @admin.display(description="claims", ordering="_claim_count")
-    def claim_count(self, article: Article) -> int:
-        return article._claim_count
+    def claim_count(self, article: Article) -> str:
+        """"3 claims" (linked to them in the claim list), then per status, without a verdict and unassigned."""
+        total = getattr(article, "_claim_count", 0)
+        if not total:
+            return "0 claims"
+        link = format_html(
+            '<a href="{}?article__id__exact={}">{} claim{}</a>',
+            reverse("admin:annotations_claim_changelist"), article.pk, total, "" if total == 1 else "s",
+        )
+        statuses = format_html_join(
+            " · ", '<span class="claim-status status-{}">{} {} {}</span>',
+            (
+                (s.value, STATUS_SYMBOLS.get(s.value, ""), getattr(article, f"_n_{s.value}"), s.label.lower())
+                for s in ClaimStatus
+                if getattr(article, f"_n_{s.value}", 0)
+            ),
+        )
+        return format_html(
+            '{}<br><span class="claim-summary">{}<br>{} without a verdict · {} open unassigned</span>',
+            link, statuses, article._no_verdict, article._unassigned,
+        )
 
 
 admin.site.unregister(Article)

@@ -21,6 +21,10 @@ Browsers count string offsets in UTF-16 code units while Python counts code poin
 :func:`utf16_to_index` / :func:`index_to_utf16` convert at the boundary (and
 :func:`utf16_length` measures); they are the only UTF-16 arithmetic on the server.
 
+A caller that must bound the work (an import of thousands of annotations) passes a
+``deadline`` (a :func:`time.monotonic` value) to :func:`reanchor`; the approximate search
+checks it as it goes and raises :class:`AnchorTimeout` once it has passed.
+
 Everything here is pure Python (no Django) so that views, admin actions, importers and
 tests all share the same rules.
 """
@@ -28,6 +32,7 @@ tests all share the same rules.
 from __future__ import annotations
 
 import re
+import time
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +51,7 @@ __all__ = [
     "AnchorError",
     "AnchorResult",
     "AnchorState",
+    "AnchorTimeout",
     "TextPosition",
     "TextQuote",
     "describe",
@@ -113,6 +119,19 @@ AnchorState = Literal["anchored", "moved", "orphaned"]
 
 class AnchorError(ValueError):
     """A selection or anchor that cannot be stored; the message is shown to the user."""
+
+
+class AnchorTimeout(TimeoutError):
+    """The search for a quote passed the caller's deadline before it finished (see :func:`reanchor`)."""
+
+
+#: The bit-parallel scan checks the deadline after each stretch of this many characters.
+_DEADLINE_STRIDE = 8192
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise AnchorTimeout("The search for the quote ran out of time.")
 
 
 @dataclass(frozen=True)
@@ -402,13 +421,14 @@ def _error_budget(quote: str) -> int:
     return min(MAX_ERRORS, int(len(quote) * (1.0 - MIN_QUOTE_SIMILARITY) + 1e-9))
 
 
-def _match_end_errors(pattern: str, text: str) -> list[int]:
+def _match_end_errors(pattern: str, text: str, deadline: float | None = None) -> list[int]:
     """For each end position in ``text``, the fewest edits turning some substring
     ending there into ``pattern``.
 
     Myers' bit-parallel algorithm (Hyyrö's formulation, as in the ``approx-string-match``
     library Hypothesis uses), with Python's unbounded ints standing in for the bit
-    vectors so quotes of any length fit in one "word". O(len(text)) big-int steps.
+    vectors so quotes of any length fit in one "word". O(len(text)) big-int steps,
+    checking ``deadline`` between stretches of :data:`_DEADLINE_STRIDE` characters.
     """
     length = len(pattern)
     peq: dict[str, int] = {}
@@ -419,26 +439,28 @@ def _match_end_errors(pattern: str, text: str) -> list[int]:
     pv, mv, score = mask, 0, length
     errors = [0] * len(text)
     get = peq.get
-    for j, char in enumerate(text):
-        eq = get(char, 0)
-        xv = eq | mv
-        xh = (((eq & pv) + pv) ^ pv) | eq
-        ph = mv | (~(xh | pv) & mask)
-        mh = pv & xh
-        if ph & high_bit:
-            score += 1
-        elif mh & high_bit:
-            score -= 1
-        ph = (ph << 1) & mask
-        mh = (mh << 1) & mask
-        pv = mh | (~(xv | ph) & mask)
-        mv = ph & xv
-        errors[j] = score
+    for stretch in range(0, len(text), _DEADLINE_STRIDE):
+        _check_deadline(deadline)
+        for j, char in enumerate(text[stretch : stretch + _DEADLINE_STRIDE], start=stretch):
+            eq = get(char, 0)
+            xv = eq | mv
+            xh = (((eq & pv) + pv) ^ pv) | eq
+            ph = mv | (~(xh | pv) & mask)
+            mh = pv & xh
+            if ph & high_bit:
+                score += 1
+            elif mh & high_bit:
+                score -= 1
+            ph = (ph << 1) & mask
+            mh = (mh << 1) & mask
+            pv = mh | (~(xv | ph) & mask)
+            mv = ph & xv
+            errors[j] = score
     return errors
 
 
 def _approximate_in_region(
-    body: str, query: _Query, region_start: int, region_end: int, max_errors: int
+    body: str, query: _Query, region_start: int, region_end: int, max_errors: int, deadline: float | None = None
 ) -> list[_Candidate]:
     """Approximate matches of the quote inside ``body[region_start:region_end]``.
 
@@ -454,7 +476,7 @@ def _approximate_in_region(
         return []
     exact = query.exact
     length = len(exact)
-    errors = _match_end_errors(exact, text)
+    errors = _match_end_errors(exact, text, deadline)
 
     def end_fit(j: int) -> float:
         suffix_score = query.suffix_score(body, region_start + j + 1)
@@ -468,6 +490,7 @@ def _approximate_in_region(
             continue
         if not run:
             continue
+        _check_deadline(deadline)
         end = 1 + region_start + max(run, key=lambda j: (end_fit(j), -errors[j]))
         run = []
         best: tuple[float, int, int] | None = None  # (score, start, distance)
@@ -526,12 +549,15 @@ def _best(body: str, query: _Query, candidates: Sequence[_Candidate], hint: int)
     return best
 
 
-def _locate(body: str, query: _Query, hint: int) -> tuple[_Candidate, float] | None:
+def _locate(
+    body: str, query: _Query, hint: int, deadline: float | None = None
+) -> tuple[_Candidate, float] | None:
     """Find the best place for the quote in ``body`` near ``hint``, or None.
 
     Cheapest first: exact occurrences anywhere; if there are none, approximate matches
     near ``hint``, then (only for quotes long enough to be distinctive, and only if
-    nothing convincing turned up nearby) approximate matches anywhere.
+    nothing convincing turned up nearby) approximate matches anywhere. The approximate
+    search raises :class:`AnchorTimeout` once ``deadline`` has passed.
     """
     exact = query.exact
     exact_candidates = _find_exact(body, exact)
@@ -549,23 +575,31 @@ def _locate(body: str, query: _Query, hint: int) -> tuple[_Candidate, float] | N
     length = len(exact)
     local_start = max(0, hint - length - max_errors - LOCAL_SEARCH_MARGIN)
     local_end = min(len(body), hint + 2 * length + max_errors + LOCAL_SEARCH_MARGIN)
-    best = _best_approximate(body, query, local_start, local_end, max_errors, hint)
+    best = _best_approximate(body, query, local_start, local_end, max_errors, hint, deadline)
     if (best is not None and best[1] >= CONFIDENT_SCORE) or length < GLOBAL_SEARCH_MIN_LENGTH:
         return best
+    _check_deadline(deadline)
     for region_start, region_end in _regions_possibly_matching(body, exact, max_errors):
         if local_start <= region_start and region_end <= local_end:
             continue  # already searched
-        found = _best_approximate(body, query, region_start, region_end, max_errors, hint)
+        _check_deadline(deadline)
+        found = _best_approximate(body, query, region_start, region_end, max_errors, hint, deadline)
         if found is not None and (best is None or found[1] > best[1]):
             best = found
     return best
 
 
 def _best_approximate(
-    body: str, query: _Query, region_start: int, region_end: int, max_errors: int, hint: int
+    body: str,
+    query: _Query,
+    region_start: int,
+    region_end: int,
+    max_errors: int,
+    hint: int,
+    deadline: float | None = None,
 ) -> tuple[_Candidate, float] | None:
     """The best acceptable approximate match in a region (see MIN_APPROXIMATE_SCORE)."""
-    found = _approximate_in_region(body, query, region_start, region_end, max_errors)
+    found = _approximate_in_region(body, query, region_start, region_end, max_errors, deadline)
     best = _best(body, query, found, hint)
     if best is None or best[1] < MIN_APPROXIMATE_SCORE:
         return None
@@ -575,7 +609,9 @@ def _best_approximate(
 _ORPHANED = AnchorResult(state="orphaned", start=None, end=None, exact=None, score=0.0)
 
 
-def reanchor(body: str, anchor: Anchor, *, hint: int | None = None) -> AnchorResult:
+def reanchor(
+    body: str, anchor: Anchor, *, hint: int | None = None, deadline: float | None = None
+) -> AnchorResult:
     """Find ``anchor`` again in ``body`` (usually a newer revision of the article).
 
     First the stored offsets are tried as they are (same quote and context there:
@@ -583,6 +619,10 @@ def reanchor(body: str, anchor: Anchor, *, hint: int | None = None) -> AnchorRes
     prefix/suffix agree and how close it is to ``hint`` (default: the old start); if there
     is none, approximate matches that tolerate small edits inside the quote (at most a
     quarter of its characters changed). See the module docstring for why.
+
+    ``deadline`` (a :func:`time.monotonic` value) bounds the approximate search: past it,
+    :class:`AnchorTimeout` is raised instead of a result. Without one the search runs to
+    the end, as re-anchoring after a correction needs.
     """
     exact = anchor.exact
     if not exact or not body:
@@ -599,7 +639,7 @@ def reanchor(body: str, anchor: Anchor, *, hint: int | None = None) -> AnchorRes
     if hint is None:
         hint = start
     hint = min(max(0, hint), len(body))
-    found = _locate(body, _Query.for_anchor(anchor), hint)
+    found = _locate(body, _Query.for_anchor(anchor), hint, deadline)
     if found is None:
         return _ORPHANED
     candidate, score = found

@@ -53,6 +53,7 @@ class ArticleFilterForm(forms.Form):
             ("", "Anyone"),
             ("me", "Me"),
             *((str(p.pk), display_name(p)) for p in people),
+            ("none", "Nobody (unassigned)"),
         ]
 
     def filters(self, user: Any) -> selectors.ArticleFilters:
@@ -66,7 +67,8 @@ class ArticleFilterForm(forms.Form):
             text=(data.get("q") or "").strip(),
             outlet=data.get("outlet") or "",
             status=data.get("status") or "",
-            assignee_id=user.pk if assignee == "me" else int(assignee) if assignee else None,
+            assignee_id=user.pk if assignee == "me" else int(assignee) if assignee.isdigit() else None,
+            unassigned=assignee == "none",
         )
 
 
@@ -178,7 +180,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     labels = selectors.rating_labels()
     context["verdict_legend"] = [label for label in labels if label.is_active]
     context["verdict_css_version"] = hashlib.sha256(
-        "|".join(f"{label.pk}{label.colour}" for label in labels).encode()
+        "|".join(f"{label.pk}{label.colour}{label.slug}{label.value}" for label in labels).encode()
     ).hexdigest()[:10]
     context["status_legend"] = [(s.value, s.label, STATUS_SYMBOLS[s.value]) for s in ClaimStatus]
     open_id = request.GET.get("claim", "")

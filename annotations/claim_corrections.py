@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotations import notifications, services, workflow
+from annotations import limits, notifications, services, signals, workflow
 from annotations.credits import credits
 from annotations.models import Claim, ClaimCorrection, ClaimEvent, ClaimStatus, Notification, RatingLabel, Source
 from annotations.permissions import correction_policy
@@ -115,6 +115,8 @@ def _checked_proposal(claim: Claim, changes: dict[str, Any], note: str) -> tuple
     recorded = _recorded_changes(claim, changes, problems)
     if not note:
         problems.append("Write a public correction note that tells readers what changed and why.")
+    elif too_long := limits.length_error("note", note):
+        problems.append(too_long)
     if ClaimCorrection.objects.filter(claim=claim, status=Status.PROPOSED).exists():
         problems.append(_one_open_message())
     return recorded, problems
@@ -174,6 +176,10 @@ def _record_text(claim: Claim, name: str, value: Any, recorded: dict[str, Any], 
         return
     if not new and name in REQUIRED_FIELDS:
         problems.append(f"A published claim needs {REQUIRED_FIELDS[name]}: write the corrected {name}.")
+        return
+    too_long = limits.length_error(limits.CLAIM_KINDS[name], new)
+    if too_long:
+        problems.append(too_long)
         return
     recorded[name] = {"old": old, "new": new}
 
@@ -250,18 +256,26 @@ def _source_json(source: Source) -> dict[str, Any]:
 # --- reviewing -------------------------------------------------------------------------
 
 
-def publish_correction(correction: ClaimCorrection, *, user: AbstractBaseUser, note: str = "") -> Claim:
+def publish_correction(
+    correction: ClaimCorrection, *, user: AbstractBaseUser, note: str = "", expected_version: int | None = None
+) -> Claim:
     """Apply a proposed correction to its claim and make it public; returns the corrected claim.
 
     Only an editor who did not propose it (PermissionDenied otherwise). Refused with
     ValidationError when it is no longer waiting or the claim is no longer published, and
     with :class:`StaleCorrection` (an EditConflict) when a field it corrects has changed
     since it was proposed. ``note`` is the reviewer's own note, kept with the correction.
+    ``expected_version`` is the claim's version the reviewer's page showed (EditConflict
+    when the claim changed since; None: act on the claim as it is now).
     """
+    note = workflow.clean_text(note)
+    limits.check_length("note", note, "note")
     with transaction.atomic():
-        claim = services.lock_claim(Claim(pk=correction.claim_id), None)  # claim first, then correction: no deadlock
+        # Claim first, then correction: every correction step locks in this order, so no deadlock.
+        claim = services.lock_claim(Claim(pk=correction.claim_id), None)
         current = _locked(correction)
         correction_policy.require(user, "review", current)
+        _check_version(claim, expected_version)
         _require_open(current)
         if claim.status != ClaimStatus.PUBLISHED:
             raise ValidationError(f"Claim #{claim.pk} is no longer published: reject this correction.")
@@ -280,25 +294,32 @@ def publish_correction(correction: ClaimCorrection, *, user: AbstractBaseUser, n
         current.status = Status.PUBLISHED
         current.reviewed_by = user
         current.reviewed_at = timezone.now()
-        current.review_note = workflow.clean_text(note)
+        current.review_note = note
         current.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
         _tell_checkers(claim, current, user)
+        signals.claim_corrected.send(sender=Claim, claim=claim, correction=current, user=user)
     return claim
 
 
-def reject_correction(correction: ClaimCorrection, *, user: AbstractBaseUser, note: str) -> ClaimCorrection:
+def reject_correction(
+    correction: ClaimCorrection, *, user: AbstractBaseUser, note: str, expected_version: int | None = None
+) -> ClaimCorrection:
     """Turn a proposed correction down, saying why (``note``); the claim does not change.
 
     Only an editor who did not propose it (PermissionDenied otherwise); the reason is
     required (ValidationError) and recorded in the claim's (internal) history.
+    ``expected_version``: as for :func:`publish_correction`.
     """
     note = workflow.clean_text(note)
     with transaction.atomic():
+        claim = _locked_claim(correction, expected_version)
         current = _locked(correction)
         correction_policy.require(user, "review", current)
+        _check_version(claim, expected_version)
         _require_open(current)
         if not note:
             raise ValidationError("Say why the correction is rejected: its proposer reads it.")
+        limits.check_length("note", note, "note")
         current.status = Status.REJECTED
         current.reviewed_by = user
         current.reviewed_at = timezone.now()
@@ -308,15 +329,43 @@ def reject_correction(correction: ClaimCorrection, *, user: AbstractBaseUser, no
     return current
 
 
-def withdraw_correction(correction: ClaimCorrection, *, user: AbstractBaseUser) -> ClaimCorrection:
-    """The proposer takes their correction back before it is reviewed (PermissionDenied for anyone else)."""
+def withdraw_correction(
+    correction: ClaimCorrection, *, user: AbstractBaseUser, expected_version: int | None = None
+) -> ClaimCorrection:
+    """The proposer takes their correction back before it is reviewed (PermissionDenied for anyone else).
+
+    ``expected_version``: as for :func:`publish_correction`.
+    """
     with transaction.atomic():
+        claim = _locked_claim(correction, expected_version)
         current = _locked(correction)
         correction_policy.require(user, "withdraw", current)
+        _check_version(claim, expected_version)
         _require_open(current)
         current.status = Status.WITHDRAWN
         current.save(update_fields=["status"])
     return current
+
+
+def _locked_claim(correction: ClaimCorrection, expected_version: int | None) -> Claim | None:
+    """The correction's claim, locked first (the order every correction step keeps), when a version is to be checked.
+
+    Rejecting and withdrawing leave the claim as it is, so without a version to check
+    (commands acting on the current state) they do not lock it.
+    """
+    if expected_version is None:
+        return None
+    return services.lock_claim(Claim(pk=correction.claim_id), None)
+
+
+def _check_version(claim: Claim | None, expected_version: int | None) -> None:
+    """EditConflict when the locked claim is no longer at the version the reviewer's page showed.
+
+    Checked after the permission, as everywhere: someone who may not take the step is told
+    so, not that their page is stale.
+    """
+    if claim is not None and expected_version is not None and claim.version != expected_version:
+        raise services.EditConflict(claim)
 
 
 def _locked(correction: ClaimCorrection) -> ClaimCorrection:

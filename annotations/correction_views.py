@@ -7,8 +7,9 @@ it publishes or rejects it; its proposer may withdraw it. Every rule is
 :mod:`annotations.claim_corrections`' (the same functions the admin and commands call);
 these views parse the request, call it and answer with the re-rendered panel, like the
 rest of the panel (:mod:`annotations.views`): 400 with the form's errors, 403 with the
-refusal in the alert region, 409 when the claim changed underneath, and
-``HX-Trigger: claim-changed`` on success. Acting on a claim marks the user's notifications
+refusal in the alert region, 409 when the claim changed underneath, 428 when the form did
+not say which version of the claim it was made on, and ``HX-Trigger: claim-changed`` on
+success. Acting on a claim marks the user's notifications
 about it read.
 """
 
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from annotations import claim_corrections, notifications, selectors
 from annotations.forms import CorrectionForm, CorrectionReviewForm
-from annotations.htmx import alert, claim_changed
+from annotations.htmx import alert, claim_changed, require_version, version_required
 from annotations.models import Claim, ClaimCorrection, ClaimStatus
 from annotations.permissions import correction_policy
 from annotations.services import EditConflict
@@ -48,12 +49,14 @@ def _messages(error: ValidationError) -> list[str]:
 
 
 @require_POST
+@version_required
 def correction_propose(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Propose a correction of a published claim (the corrected values, sources, the public note)."""
     claim = load_claim(request, claim_id)
     refusal = correction_policy.refusal_for(request.user, "add")
     if refusal:
         return alert(request, refusal, 403)
+    version = require_version(request)
     sources = selectors.claim_sources(claim)
     form = CorrectionForm(request.POST, claim=claim, sources=sources)
     retry = {"correction_form": form, "propose_open": True, "focus": "propose-title"}
@@ -62,7 +65,7 @@ def correction_propose(request: HttpRequest, claim_id: int) -> HttpResponse:
     try:
         claim_corrections.propose_correction(
             claim, user=request.user, changes=form.changes(), note=form.cleaned_data["note"],
-            expected_version=form.cleaned_data["version"],
+            expected_version=version,
         )
     except EditConflict as conflict:
         return _stale_proposal(request, conflict.current)
@@ -94,17 +97,18 @@ def _stale_proposal(request: HttpRequest, current: Claim) -> HttpResponse:
 
 def _review_target(
     request: HttpRequest, claim_id: int, correction_id: int, action: str
-) -> tuple[Claim, ClaimCorrection, str] | HttpResponse:
-    """The claim, its correction and the reviewer's note; or the response that refuses the step."""
+) -> tuple[Claim, ClaimCorrection, str, int] | HttpResponse:
+    """The claim, its correction, the reviewer's note and the claim's version the page showed; or the refusal."""
     claim = load_claim(request, claim_id)
     correction = _load_correction(claim, correction_id)
     refusal = correction_policy.refusal_for(request.user, action, correction)
     if refusal:
         return alert(request, refusal, 403)
+    version = require_version(request)
     form = CorrectionReviewForm(request.POST)
     if not form.is_valid():
         return _refused_step(request, claim, [e for errors in form.errors.values() for e in errors], 400)
-    return claim, correction, form.cleaned_data["note"]
+    return claim, correction, form.cleaned_data["note"], version
 
 
 def _refused_step(request: HttpRequest, claim: Claim, reasons: list[str], status: int) -> HttpResponse:
@@ -115,14 +119,15 @@ def _refused_step(request: HttpRequest, claim: Claim, reasons: list[str], status
 
 
 @require_POST
+@version_required
 def correction_publish(request: HttpRequest, claim_id: int, correction_id: int) -> HttpResponse:
     """Publish a proposed correction (an editor who did not propose it): the claim changes, in public."""
     target = _review_target(request, claim_id, correction_id, "review")
     if isinstance(target, HttpResponse):
         return target
-    claim, correction, note = target
+    claim, correction, note, version = target
     try:
-        claim_corrections.publish_correction(correction, user=request.user, note=note)
+        claim_corrections.publish_correction(correction, user=request.user, note=note, expected_version=version)
     except EditConflict as conflict:
         return _refused_step(request, claim, [str(conflict)], 409)
     except ValidationError as error:
@@ -133,14 +138,17 @@ def correction_publish(request: HttpRequest, claim_id: int, correction_id: int) 
 
 
 @require_POST
+@version_required
 def correction_reject(request: HttpRequest, claim_id: int, correction_id: int) -> HttpResponse:
     """Turn a proposed correction down, saying why (an editor who did not propose it)."""
     target = _review_target(request, claim_id, correction_id, "review")
     if isinstance(target, HttpResponse):
         return target
-    claim, correction, note = target
+    claim, correction, note, version = target
     try:
-        claim_corrections.reject_correction(correction, user=request.user, note=note)
+        claim_corrections.reject_correction(correction, user=request.user, note=note, expected_version=version)
+    except EditConflict as conflict:
+        return _refused_step(request, claim, [str(conflict)], 409)
     except ValidationError as error:
         return _refused_step(request, claim, _messages(error), 400)
     except PermissionDenied as error:
@@ -149,14 +157,17 @@ def correction_reject(request: HttpRequest, claim_id: int, correction_id: int) -
 
 
 @require_POST
+@version_required
 def correction_withdraw(request: HttpRequest, claim_id: int, correction_id: int) -> HttpResponse:
     """The proposer takes their correction back before it is reviewed."""
     target = _review_target(request, claim_id, correction_id, "withdraw")
     if isinstance(target, HttpResponse):
         return target
-    claim, correction, _note = target
+    claim, correction, _note, version = target
     try:
-        claim_corrections.withdraw_correction(correction, user=request.user)
+        claim_corrections.withdraw_correction(correction, user=request.user, expected_version=version)
+    except EditConflict as conflict:
+        return _refused_step(request, claim, [str(conflict)], 409)
     except ValidationError as error:
         return _refused_step(request, claim, _messages(error), 400)
     except PermissionDenied as error:

@@ -2,7 +2,9 @@
 
 Each form only turns request data into Python values with clear, field-level messages;
 rules that hold whichever door a change comes through (anchors, optimistic locking,
-http(s)-only URLs, who may delete) stay in :mod:`annotations.services`.
+http(s)-only URLs, who may delete, length caps) stay in :mod:`annotations.services`.
+The length caps (:mod:`annotations.limits`) are also shown here: the inputs get a
+``maxlength`` and an over-long value the services' own sentence next to its field.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 
+from annotations import limits
 from annotations.anchoring import AnchorError
 from annotations.highlight import selection_to_range
 from annotations.models import Claim, RatingLabel, Source
 from annotations.services import EDITABLE_FIELDS
-from articles.models import Article, http_url_validator
+from articles.models import Article
+from factcheck.validators import HttpURLField
 
 
 class PanelFormMixin:
@@ -25,6 +30,37 @@ class PanelFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class LimitedTextMixin:
+    """Text fields capped as the services cap them (:mod:`annotations.limits`).
+
+    ``limited_fields`` maps a form field to its kind of text. The input gets a ``maxlength``
+    (the browser stops the typing there) and ``clean`` refuses a longer value with the
+    services' sentence ("The rationale is 25,000 characters; the limit is 20,000."), after
+    the field's own cleaning, so line breaks count once, as they are stored. Django's
+    generic max-length check is dropped for those fields: one message, not two.
+    """
+
+    limited_fields: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, kind in self.limited_fields.items():
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+            field.max_length = None
+            field.widget.attrs["maxlength"] = str(limits.max_chars(kind))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name, kind in self.limited_fields.items():
+            message = limits.length_error(kind, data.get(name))
+            if message is not None:
+                self.add_error(name, forms.ValidationError(message, code="too_long"))
+        return data
 
 
 def _unix_newlines(text: str) -> str:
@@ -62,6 +98,9 @@ class NewClaimForm(PanelFormMixin, forms.Form):
             start, end = selection_to_range(body, data["start"], data["end"], data["exact"])
         except AnchorError as error:
             raise forms.ValidationError(str(error), code="anchor") from error
+        message = limits.length_error("quote", body[start:end])
+        if message is not None:
+            raise forms.ValidationError(message, code="too_long")
         data.update(start=start, end=end, exact=body[start:end])
         return data
 
@@ -73,7 +112,7 @@ class NewClaimForm(PanelFormMixin, forms.Form):
         return "The selection could not be read."
 
 
-class ClaimEditForm(PanelFormMixin, forms.Form):
+class ClaimEditForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     """Panel edits of a claim, always with the version the user started from.
 
     The statement form and the verdict form are both this form restricted to their
@@ -81,24 +120,25 @@ class ClaimEditForm(PanelFormMixin, forms.Form):
     one form never blanks the other's fields.
     """
 
+    limited_fields = limits.CLAIM_KINDS
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
         "required": "The page did not send the claim's version: reload the page and try again.",
         "invalid": "The page sent a broken claim version: reload the page and try again.",
     })
     statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
         help_text="The claim in your own words.",
         error_messages={"required": "Write the claim in your own words."},
     )
-    claimant = forms.CharField(required=False, max_length=300, help_text="Who made the claim.")
+    claimant = forms.CharField(required=False, help_text="Who made the claim.")
     verdict = forms.ModelChoiceField(
         queryset=RatingLabel.objects.none(),
         required=False,
         empty_label="Unrated",
         error_messages={"invalid_choice": "Choose a verdict from the rating scale."},
     )
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=20000)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
 
     def __init__(self, *args: Any, claim: Claim, fields: tuple[str, ...] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,24 +171,14 @@ class ClaimEditForm(PanelFormMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.fields}
 
 
-class SourceForm(PanelFormMixin, forms.ModelForm):
+class SourceForm(LimitedTextMixin, PanelFormMixin, forms.ModelForm):
     """A source's fields; the URL must be http(s) (checked here for the message and again by the model)."""
 
-    url = forms.URLField(
-        label="URL",
-        max_length=1000,
-        assume_scheme="https",
-        validators=[http_url_validator],
-        error_messages={"invalid": "Enter an http:// or https:// URL."},
-    )
-    archive_url = forms.URLField(
-        label="Archived copy URL",
-        max_length=1000,
-        required=False,
-        assume_scheme="https",
-        validators=[http_url_validator],
-        error_messages={"invalid": "Enter an http:// or https:// URL."},
-    )
+    limited_fields = limits.SOURCE_KINDS
+
+    # "example.com/a" is read as https://example.com/a; other schemes are refused by name.
+    url = HttpURLField(label="URL")
+    archive_url = HttpURLField(label="Archived copy URL", required=False)
 
     class Meta:
         model = Source
@@ -170,7 +200,7 @@ class SourceForm(PanelFormMixin, forms.ModelForm):
         return {name: str(self.data.get(self.add_prefix(name), "")) for name in CorrectionForm.SOURCE_FIELDS}
 
 
-class CorrectionForm(PanelFormMixin, forms.Form):
+class CorrectionForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     """A proposed correction of a published claim: the corrected values, sources to add or remove, a public note.
 
     The form starts from the claim's stored values; :meth:`changes` hands every field to
@@ -182,39 +212,39 @@ class CorrectionForm(PanelFormMixin, forms.Form):
 
     #: The new source's fields, named ``source_<field>`` in the form.
     SOURCE_FIELDS = ("url", "title", "publisher", "stance")
+    limited_fields = {
+        **limits.CLAIM_KINDS, "source_title": "source_title", "source_publisher": "source_publisher", "note": "note",
+    }
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
         "required": "The page did not send the claim's version: reload the claim and try again.",
         "invalid": "The page sent a broken claim version: reload the claim and try again.",
     })
     statement = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "A published claim needs a statement: write the corrected statement."},
     )
-    claimant = forms.CharField(required=False, max_length=300)
+    claimant = forms.CharField(required=False)
     verdict = forms.ModelChoiceField(
         queryset=RatingLabel.objects.none(), empty_label=None,
         error_messages={"invalid_choice": "Choose a verdict from the rating scale."},
     )
     rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "A published claim needs a rationale: write the corrected rationale."},
     )
     remove_sources = forms.TypedMultipleChoiceField(
         label="Remove sources", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose sources of this claim to remove."},
     )
-    source_url = forms.URLField(
-        label="URL of a source to add", required=False, max_length=1000, assume_scheme="https",
-        validators=[http_url_validator], error_messages={"invalid": "Enter an http:// or https:// URL."},
-    )
-    source_title = forms.CharField(label="Its title", required=False, max_length=500)
-    source_publisher = forms.CharField(label="Its publisher", required=False, max_length=200)
+    source_url = HttpURLField(label="URL of a source to add", required=False)
+    source_title = forms.CharField(label="Its title", required=False)
+    source_publisher = forms.CharField(label="Its publisher", required=False)
     source_stance = forms.ChoiceField(
         label="Its stance", required=False, choices=Source.Stance.choices, initial=Source.Stance.CONTEXT
     )
     note = forms.CharField(
-        label="Public correction note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+        label="Public correction note", widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Readers see it with the correction: say what changed and why.",
         error_messages={"required": "Write a public correction note that tells readers what changed and why."},
     )
@@ -273,20 +303,23 @@ class CorrectionForm(PanelFormMixin, forms.Form):
         return changes
 
 
-class CorrectionReviewForm(PanelFormMixin, forms.Form):
+class CorrectionReviewForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     """The editor's note when publishing (optional) or rejecting (required by the service) a correction."""
 
-    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    limited_fields = {"note": "note"}
+
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_note(self) -> str:
         return _unix_newlines(self.cleaned_data["note"])
 
 
-class CommentForm(PanelFormMixin, forms.Form):
+class CommentForm(LimitedTextMixin, PanelFormMixin, forms.Form):
+    limited_fields = {"body": "comment"}
+
     body = forms.CharField(
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=10000,
         help_text="Type @username to notify someone on the desk, #128 to point at claim 128.",
         error_messages={"required": "Write something before adding a comment."},
     )
@@ -295,8 +328,10 @@ class CommentForm(PanelFormMixin, forms.Form):
         return _unix_newlines(self.cleaned_data["body"])
 
 
-class DeleteClaimForm(PanelFormMixin, forms.Form):
-    note = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+class DeleteClaimForm(LimitedTextMixin, PanelFormMixin, forms.Form):
+    limited_fields = {"note": "note"}
+
+    note = forms.CharField(label="Reason (optional)", required=False)
 
 
 class ReattachForm(forms.Form):

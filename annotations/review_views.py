@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from annotations import notifications, selectors, workflow
-from annotations.htmx import claim_changed
+from annotations.htmx import VersionRequired, claim_changed, require_version
 from annotations.models import Claim, ClaimStatus, Notification
 from annotations.permissions import claim_policy
 from annotations.review_context import review_actions_for
@@ -157,11 +157,11 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 class TransitionForm(forms.Form):
-    """The inputs a workflow step may carry; which ones matter depends on the step."""
+    """The inputs a workflow step may carry; which ones matter depends on the step.
 
-    version = forms.IntegerField(required=False, min_value=1, error_messages={
-        "invalid": "The page sent a broken claim version: reload the page and try again.",
-    })
+    The claim's version is not among them: :func:`transition` requires it first (428 without it).
+    """
+
     note = forms.CharField(required=False, strip=True)
     assignee = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True), required=False,
@@ -188,14 +188,22 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Run one workflow step on a claim (htmx: answer with the re-rendered actions partial).
 
     Success: 200 with the partial and an ``HX-Trigger: claim-changed`` header (htmx), or a
-    redirect back with a message. Refusals: 403 when the user may not take the step, 400
-    listing everything missing, 409 when the claim changed since the page was loaded.
+    redirect back with a message. Refusals: 403 when the user may not take the step, 428
+    when the form did not say which version of the claim it was made on, 400 listing
+    everything missing, 409 when the claim changed since the page was loaded.
     """
     # A refusal shows the claim and its review history: a claim the user may not see is "not found".
     claim = get_object_or_404(selectors.panel_claims(request.user), pk=pk)
     if name not in workflow.TRANSITIONS:
         return _refused(request, claim, [f"There is no workflow step called “{name}”."], 404)
     transition_ = workflow.TRANSITIONS[name]
+    try:
+        version = require_version(request)
+    except VersionRequired as refusal:
+        forbidden = workflow.forbidden_reasons(claim, request.user, name)
+        if forbidden:
+            return _refused(request, claim, forbidden, 403)
+        return _refused(request, claim, [str(refusal)], refusal.status_code)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         forbidden = workflow.forbidden_reasons(claim, request.user, name)
@@ -209,7 +217,7 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             request.user,
             name,
             note=form.cleaned_data["note"],
-            expected_version=form.cleaned_data["version"],
+            expected_version=version,
             **form.params_for(name),
         )
     except workflow.TransitionRefused as refusal:

@@ -67,6 +67,8 @@ class ArticleFilters:
     outlet: str = ""
     status: str = ""
     assignee_id: int | None = None
+    #: Only articles with a claim nobody is assigned to (the desk's "Unassigned" row links here).
+    unassigned: bool = False
 
 
 def article_outlets() -> list[str]:
@@ -79,7 +81,8 @@ def article_list(user: AnyUser | None, filters: ArticleFilters) -> QuerySet[Arti
 
     The claim filters (status, assignee) look only at claims the user may see: a reader
     filtering by "In review" finds nothing rather than learning which articles have
-    unpublished claims.
+    unpublished claims. Together they ask for one claim with both ("in review, assigned to
+    Casey"), as the desk overview counts them.
     """
     articles = Article.objects.only("id", "title", "outlet", "published_on", "created_at")
     if filters.text:
@@ -87,10 +90,15 @@ def article_list(user: AnyUser | None, filters: ArticleFilters) -> QuerySet[Arti
     if filters.outlet:
         articles = articles.filter(outlet=filters.outlet)
     claims = claim_policy.visible(user, Claim.objects.filter(article=OuterRef("pk")))
+    wanted = Q()
     if filters.status:
-        articles = articles.filter(Exists(claims.filter(status=filters.status)))
+        wanted &= Q(status=filters.status)
     if filters.assignee_id is not None:
-        articles = articles.filter(Exists(claims.filter(assignee_id=filters.assignee_id)))
+        wanted &= Q(assignee_id=filters.assignee_id)
+    elif filters.unassigned:
+        wanted &= Q(assignee__isnull=True)
+    if wanted:
+        articles = articles.filter(Exists(claims.filter(wanted)))
     return articles.order_by("-created_at", "-id")
 
 
@@ -142,7 +150,7 @@ def corrections_state(claims: list[Claim]) -> dict[str, list[Claim]]:
 
 def rating_labels() -> list[RatingLabel]:
     """The whole rating scale (inactive labels too: old verdicts still need their colour)."""
-    return list(RatingLabel.objects.only("pk", "name", "colour", "is_active", "order"))
+    return list(RatingLabel.objects.only("pk", "name", "slug", "value", "colour", "is_active", "order"))
 
 
 # --- the claim panel ------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotations import mentions, notifications
+from annotations import limits, mentions, notifications
 from annotations.anchoring import describe, validate_anchor
 from annotations.models import (
     Claim,
@@ -181,6 +181,11 @@ def create_claim(
     anchor the claim on text that no longer exists. A correction in progress holds the
     same lock (``articles.corrections.edit_article``), so the create waits for it and then
     checks the offsets against the corrected body.
+
+    Bounded (:mod:`annotations.limits`): the quote, statement and claimant have length caps
+    and an article at most ``FACTDESK_MAX_CLAIMS_PER_ARTICLE`` claims (ValidationError with
+    the numbers). The claims are counted under the article's row lock, so two creates at
+    once cannot both take the last place.
     """
     if check_permission:
         require_fact_checker(user)
@@ -190,8 +195,13 @@ def create_claim(
         # Trusted callers computed the offsets on the body they hold: if that body is no
         # longer current, the quote they meant is compared with the new text and refused.
         exact = article.body[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+    limits.check_length("quote", exact, "exact")
     validate_anchor(body, start, end, exact)
     anchor = describe(body, start, end)
+    statement = strip_control_chars(statement).strip() or anchor.exact
+    claimant = canonicalize_line(claimant)
+    limits.check_lengths({"statement": statement, "claimant": claimant}, limits.CLAIM_KINDS)
+    require_room_for_claim(current)
     claim = Claim.objects.create(
         article=current,
         start=start,
@@ -199,12 +209,23 @@ def create_claim(
         exact=anchor.exact,
         prefix=anchor.prefix,
         suffix=anchor.suffix,
-        statement=strip_control_chars(statement).strip() or anchor.exact,
-        claimant=canonicalize_line(claimant),
+        statement=statement,
+        claimant=claimant,
         created_by=user if user is not None and user.is_authenticated else None,
     )
     record_event(claim, ClaimEvent.Kind.CREATED, user, new_value=anchor.exact)
     return claim
+
+
+def require_room_for_claim(article: Article) -> None:
+    """ValidationError when ``article`` already has the most claims one article may have (one COUNT query).
+
+    Call it with the article's row locked (as :func:`create_claim` does), so the count
+    cannot change before the new claim is saved.
+    """
+    message = limits.too_many_claims(Claim.objects.filter(article_id=article.pk).count())
+    if message is not None:
+        raise ValidationError(message, code="too_many_claims")
 
 
 @transaction.atomic
@@ -215,6 +236,8 @@ def update_claim(
 
     The update only succeeds if the stored version is still ``expected_version``; otherwise
     :class:`EditConflict` carries the current values so the user can re-apply their edit.
+    A changed value longer than its cap (:mod:`annotations.limits`) is refused with a
+    ValidationError keyed by the field.
     """
     require_fact_checker(user)
     changes = _clean_strings(changes)
@@ -226,6 +249,7 @@ def update_claim(
     if not changed:
         return current
     require_edit(user, current)
+    limits.check_lengths(changed, limits.CLAIM_KINDS)
     if "verdict" in changed:
         verdict = changed["verdict"]
         if verdict is not None and not isinstance(verdict, RatingLabel):
@@ -332,7 +356,9 @@ def validated_source(claim: Claim, added_by: AbstractBaseUser | None, fields: di
     unknown = set(fields) - set(SOURCE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown source field: {', '.join(sorted(unknown))}.")
-    return _validated_source(Source(claim=claim, added_by=actor_or_none(added_by), **_clean_strings(fields)))
+    fields = _clean_strings(fields)
+    limits.check_lengths(fields, limits.SOURCE_KINDS)
+    return _validated_source(Source(claim=claim, added_by=actor_or_none(added_by), **fields))
 
 
 def attach_source(
@@ -382,9 +408,12 @@ def update_source(
     current = lock_claim(source.claim, expected_version)
     require_edit(user, current)
     before = {name: getattr(source, name) for name in SOURCE_FIELDS}
-    for name, value in _clean_strings(fields).items():
-        if name not in SOURCE_FIELDS:
-            raise ValidationError(f"Unknown source field: {name}.")
+    fields = _clean_strings(fields)
+    unknown = set(fields) - set(SOURCE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown source field: {', '.join(sorted(unknown))}.")
+    limits.check_lengths({name: value for name, value in fields.items() if value != before[name]}, limits.SOURCE_KINDS)
+    for name, value in fields.items():
         setattr(source, name, value)
     _validated_source(source).save()
     for name in SOURCE_FIELDS:
@@ -411,12 +440,22 @@ def remove_source(source: Source, *, user: AbstractBaseUser, expected_version: i
 
 
 @transaction.atomic
-def add_comment(claim: Claim, *, user: AbstractBaseUser, body: str) -> Comment:
-    """Add a discussion entry to a claim."""
+def add_comment(
+    claim: Claim, *, user: AbstractBaseUser, body: str, expected_version: int | None = None
+) -> Comment:
+    """Add a discussion entry to a claim (at most ``FACTDESK_MAX_COMMENT_CHARS`` characters).
+
+    ``expected_version`` is the claim's version the comment was written against (the panel
+    sends it): a comment on values someone has since changed is refused with
+    :class:`EditConflict`, so nobody answers a verdict that is no longer there. A comment
+    does not bump the version: two people discussing a claim do not conflict.
+    """
     require_fact_checker(user)
     body = strip_control_chars(body).strip()
     if not body:
         raise ValidationError("A comment cannot be empty.")
+    limits.check_length("comment", body, "body")
+    lock_claim(claim, expected_version)
     comment = Comment.objects.create(claim=claim, author=user, body=body)
     record_event(claim, ClaimEvent.Kind.COMMENTED, user, new_value=body)
     mentions.notify_mentioned(comment, user)  # @username: tell them (if they may see the claim)
@@ -429,15 +468,28 @@ def can_delete_claim(user: AbstractBaseUser | AnonymousUser | None, claim: Claim
 
 
 @transaction.atomic
-def delete_claim(claim: Claim, *, user: AbstractBaseUser, note: str = "") -> None:
-    """Delete a claim; the history keeps a DELETED entry with its quote and statement."""
+def delete_claim(
+    claim: Claim, *, user: AbstractBaseUser, note: str = "", expected_version: int | None = None
+) -> None:
+    """Delete a claim; the history keeps a DELETED entry with its quote and statement.
+
+    ``expected_version`` is the version the person saw when they confirmed: a claim changed
+    since (published, reworded...) is not deleted on the strength of an old page
+    (:class:`EditConflict`). Who may delete is checked again on the locked row.
+    """
+    refusal = "You can delete only your own claims that are not published."
     if not can_delete_claim(user, claim):
-        raise PermissionDenied("You can delete only your own claims that are not published.")
+        raise PermissionDenied(refusal)
+    note = strip_control_chars(note).strip()
+    limits.check_length("note", note, "note")
+    current = lock_claim(claim, expected_version)
+    if not can_delete_claim(user, current):
+        raise PermissionDenied(refusal)
     record_event(
-        claim, ClaimEvent.Kind.DELETED, user,
-        old_value=f"{claim.exact}\n— {claim.statement}", from_status=claim.status, note=note,
+        current, ClaimEvent.Kind.DELETED, user,
+        old_value=f"{current.exact}\n— {current.statement}", from_status=current.status, note=note,
     )
-    claim.delete()
+    current.delete()
 
 
 # --- links between claims ------------------------------------------------------------------

@@ -1,24 +1,41 @@
-"""Background tasks (django-tasks) for the annotations app: building large export ZIPs.
+"""Background tasks (django-tasks) for the annotations app: exports and Web Annotation imports.
 
-A ZIP of many articles takes too long for one request, so the admin action creates an
-export job (:mod:`annotations.exports.jobs`) and queues :func:`build_export_zip`; the admin
-is sent to the job's progress page. Claiming the job, progress, failure and retention are
-:mod:`factcheck.jobs`'s; the ZIP is kept in the default file storage (shared by the web and
-worker processes) and the job refers to it.
+Nothing here runs in a request. A ZIP of many articles (the admin action), an article's PDF
+report (the download menu) and an import of Web Annotations can each take minutes, so the
+request creates a job (:mod:`annotations.exports.jobs`), queues one of these tasks and
+sends the user to the job's progress page. Claiming the job, progress, failure and
+retention are :mod:`factcheck.jobs`'s; results are kept in the default file storage
+(shared by the web and worker processes) and the job refers to them.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
+from typing import Any
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django_tasks import task
 
 from annotations.exports import jobs as export_jobs
+from annotations.exports import render_export
 from annotations.exports.bundle import write_zip
+from annotations.exports.w3c import NOT_ATTEMPTED, ImportFormatError, import_annotations
 from articles.models import Article
 from factcheck import jobs
 from factcheck.models import Job
+
+
+class ArticleGone(jobs.WorkRefused):
+    """The job's article was deleted between the request and the job running."""
+
+
+def _article(job: Job) -> Article:
+    article = Article.objects.filter(pk=export_jobs.article_id(job)).first()
+    if article is None:
+        raise ArticleGone("The article was deleted before the job ran.")
+    return article
 
 
 def build_zip(job: Job) -> jobs.Outcome:
@@ -35,8 +52,78 @@ def build_zip(job: Job) -> jobs.Outcome:
     return jobs.Outcome(result={"articles": count}, errors=errors, result_file=name)
 
 
+def render_report(job: Job) -> jobs.Outcome:
+    """Render one article's report (a PDF) with ``render_export`` into storage.
+
+    The fingerprint is taken again just before the data is read, so the cached file is
+    filed under the input it was made from even when the article changed after the request.
+    """
+    article = _article(job)
+    fmt = export_jobs.export_format(job)
+    published_only = export_jobs.published_only(job)
+    fingerprint = export_jobs.report_fingerprint(article.pk, fmt=fmt, published_only=published_only)
+    if fingerprint:
+        jobs.set_fingerprint(job.pk, fingerprint)
+    content = b"".join(render_export(article, fmt, published_only=published_only))
+    name = jobs.save_result_file(job, export_jobs.download_name(job), ContentFile(content))
+    return jobs.Outcome(result={"article_id": article.pk, "bytes": len(content)}, result_file=name)
+
+
+def run_export(job: Job) -> jobs.Outcome:
+    """An export job's work, by its format: a ZIP of many articles or one article's report."""
+    return build_zip(job) if export_jobs.export_format(job) == export_jobs.ZIP else render_report(job)
+
+
+def import_annotation_file(job: Job) -> jobs.Outcome:
+    """Import the job's uploaded Web Annotations into its article, as its owner.
+
+    ``import_annotations`` reports progress after each annotation and keeps to its own
+    time budgets. Failed annotations are the job's per-item errors (those never attempted
+    because the budget ran out are counted, and said once in a notice, not listed one by
+    one); created and skipped counts, notices and per-annotation warnings are its result.
+    A file ``import_annotations`` refuses as a whole fails the job with its reason.
+    """
+    article = _article(job)
+    data = json.loads(jobs.read_input(job).decode("utf-8-sig"))
+    jobs.progress(job.pk, 0, total=job.total)
+    try:
+        result = import_annotations(article, data, job.owner, progress=jobs.progress_reporter(job.pk))
+    except ImportFormatError as error:
+        raise jobs.WorkRefused(str(error)) from error
+    counts = {"created": 0, "skipped": 0, "failed": 0}
+    notes: list[dict[str, Any]] = []
+    errors: list[dict[str, str]] = []
+    for row in result.rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+        if row.status == "failed":
+            if row.reason != NOT_ATTEMPTED:
+                errors.append(jobs.item_error(f"annotation {row.index}", row.message))
+        elif row.message or row.warnings:
+            notes.append({"index": row.index, "status": row.status, "message": row.message,
+                          "warnings": list(row.warnings)})
+    summary = {
+        "article_id": article.pk, **counts, "not_attempted": len(result.not_attempted),
+        "notices": list(result.notices), "notes": notes,
+    }
+    return jobs.Outcome(result=summary, errors=errors)
+
+
 @task()
 def build_export_zip(job_id: int) -> dict[str, object]:
-    """django-tasks entry point: build an export job's ZIP (see :func:`build_zip` and ``jobs.run``)."""
-    job = jobs.run(job_id, Job.Kind.EXPORT, build_zip)
+    """django-tasks entry point: run an export job (see :func:`run_export` and ``jobs.run``)."""
+    job = jobs.run(job_id, Job.Kind.EXPORT, run_export)
+    return {"job_id": job_id, "status": job.status if job is not None else "skipped"}
+
+
+@task()
+def render_export_report(job_id: int) -> dict[str, object]:
+    """django-tasks entry point for a report (PDF) job; the same work as :func:`build_export_zip`."""
+    job = jobs.run(job_id, Job.Kind.EXPORT, run_export)
+    return {"job_id": job_id, "status": job.status if job is not None else "skipped"}
+
+
+@task()
+def import_web_annotations(job_id: int) -> dict[str, object]:
+    """django-tasks entry point: run an annotation import job (see :func:`import_annotation_file`)."""
+    job = jobs.run(job_id, Job.Kind.ANNOTATION_IMPORT, import_annotation_file)
     return {"job_id": job_id, "status": job.status if job is not None else "skipped"}

@@ -20,6 +20,10 @@ Views read the request, call :mod:`annotations.services` and render
   :mod:`annotations.correction_views`), "Withdraw from review" in the review steps. An edit
   posted anyway (a panel opened before the claim was published) is answered 403 with the
   panel, the correction form open and filled in with what the user tried to change.
+* Every write says which version of the claim it was made on (the forms carry ``version``,
+  the version the panel shows): without it the answer is 428 with "Reload the claim..."
+  in the alert region (:func:`annotations.htmx.require_version`); with an older one, 409.
+  Length caps (:mod:`annotations.limits`) are form errors (400), as is a full article.
 * An open panel asks every 15 s whether it went stale (:func:`claim_changes`: 204 when the
   claim's version is still the one it shows, else a banner of the changes since). ``#128``
   typed in a comment links to claim 128 when the reader may see it (resolved in one query).
@@ -31,17 +35,18 @@ import hashlib
 import re
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from annotations import mentions, selectors, services
+from annotations import limits, mentions, selectors, services, verdict_palette
 from annotations.anchoring import AnchorError
 from annotations.credits import correction_changes
 from annotations.forms import ClaimEditForm, CommentForm, CorrectionForm, DeleteClaimForm, NewClaimForm, SourceForm
-from annotations.htmx import alert, claim_changed
+from annotations.htmx import alert, claim_changed, require_version, version_required
 from annotations.models import Claim, ClaimCorrection, ClaimStatus, RatingLabel, Source
 from annotations.notifications import claim_path
 from annotations.permissions import claim_policy, correction_policy
@@ -139,6 +144,7 @@ def panel_context(
         "can_propose": can_propose,
         "correction_form": correction_form,
         "review": review_actions_for(claim, user),
+        "note_max_chars": limits.max_chars("note"),
         **extra,
     }
 
@@ -181,6 +187,8 @@ def claim_create(request: HttpRequest, pk: int) -> HttpResponse:
         claim = services.create_claim(article, data["start"], data["end"], data["exact"], user=request.user)
     except AnchorError as error:
         return alert(request, str(error), 400)
+    except ValidationError as error:  # a length cap, or the article already has the most claims
+        return alert(request, " ".join(error.messages), 400)
     claim = load_claim(request, claim.pk)
     notice = "Claim added. Write the claim in your own words, then add sources and a verdict."
     response = render_panel(request, claim, status=201, notice=notice, focus="cf-statement")
@@ -229,12 +237,14 @@ def claim_changes(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_POST
+@version_required
 def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Save the statement form or the verdict form, refusing stale versions (409 with both values)."""
     claim = load_claim(request, claim_id)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    version = require_version(request)
     fields = ClaimEditForm.posted_fields(request.POST)
     if not fields:
         return alert(request, "Nothing to save: the form sent no claim fields.", 400)
@@ -247,16 +257,13 @@ def claim_edit(request: HttpRequest, claim_id: int) -> HttpResponse:
     if locked:
         return edit_refused(request, claim, locked, changes=form.changes())
     try:
-        updated = services.update_claim(
-            claim, user=request.user, expected_version=form.cleaned_data["version"], changes=form.changes()
-        )
+        updated = services.update_claim(claim, user=request.user, expected_version=version, changes=form.changes())
     except services.EditConflict as conflict:
         return _conflict(request, conflict.current.pk, form, section)
     except services.ClaimLocked as error:  # the claim was published (or handed over) a moment ago
         return edit_refused(request, load_claim(request, claim.pk), str(error), changes=form.changes())
     except ValidationError as error:
-        for message in error.messages:
-            form.add_error(None, message)
+        _add_errors(form, error)
         return render_panel(request, claim, status=400, **{form_key: form})
     except PermissionDenied as error:
         return alert(request, str(error), 403)
@@ -315,26 +322,20 @@ def _conflict(request: HttpRequest, claim_id: int, form: ClaimEditForm, section:
 # --- sources ---------------------------------------------------------------------------
 
 
-def _posted_version(request: HttpRequest) -> int | None:
-    """The claim version the panel's form was rendered at (``version``), if it sent a valid one."""
-    try:
-        return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
-
-
 def _stale(request: HttpRequest) -> HttpResponse:
     message = "This claim changed since you opened it (see its history): reload the claim and apply your change again."
     return alert(request, message, 409)
 
 
 @require_POST
+@version_required
 def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Attach a source (http/https URL) to the claim."""
     claim = load_claim(request, claim_id)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    version = require_version(request)
     form = SourceForm(request.POST, prefix=NEW_SOURCE_PREFIX)
     locked = services.edit_refusal(request.user, claim)
     if locked:
@@ -342,9 +343,7 @@ def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     if not form.is_valid():
         return render_panel(request, claim, status=400, source_form=form, focus="id_new-source-url")
     try:
-        services.add_source(
-            claim, user=request.user, expected_version=_posted_version(request), **form.service_fields()
-        )
+        services.add_source(claim, user=request.user, expected_version=version, **form.service_fields())
     except services.EditConflict:
         return _stale(request)
     except services.ClaimLocked as error:
@@ -357,6 +356,7 @@ def source_add(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@version_required
 def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
     """GET: the panel with this source's fields open for editing; POST: save them."""
     claim = load_claim(request, claim_id)
@@ -366,6 +366,7 @@ def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResp
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    version = require_version(request)
     locked = services.edit_refusal(request.user, claim)
     if locked:
         return edit_refused(request, claim, locked)
@@ -374,9 +375,7 @@ def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResp
         return render_panel(request, claim, status=400, editing_source=source, edit_source_form=form)
     source.claim = claim
     try:
-        services.update_source(
-            source, user=request.user, expected_version=_posted_version(request), **form.service_fields()
-        )
+        services.update_source(source, user=request.user, expected_version=version, **form.service_fields())
     except services.EditConflict:
         return _stale(request)
     except services.ClaimLocked as error:
@@ -389,6 +388,7 @@ def source_edit(request: HttpRequest, claim_id: int, source_id: int) -> HttpResp
 
 
 @require_POST
+@version_required
 def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
     """Detach a source from the claim (the history keeps its URL)."""
     claim = load_claim(request, claim_id)
@@ -396,12 +396,13 @@ def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpRe
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    version = require_version(request)
     locked = services.edit_refusal(request.user, claim)
     if locked:
         return edit_refused(request, claim, locked, remove_source=source)
     source.claim = claim
     try:
-        services.remove_source(source, user=request.user, expected_version=_posted_version(request))
+        services.remove_source(source, user=request.user, expected_version=version)
     except services.EditConflict:
         return _stale(request)
     except services.ClaimLocked as error:
@@ -411,16 +412,24 @@ def source_remove(request: HttpRequest, claim_id: int, source_id: int) -> HttpRe
 
 
 @require_POST
+@version_required
 def source_archive(request: HttpRequest, claim_id: int, source_id: int) -> HttpResponse:
-    """Fetch the source's page now and keep it as a snapshot: the evidence survives link rot."""
+    """Fetch the source's page now and keep it as a snapshot: the evidence survives link rot.
+
+    A stale panel is refused before the (slow) fetch; the version is checked again, under
+    the claim's lock, when the archived copy is written.
+    """
     claim = load_claim(request, claim_id)
     source = get_object_or_404(Source, pk=source_id, claim=claim)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    version = require_version(request)
+    if version != claim.version:
+        return _stale(request)
     source.claim = claim
     try:
-        archive_source(source, user=request.user, expected_version=claim.version)
+        archive_source(source, user=request.user, expected_version=version)
     except FetchError as error:
         return alert(request, f"Could not archive {source.url}: {error}", 400)
     except PermissionDenied as error:
@@ -432,7 +441,8 @@ def source_archive(request: HttpRequest, claim_id: int, source_id: int) -> HttpR
     return claim_changed(render_panel(request, claim, notice=notice, focus="sources-title"), claim.pk)
 
 
-def _add_errors(form: SourceForm, error: ValidationError) -> None:
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal on the form: next to its field when the form has that field, else above it."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -444,17 +454,21 @@ def _add_errors(form: SourceForm, error: ValidationError) -> None:
 
 
 @require_POST
+@version_required
 def comment_add(request: HttpRequest, claim_id: int) -> HttpResponse:
-    """Add a discussion entry to the claim."""
+    """Add a discussion entry to the claim (against the version the panel shows: 409 if it changed)."""
     claim = load_claim(request, claim_id)
     refusal = _refuse_reader(request)
     if refusal:
         return refusal
+    version = require_version(request)
     form = CommentForm(request.POST, auto_id="comment-%s")
     if not form.is_valid():
         return render_panel(request, claim, status=400, comment_form=form, focus="comment-body")
     try:
-        services.add_comment(claim, user=request.user, body=form.cleaned_data["body"])
+        services.add_comment(claim, user=request.user, body=form.cleaned_data["body"], expected_version=version)
+    except services.EditConflict:
+        return _stale(request)
     except ValidationError as error:
         form.add_error("body", error.messages)
         return render_panel(request, claim, status=400, comment_form=form, focus="comment-body")
@@ -466,6 +480,7 @@ def comment_add(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@version_required
 def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
     """GET: the panel with a confirmation step; POST: delete (own unpublished claims, or any for editors)."""
     claim = load_claim(request, claim_id)
@@ -473,11 +488,15 @@ def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
         return alert(request, "You can delete only your own claims that are not published.", 403)
     if request.method == "GET":
         return render_panel(request, claim, confirm_delete=True, delete_form=DeleteClaimForm(), focus="delete-title")
+    version = require_version(request)
     form = DeleteClaimForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        return render_panel(request, claim, status=400, confirm_delete=True, delete_form=form, focus="delete-title")
     article_id, quote = claim.article_id, claim.exact
     try:
-        services.delete_claim(claim, user=request.user, note=note)
+        services.delete_claim(claim, user=request.user, note=form.cleaned_data["note"], expected_version=version)
+    except services.EditConflict:
+        return _stale(request)
     except PermissionDenied as error:
         return alert(request, str(error), 403)
     if not request.htmx:
@@ -491,13 +510,15 @@ def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @require_GET
 def verdict_styles(request: HttpRequest) -> HttpResponse:
-    """The verdict colours as a stylesheet (``.verdict-<id> { --hl: #rrggbb }``).
+    """The verdict colours and symbols as a stylesheet (``.verdict-<id> { --hl: #rrggbb }``, then its symbol).
 
     Colours live in the database (admins edit the rating scale) but the page keeps all
-    styles in files so a strict Content-Security-Policy needs no inline styles.
+    styles in files so a strict Content-Security-Policy needs no inline styles. The symbol
+    (annotations.verdict_palette) marks where each rated highlight starts (static/css/verdicts.css).
     """
     rules = [
-        f".verdict-{label.pk} {{ --hl: {label.colour}; }}"
+        f'.verdict-{label.pk} {{ --hl: {label.colour}; }}\n'
+        f'.verdict-{label.pk} {{ --verdict-symbol: "{verdict_palette.symbol_for(label)}"; }}'
         for label in selectors.rating_labels()
         if _HEX_COLOUR.match(label.colour)
     ]

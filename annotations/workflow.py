@@ -37,7 +37,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotations import notifications
+from annotations import limits, notifications, signals
 from annotations.credits import researchers
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification
 from annotations.permissions import claim_policy
@@ -92,6 +92,9 @@ class Transition:
     preconditions: Callable[[Claim, AnyUser, str, Params], list[str]] | None = None
     note: str = ""  # "", "optional" or "required": whether the step shows a note field
     note_label: str = "Note"
+    #: A shorter limit the step's own preconditions enforce on its note (the dismissal reason's
+    #: column); None: the desk's note limit (``FACTDESK_MAX_NOTE_CHARS``), checked for every step.
+    note_max: int | None = None
     style: str = ""
     #: Whether a ``rule`` refusal is worth showing next to the buttons (the two-person rule is;
     #: "this claim is already yours" is not).
@@ -100,6 +103,11 @@ class Transition:
     @property
     def note_required(self) -> bool:
         return self.note == "required"
+
+    @property
+    def note_limit(self) -> int:
+        """The most characters the step's note may have (the form's ``maxlength``)."""
+        return self.note_max if self.note_max is not None else limits.max_chars("note")
 
     def permitted(self, user: AnyUser) -> bool:
         """Whether the user's role allows this step at all (the claim policy decides)."""
@@ -474,7 +482,7 @@ TRANSITIONS: dict[str, Transition] = {
             sources=frozenset({S.NEW, S.RESEARCHING}), target=S.DISMISSED,
             permission="review", role_refusal="Only editors can dismiss claims.",
             preconditions=_dismiss_preconditions, perform=_dismiss,
-            note="required", note_label="Reason for dismissing", style="danger",
+            note="required", note_label="Reason for dismissing", note_max=MAX_REASON_LENGTH, style="danger",
         ),
         Transition(
             name="reopen", label="Reopen", description="Bring a dismissed claim back into the workflow.",
@@ -528,6 +536,9 @@ def _not_ready(claim: Claim, user: AnyUser, transition: Transition, note: str, p
     state = _state_problem(claim, transition)
     if state:
         return [state]
+    too_long = limits.length_error("note", note) if transition.note_max is None else None
+    if too_long:
+        return [too_long]
     if transition.preconditions is None:
         return []
     return transition.preconditions(claim, user, note, params)
@@ -647,4 +658,6 @@ def apply(
         for notice in notices:
             for recipient in notice.recipients:
                 notifications.notify(recipient, current, notice.kind, notice.message, email=notice.email)
+        if transition.target == ClaimStatus.PUBLISHED:
+            signals.claim_published.send(sender=Claim, claim=current, user=user)
     return current

@@ -61,16 +61,21 @@ def import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
             report = result.as_dict()
             form = ImportFileForm()
         else:
-            job = jobs.create(
-                Job.Kind.IMPORT,
-                owner=request.user,
-                title=f"Import of {name}",
-                params={"filename": name},
-                total=len(outcome.records),
-                input_file=ContentFile(data, name=name),
-            )
-            jobs.enqueue(job, run_import_job)
-            return redirect(PROGRESS_URL, job.pk)
+            try:
+                job = jobs.create(
+                    Job.Kind.IMPORT,
+                    owner=request.user,
+                    title=f"Import of {name}",
+                    params={"filename": name},
+                    total=len(outcome.records),
+                    input_file=ContentFile(data, name=name),
+                    enforce_limit=True,
+                )
+            except jobs.JobLimitReached as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                jobs.enqueue(job, run_import_job)
+                return redirect(PROGRESS_URL, job.pk)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -110,8 +115,14 @@ def url_import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Http
         raise PermissionDenied("You may not add articles.")
     form = AddByUrlForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        job = enqueue_url_import(form.cleaned_data["urls"], request.user, watch=form.cleaned_data["watch"])
-        return redirect(PROGRESS_URL, job.pk)
+        try:
+            job = enqueue_url_import(
+                form.cleaned_data["urls"], request.user, watch=form.cleaned_data["watch"], enforce_limit=True
+            )
+        except jobs.JobLimitReached as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return redirect(PROGRESS_URL, job.pk)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,

@@ -29,6 +29,9 @@ Pages too small for trafilatura's scoring (a saved snippet, a test page) fall ba
 plain reading of the page's ``<article>``/``<main>``/``<body>`` with the usual furniture
 elements removed (:func:`plain_paragraphs`).
 
+A page nested deeper than ``max_depth`` elements is refused before either parser sees it
+(:mod:`articles.html_limits`): parsing and walking such a page takes minutes.
+
 Pure: no models, no database, no network.
 """
 
@@ -47,6 +50,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
+from articles.html_limits import DEFAULT_MAX_HTML_DEPTH, check_html_depth
 from articles.values import normalize_language, parse_iso_date
 from factcheck.validators import is_http_url
 
@@ -467,12 +471,16 @@ def _title_heading(root: LexborNode) -> LexborNode | None:
     return None
 
 
-def plain_paragraphs(html: str) -> tuple[str, list[str]]:
+def plain_paragraphs(html: str, *, max_depth: int | None = DEFAULT_MAX_HTML_DEPTH) -> tuple[str, list[str]]:
     """``(headline, paragraphs)`` of a small page: its main container without furniture elements.
 
     The headline is the container's first ``<h1>`` outside site chrome (removed from the
-    paragraphs), or "" when there is none.
+    paragraphs), or "" when there is none. Raises :class:`articles.html_limits.HtmlTooDeep`
+    for a page nested deeper than ``max_depth``, before parsing it (None: the caller has
+    checked already).
     """
+    if max_depth is not None:
+        check_html_depth(html, max_depth)
     tree = LexborHTMLParser(html)
     root = _content_root(tree)
     if root is None:
@@ -645,18 +653,24 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     return tree if tree.tag == "html" else tree.getroottree().getroot()
 
 
-def extract_article(html: str | bytes, url: str = "", origin: str = "") -> ExtractedPage:
+def extract_article(
+    html: str | bytes, url: str = "", origin: str = "", *, max_depth: int | None = DEFAULT_MAX_HTML_DEPTH
+) -> ExtractedPage:
     """Read one news page: metadata and the article body's paragraphs (see the module docstring).
 
     ``url`` is where the page was fetched from (resolves a relative canonical link); ``origin``
     names the page in notes (a file name, the URL). An empty :attr:`ExtractedPage.paragraphs`
-    means no article text was found; the caller says so.
+    means no article text was found; the caller says so. A page nested deeper than
+    ``max_depth`` elements raises :class:`articles.html_limits.HtmlTooDeep` before any parser
+    reads it (parsing such pages takes minutes); ``None`` means the caller has checked already.
     """
     origin = origin or url or "the page"
     page = ExtractedPage()
     text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
     if not text.strip():
         return page
+    if max_depth is not None:
+        check_html_depth(text, max_depth)
     tree = _parse(text)
     if tree is None:
         return page
@@ -679,7 +693,7 @@ def extract_article(html: str | bytes, url: str = "", origin: str = "") -> Extra
     if paragraphs:
         page.paragraphs, page.method = paragraphs, "trafilatura"
     else:
-        headline, page.paragraphs = plain_paragraphs(text)
+        headline, page.paragraphs = plain_paragraphs(text, max_depth=None)  # checked above
         page.method = "plain"
         page.title = page.title or headline
     return page

@@ -41,7 +41,8 @@ class ArticleForm(forms.Form):
     # ISO only, as in imports: "03/04/2024" is a different day in different newsrooms.
     published_on = forms.DateField(
         label="Published", required=False, input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), help_text="YYYY-MM-DD",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The day the outlet published it (pick it from the date picker, shown in your browser's format).",
     )
     language = forms.CharField(max_length=16, initial="en", help_text="A language code such as en or pt-BR.")
     body = forms.CharField(

@@ -93,14 +93,20 @@ def run_import_job(job_id: int) -> str:
     return job.status if job is not None else "skipped"
 
 
-def enqueue_url_import(urls: Sequence[str], user: AnyUser | None, *, watch: bool = False) -> Job:
-    """Queue the fetching of ``urls`` as a job owned by ``user``; returns the job (pending, or done already)."""
+def enqueue_url_import(
+    urls: Sequence[str], user: AnyUser | None, *, watch: bool = False, enforce_limit: bool = False
+) -> Job:
+    """Queue the fetching of ``urls`` as a job owned by ``user``; returns the job (pending, or done already).
+
+    ``enforce_limit`` (the browser and admin doors) raises ``jobs.JobLimitReached`` when the
+    user already has as many jobs waiting or running as they may.
+    """
     wanted = [url.strip() for url in urls if url.strip()]
     first = wanted[0] if wanted else ""
     title = f"Import of {first}" if len(wanted) == 1 else f"Import of {len(wanted)} web pages"
     job = jobs.create(
         Job.Kind.IMPORT, owner=user, title=title[:300], total=len(wanted),
-        params={"source": SOURCE_URLS, "urls": wanted, "watch": watch},
+        params={"source": SOURCE_URLS, "urls": wanted, "watch": watch}, enforce_limit=enforce_limit,
     )
     return jobs.enqueue(job, run_import_job)
 

@@ -45,6 +45,7 @@ from articles.fetching import FEED_TYPES, FetchError, FetchPolicy, fetch, policy
 from articles.models import Article, ArticleRevision, Feed, FeedItem, PollState, Snapshot, Watch
 from articles.snapshots import store_snapshot
 from articles.web_import import Duplicate, import_url, read_page, text_fingerprint
+from factcheck.display import count_noun
 
 __all__ = [
     "CycleReport",
@@ -161,8 +162,9 @@ class CycleReport:
 
     def summary(self) -> str:
         return (
-            f"{self.feeds_checked} feed(s) checked ({self.feeds_unchanged} unchanged, {self.feeds_failed} failed), "
-            f"{len(self.created)} new article(s); {self.watches_checked} watched article(s) checked "
+            f"{count_noun(self.feeds_checked, 'feed')} checked ({self.feeds_unchanged} unchanged, "
+            f"{self.feeds_failed} failed), {count_noun(len(self.created), 'new article')}; "
+            f"{count_noun(self.watches_checked, 'watched article')} checked "
             f"({self.watches_changed} changed by the outlet, {self.watches_failed} failed)"
         )
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.fetching import FetchedPage, FetchError, FetchPolicy, InvalidUrl, fetch
+from articles.html_limits import too_deep_message
 from articles.importing import service
 from articles.importing.formats import ParsedArticle, ParseError
 from articles.importing.html_page import parse_html
@@ -34,6 +35,7 @@ from factcheck.validators import is_http_url
 __all__ = [
     "Duplicate",
     "EmptyExtraction",
+    "PageTooDeep",
     "UrlImport",
     "import_url",
     "import_urls",
@@ -52,6 +54,12 @@ class EmptyExtraction(FetchError):
     """The page was fetched but holds no article text (or no usable title)."""
 
     code = "empty_extraction"
+
+
+class PageTooDeep(FetchError):
+    """The page nests elements deeper than ``FACTDESK_MAX_HTML_DEPTH``: refused before parsing."""
+
+    code = "too_deep"
 
 
 class Duplicate(FetchError):
@@ -79,8 +87,16 @@ class UrlImport:
 
 
 def read_page(page: FetchedPage) -> list[ParsedArticle]:
-    """The article(s) a fetched page holds; :class:`EmptyExtraction` when it holds none."""
-    outcome = parse_html(page.text, page.final_url, service.configured_limits(), url=page.final_url)
+    """The article(s) a fetched page holds; :class:`EmptyExtraction` when it holds none.
+
+    A page nested deeper than the configured limit raises :class:`PageTooDeep` before any
+    parser reads it (parsing such a page takes minutes).
+    """
+    limits = service.configured_limits()
+    outcome = parse_html(page.text, page.final_url, limits, url=page.final_url)
+    too_deep = too_deep_message(limits.max_html_depth)
+    if any(error.message == too_deep for error in outcome.errors):
+        raise PageTooDeep(too_deep, url=page.requested_url)
     if not outcome.articles:
         reasons = [error.message for error in outcome.errors if isinstance(error, ParseError)]
         reason = reasons[0] if reasons else "found no article text on the page"

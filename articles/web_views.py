@@ -35,6 +35,7 @@ from articles.permissions import article_policy, feed_policy, snapshot_policy, w
 from articles.snapshots import read_snapshot
 from articles.tasks import enqueue_url_import, import_report
 from factcheck import jobs
+from factcheck.display import count_noun
 from factcheck.htmx import redirect_to
 from factcheck.models import Job
 
@@ -63,7 +64,10 @@ def add_by_url(request: HttpRequest) -> HttpResponse:
         urls: list[str] = form.cleaned_data["urls"]
         watch = form.cleaned_data["watch"]
         if len(urls) > 1:
-            job = enqueue_url_import(urls, request.user, watch=watch)
+            try:
+                job = enqueue_url_import(urls, request.user, watch=watch, enforce_limit=True)
+            except jobs.JobLimitReached as refusal:
+                return _too_many_jobs(request, form, refusal)
             return _go(request, reverse("editing:import_job", args=[job.pk]))
         try:
             result = web_import.import_url(urls[0], request.user, policy=_inline_policy(), watch=watch)
@@ -73,7 +77,8 @@ def add_by_url(request: HttpRequest) -> HttpResponse:
             error = str(refusal)
         else:
             article = result.articles[0]  # import_url raises rather than save nothing
-            extra = f" and {len(result.articles) - 1} related article(s)" if len(result.articles) > 1 else ""
+            related = len(result.articles) - 1
+            extra = f" and {count_noun(related, 'related article')}" if related else ""
             messages.success(request, f"Added “{article.title}”{extra} from {urls[0]}.")
             return _go(request, article.get_absolute_url())
     context = {"form": form, "error": error, "duplicate": duplicate}
@@ -81,6 +86,16 @@ def add_by_url(request: HttpRequest) -> HttpResponse:
         # htmx swaps only successful answers: the refusal is the result shown beside the form.
         return render(request, "articles/add_by_url.html#result", context)
     return render(request, "articles/add_by_url.html", context, status=400 if error or form.errors else 200)
+
+
+def _too_many_jobs(request: HttpRequest, form: AddByUrlForm, refusal: jobs.JobLimitReached) -> HttpResponse:
+    """The form again with the reason, answered 429 with ``Retry-After``; nothing was queued."""
+    context = {"form": form, "error": str(refusal), "duplicate": None}
+    if getattr(request, "htmx", False):  # htmx swaps only successful answers, as for other refusals
+        return render(request, "articles/add_by_url.html#result", context)
+    response = render(request, "articles/add_by_url.html", context, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:

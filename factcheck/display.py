@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-__all__ = ["ELLIPSIS", "Named", "display_name", "one_line", "truncate"]
+__all__ = ["ELLIPSIS", "Named", "count_noun", "display_name", "one_line", "truncate"]
 
 #: What marks a cut: one character, so a cut text is never longer than its limit.
 ELLIPSIS = "…"
@@ -50,3 +50,13 @@ def one_line(text: str, limit: int) -> str:
     For places that cannot hold a line break: email subjects, notifications, admin messages.
     """
     return truncate(" ".join(text.split()), limit)
+
+
+def count_noun(count: int, singular: str, plural: str | None = None) -> str:
+    """"1 article", "3 articles", "0 articles": a count with its noun in the right number.
+
+    One rule instead of "article(s)" or ``'s' if n != 1`` at every message; ``plural`` for
+    the irregular ones ("1 entry", "2 entries").
+    """
+    noun = singular if count == 1 else (plural or singular + "s")
+    return f"{count:,} {noun}"

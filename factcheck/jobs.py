@@ -13,6 +13,13 @@ and a worker (or two workers given the same task twice) write the same row, and 
 copy saved back would undo the other's change. A change that does not apply to the job's
 current state returns False instead of overwriting it: a job starts once, a failed job
 stays failed.
+
+Two bounds keep one person from holding the workers: a user has at most
+``FACTDESK_MAX_ACTIVE_JOBS_PER_USER`` pending or running jobs (:func:`ensure_capacity`;
+request doors create their jobs with ``enforce_limit=True`` and answer 429 on
+:class:`JobLimitReached`), and work whose result depends only on its input records a
+``fingerprint`` so a later request finds the finished result instead of starting it again
+(:func:`finished_with_fingerprint`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -60,6 +68,15 @@ CLEANUP_BATCH = 500
 
 ProgressCallback = Callable[[int, int], None]
 
+#: What a refused request suggests as ``Retry-After`` (seconds): about how long a typical
+#: export or import takes, after which one of the user's jobs has usually finished.
+LIMIT_RETRY_AFTER = 30
+
+#: A pending or running job untouched for this long (no progress, never started) is taken
+#: for lost, e.g. with a killed worker: it no longer counts against its owner's limit, so a
+#: lost job cannot lock a person out of exports until someone opens its page.
+STALE_AFTER = timedelta(hours=1)
+
 
 def item_error(item: str, message: str) -> dict[str, str]:
     """One per-item problem as stored in ``Job.errors``: which record, and why."""
@@ -86,11 +103,18 @@ def create(
     params: dict[str, Any] | None = None,
     total: int = 0,
     input_file: File | None = None,
+    fingerprint: str = "",
+    enforce_limit: bool = False,
 ) -> Job:
     """A new pending job; ``input_file`` (e.g. an upload) is kept in ``default_storage``.
 
     The file goes to storage rather than into the row so a large upload neither bloats the
     database nor has to fit through it, and S3 or another shared storage is a setting away.
+
+    ``enforce_limit`` (every door a person uses: views, admin actions) raises
+    :class:`JobLimitReached` instead of creating a job the owner has no room for; the
+    count and the insert happen under a lock on the owner's row, so two requests at once
+    cannot both take the last place. Commands and the worker's own jobs pass False.
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown job kind {kind!r}.")
@@ -101,16 +125,21 @@ def create(
         owner=owner if owner is not None and owner.is_authenticated else None,
         title=title[:300],
         params=params or {},
+        fingerprint=fingerprint,
         total=total,
     )
-    if input_file is not None:
-        job.input_file.save(PurePath(input_file.name or "").name or "input", input_file, save=False)
-    try:
-        job.save()
-    except BaseException:
-        if job.input_file:
-            default_storage.delete(job.input_file.name)
-        raise
+    with transaction.atomic():
+        if enforce_limit:
+            _lock_owner(owner)
+            ensure_capacity(owner)
+        if input_file is not None:
+            job.input_file.save(PurePath(input_file.name or "").name or "input", input_file, save=False)
+        try:
+            job.save()
+        except BaseException:
+            if job.input_file:
+                default_storage.delete(job.input_file.name)
+            raise
     return job
 
 
@@ -129,6 +158,69 @@ def enqueue(job: Job, task: Task[..., Any], *args: Any) -> Job:
         Job.objects.filter(pk=job.pk).update(task_result_id=str(task_result.id)[:64], updated_at=timezone.now())
     job.refresh_from_db()
     return job
+
+
+# --- the per-user limit ---------------------------------------------------------------------
+
+
+class JobLimitReached(Exception):
+    """The user already has as many pending or running jobs as they may; nothing was started.
+
+    Views answer 429 with ``Retry-After: retry_after`` and the message; the admin shows the message.
+    """
+
+    retry_after = LIMIT_RETRY_AFTER
+
+    def __init__(self, limit: int, active: int, message: str = "") -> None:
+        self.limit = limit
+        self.active = active
+        super().__init__(
+            message
+            or f"You already have {active} background job{'s' if active != 1 else ''} waiting or running "
+            f"(at most {limit} at once). Wait for one to finish, then try again."
+        )
+
+
+def max_active_jobs() -> int:
+    """``FACTDESK_MAX_ACTIVE_JOBS_PER_USER`` (default 3): pending plus running jobs per user."""
+    return int(getattr(settings, "FACTDESK_MAX_ACTIVE_JOBS_PER_USER", 3))
+
+
+def active_jobs(user: AnyUser | None) -> QuerySet[Job]:
+    """``user``'s pending and running jobs of every kind, not lost (:data:`STALE_AFTER`); none for anonymous users."""
+    if user is None or not user.is_authenticated:
+        return Job.objects.none()
+    return Job.objects.filter(owner=user, status__in=Job.ACTIVE, updated_at__gte=timezone.now() - STALE_AFTER)
+
+
+def active_jobs_count(user: AnyUser | None) -> int:
+    """How many of ``user``'s jobs are waiting or running (one query)."""
+    return active_jobs(user).count()
+
+
+def ensure_capacity(user: AnyUser | None) -> None:
+    """Raise :class:`JobLimitReached` unless ``user`` may start one more job.
+
+    Anonymous users start no jobs: a job without an owner would count against nobody, so
+    every door that starts one is behind a login (the URLs are, by
+    ``LoginRequiredMiddleware``) and this refuses the rest.
+    """
+    limit = max_active_jobs()
+    if user is None or not user.is_authenticated:
+        raise JobLimitReached(limit, 0, "Sign in to start a background export or import.")
+    active = active_jobs_count(user)
+    if active >= limit:
+        raise JobLimitReached(limit, active)
+
+
+def _lock_owner(owner: AnyUser | None) -> None:
+    """Lock the owner's user row until the transaction ends, so their job count cannot change meanwhile.
+
+    PostgreSQL takes a row lock; SQLite (``transaction_mode`` IMMEDIATE) already holds the
+    database's write lock for the whole transaction.
+    """
+    if owner is not None and owner.is_authenticated:
+        list(get_user_model()._default_manager.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
 
 
 # --- state changes: each one conditional UPDATE (or one transaction) ----------------------------
@@ -227,8 +319,28 @@ def fail(job_id: int, message: str) -> bool:
     )
 
 
+def set_fingerprint(job_id: int, fingerprint: str) -> bool:
+    """Record, on a running job, the fingerprint of the input it is about to read.
+
+    A job's work reads its input when it runs, which may be later than the request that
+    queued it: the worker takes the fingerprint again just before it reads, so the result
+    is never filed under an input older than the one it was made from.
+    """
+    return _change(job_id, [Status.RUNNING], fingerprint=fingerprint)
+
+
+class WorkRefused(Exception):
+    """A job's work cannot be done with its input (the article is gone, the file is refused).
+
+    Raised by the work, it fails the job like any crash, but the message is written for
+    the person who started the job and is shown as it is.
+    """
+
+
 def describe_error(error: BaseException) -> str:
-    """How a crash is shown on the job: the exception's class and message."""
+    """How a failure is shown on the job: a refusal's message, or a crash's class and message."""
+    if isinstance(error, WorkRefused):
+        return str(error)[:1000]
     return f"{type(error).__name__}: {error}"[:1000]
 
 
@@ -292,7 +404,6 @@ def page_url(job: Job) -> str:
     return url_for(job) if url_for is not None else ""
 
 
-
 def jobs_for_user(user: AnyUser | None) -> QuerySet[Job]:
     """The jobs ``user`` may see: their own, or every job for an admin."""
     return job_policy.instances_user_has_permission_for(user, "view")
@@ -308,6 +419,32 @@ def job_for_user(user: AnyUser | None, job_id: int, *, kind: str | None = None) 
     if kind is not None:
         jobs = jobs.filter(kind=kind)
     return jobs.first()
+
+
+def finished_with_fingerprint(kind: str, fingerprint: str) -> Job | None:
+    """The newest done job of ``kind`` made from this input, if its result file is still in storage.
+
+    Whose job it was does not matter: the fingerprint covers everything the result shows,
+    so callers put in it whatever decides who may see that (e.g. published-only).
+    """
+    if not fingerprint:
+        return None
+    job = (
+        Job.objects.filter(kind=kind, fingerprint=fingerprint, status=Status.DONE)
+        .exclude(result_file="")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if job is None or not default_storage.exists(job.result_file.name):
+        return None
+    return job
+
+
+def active_with_fingerprint(user: AnyUser | None, kind: str, fingerprint: str) -> Job | None:
+    """``user``'s own pending or running job of ``kind`` for this input: asking twice waits for the same job."""
+    if not fingerprint:
+        return None
+    return active_jobs(user).filter(kind=kind, fingerprint=fingerprint).order_by("-pk").first()
 
 
 def sync_with_task(job: Job) -> Job:

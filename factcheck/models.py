@@ -1,11 +1,12 @@
 """Models of the shared bottom layer: background jobs (see :mod:`factcheck.jobs`).
 
 One :class:`Job` row describes every piece of background work, whatever it does: an
-article import, a ZIP export, later a fetch. The row is the job's whole state, shared by
-the web process that shows its progress page and the worker that runs it; its files (the
-uploaded input, the produced result) live in ``default_storage`` so they can sit on S3 as
-easily as on a disk. Only :mod:`factcheck.jobs` changes a job, and the constraints below
-hold its rules in the database as well.
+article import, a ZIP or PDF export, an import of Web Annotations, later a fetch. The row
+is the job's whole state, shared by the web process that shows its progress page and the
+worker that runs it; its files (the uploaded input, the produced result) live in
+``default_storage`` so they can sit on S3 as easily as on a disk. Only
+:mod:`factcheck.jobs` changes a job, and the constraints below hold its rules in the
+database as well.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         IMPORT = "import", "Import"
         EXPORT = "export", "Export"
+        #: Web Annotations imported as claims on one article (``annotations.tasks``); not an
+        #: article import, so it has its own page (kinds are registered with one page each).
+        ANNOTATION_IMPORT = "w3c_import", "Annotation import"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -34,6 +38,8 @@ class Job(models.Model):
 
     #: States a job never leaves: only these are removed by retention.
     FINISHED = (Status.DONE, Status.FAILED)
+    #: States that count against a user's limit of jobs at once (``FACTDESK_MAX_ACTIVE_JOBS_PER_USER``).
+    ACTIVE = (Status.PENDING, Status.RUNNING)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -42,6 +48,12 @@ class Job(models.Model):
     )
     title = models.CharField(max_length=300, help_text="What a person sees in lists, e.g. “Import of feed.jsonl”.")
     params = models.JSONField(default=dict, blank=True, help_text="What the task needs to know to run the job.")
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Hash of the job's input when its result can be reused: a done job of the same kind and "
+        "fingerprint already holds the result.",
+    )
     input_file = models.FileField(upload_to=f"{INPUT_FOLDER}/%Y/%m/", max_length=500, blank=True)
     total = models.PositiveIntegerField(default=0, help_text="Items to process; 0 while unknown.")
     processed = models.PositiveIntegerField(default=0)
@@ -62,9 +74,10 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="job_owner_recent_idx"),
             models.Index(fields=["status", "finished_at"], name="job_retention_idx"),
+            models.Index(fields=["kind", "fingerprint", "status"], name="job_fingerprint_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["import", "export"]), name="job_kind_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["import", "export", "w3c_import"]), name="job_kind_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "running", "done", "failed"]), name="job_status_valid"
             ),

@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
 from factcheck.client_ip import client_ip
+from factcheck.display import count_noun
 
 logger = logging.getLogger("factcheck.ratelimit")
 
@@ -87,9 +88,9 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     """The 429 page (htmx requests get the short message as their swap target)."""
     minutes = max(1, math.ceil(retry_after / 60))
     message = (
-        f"Too many requests: please wait {retry_after} seconds before trying again."
+        f"Too many requests: please wait {count_noun(retry_after, 'second')} before trying again."
         if retry_after < 120
-        else f"Too many requests: please wait about {minutes} minutes before trying again."
+        else f"Too many requests: please wait about {count_noun(minutes, 'minute')} before trying again."
     )
     content = loader.render_to_string("429.html", {"message": message}, request)
     response = HttpResponse(content, status=429)

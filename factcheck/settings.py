@@ -160,6 +160,62 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+
+def s3_media_storage() -> dict[str, object]:
+    """STORAGES["default"] for an S3-compatible bucket (django-storages), from AWS_* variables.
+
+    django-storages is an optional extra (``pip install 'factdesk[s3]'``): choosing S3 without
+    it stops the app at startup with the reason, rather than at the first export. The keys
+    (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) are not copied into the
+    settings: django-storages and boto3 read them from the environment (or an instance role).
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "FACTDESK_STORAGE=s3 needs django-storages with its S3 support, which is not installed: "
+            "pip install 'factdesk[s3]' (or pip install 'django-storages[s3]'), or unset FACTDESK_STORAGE "
+            "to keep files in MEDIA_ROOT."
+        )
+    bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        raise ImproperlyConfigured("FACTDESK_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME: the bucket for media files.")
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "location": os.environ.get("AWS_LOCATION", "").strip("/"),  # a folder inside the bucket
+        # Names are unique already (job id + random part); never replace another file silently.
+        "file_overwrite": False,
+        # Private objects: downloads go through Factdesk's permission checks, never a public URL.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "3600")),
+    }
+    for option, variable in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),  # MinIO, Ceph, Garage, R2...: their address
+        ("region_name", "AWS_S3_REGION_NAME"),
+        ("custom_domain", "AWS_S3_CUSTOM_DOMAIN"),
+        ("addressing_style", "AWS_S3_ADDRESSING_STYLE"),  # "path" for most self-hosted stores
+        ("signature_version", "AWS_S3_SIGNATURE_VERSION"),
+    ):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+# Media (export files, WARC snapshots, check-worthiness models) go through Django's storage API:
+# the filesystem under MEDIA_ROOT by default (shared by every app server and worker: one volume),
+# or an S3-compatible object store with FACTDESK_STORAGE=s3 (docs/deploy.md).
+FACTDESK_STORAGE = (os.environ.get("FACTDESK_STORAGE") or os.environ.get("STORAGE_BACKEND") or "filesystem")
+FACTDESK_STORAGE = FACTDESK_STORAGE.strip().lower()
+if FACTDESK_STORAGE == "s3":
+    STORAGES["default"] = s3_media_storage()
+elif FACTDESK_STORAGE not in {"filesystem", "file", "local"}:
+    raise ImproperlyConfigured(
+        f"FACTDESK_STORAGE={FACTDESK_STORAGE!r} is not a storage Factdesk knows: use 'filesystem' (the default, "
+        "files under MEDIA_ROOT) or 's3' (an S3-compatible bucket, see docs/deploy.md)."
+    )
+
 # Sessions live in the database so several stateless app servers can share them.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -297,10 +353,30 @@ FACTDESK_ORGANIZATION_URL = os.environ.get("FACTDESK_ORGANIZATION_URL", "https:/
 FACTDESK_SITE_URL = os.environ.get("FACTDESK_SITE_URL", "http://127.0.0.1:8000")
 FACTDESK_MAX_UPLOAD_BYTES = int(os.environ.get("FACTDESK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 FACTDESK_MAX_BODY_CHARS = int(os.environ.get("FACTDESK_MAX_BODY_CHARS", "500000"))
+# Bounded parsing and matching (issue 15): HTML nested deeper than this is refused before any
+# parser reads it (articles.html_limits); a W3C import searches each annotation's quote for at
+# most ..._ANCHOR_BUDGET_MS and stops trying new annotations after ..._IMPORT_BUDGET_S.
+FACTDESK_MAX_HTML_DEPTH = int(os.environ.get("FACTDESK_MAX_HTML_DEPTH", "512"))
+FACTDESK_W3C_ANCHOR_BUDGET_MS = int(os.environ.get("FACTDESK_W3C_ANCHOR_BUDGET_MS", "1000"))
+FACTDESK_W3C_IMPORT_BUDGET_S = float(os.environ.get("FACTDESK_W3C_IMPORT_BUDGET_S", "300"))
+# Length caps on what the desk types, in characters (annotations.limits; every door refuses more
+# with a clear message). A new claim's statement starts as its quote: keep STATEMENT >= QUOTE.
+# CLAIMANT and SOURCE_TITLE can only lower their database columns' lengths (300 and 500).
+FACTDESK_MAX_QUOTE_CHARS = int(os.environ.get("FACTDESK_MAX_QUOTE_CHARS", "5000"))
+FACTDESK_MAX_STATEMENT_CHARS = int(os.environ.get("FACTDESK_MAX_STATEMENT_CHARS", "5000"))
+FACTDESK_MAX_CLAIMANT_CHARS = int(os.environ.get("FACTDESK_MAX_CLAIMANT_CHARS", "300"))
+FACTDESK_MAX_RATIONALE_CHARS = int(os.environ.get("FACTDESK_MAX_RATIONALE_CHARS", "20000"))
+FACTDESK_MAX_COMMENT_CHARS = int(os.environ.get("FACTDESK_MAX_COMMENT_CHARS", "10000"))
+FACTDESK_MAX_SOURCE_TITLE_CHARS = int(os.environ.get("FACTDESK_MAX_SOURCE_TITLE_CHARS", "500"))
+FACTDESK_MAX_SOURCE_EXCERPT_CHARS = int(os.environ.get("FACTDESK_MAX_SOURCE_EXCERPT_CHARS", "10000"))
+FACTDESK_MAX_NOTE_CHARS = int(os.environ.get("FACTDESK_MAX_NOTE_CHARS", "5000"))  # workflow and correction notes
+FACTDESK_MAX_CLAIMS_PER_ARTICLE = int(os.environ.get("FACTDESK_MAX_CLAIMS_PER_ARTICLE", "1000"))
 # Admin uploads up to this size run inline; larger ones become a background import job.
 FACTDESK_IMPORT_INLINE_MAX_RECORDS = int(os.environ.get("FACTDESK_IMPORT_INLINE_MAX_RECORDS", "200"))
 FACTDESK_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("FACTDESK_IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
 FACTDESK_JOB_RETENTION_DAYS = int(os.environ.get("FACTDESK_JOB_RETENTION_DAYS", "14"))  # then cleanup_jobs
+# Pending + running background jobs one user may have at once (PDF/ZIP exports, imports); more is a 429.
+FACTDESK_MAX_ACTIVE_JOBS_PER_USER = int(os.environ.get("FACTDESK_MAX_ACTIVE_JOBS_PER_USER", "3"))
 # Fetching pages by URL and watching outlets (articles.fetching, articles.watching; README).
 FACTDESK_FETCH_ALLOWED_HOSTS = env_list("FACTDESK_FETCH_ALLOWED_HOSTS")  # may resolve to non-public addresses
 FACTDESK_FETCH_CONNECT_TIMEOUT = float(os.environ.get("FACTDESK_FETCH_CONNECT_TIMEOUT", "5"))
@@ -328,3 +404,15 @@ FACTDESK_RATE_LIMITS = {
     "editing:new": os.environ.get("FACTDESK_RATE_IMPORTS", "60/h"),
     "admin:articles_article_import": os.environ.get("FACTDESK_RATE_IMPORTS", "20/h"),
 }
+
+# Public fact-check pages (/fact-checks/, /oembed, /sitemap.xml; annotations/public_views.py): no login,
+# published claims only. On by default; FACTDESK_PUBLIC_PAGES=False makes every public URL a 404 (and
+# exports then name claims by their internal desk address). Answers are cacheable by a CDN for
+# FACTDESK_PUBLIC_MAX_AGE seconds; with FACTDESK_CDN_PURGE_URL set, the addresses a publication or
+# correction changes are POSTed there as JSON {"urls": [...]} (Bearer FACTDESK_CDN_PURGE_TOKEN when set).
+FACTDESK_PUBLIC_PAGES = env_bool("FACTDESK_PUBLIC_PAGES", True)
+FACTDESK_PUBLIC_MAX_AGE = int(os.environ.get("FACTDESK_PUBLIC_MAX_AGE", "300"))
+FACTDESK_CDN_PURGE_URL = os.environ.get("FACTDESK_CDN_PURGE_URL", "").strip()
+FACTDESK_CDN_PURGE_TOKEN = os.environ.get("FACTDESK_CDN_PURGE_TOKEN", "")
+FACTDESK_CDN_PURGE_TIMEOUT = float(os.environ.get("FACTDESK_CDN_PURGE_TIMEOUT", "5"))
+FACTDESK_RATE_LIMITS["public:search"] = (os.environ.get("FACTDESK_RATE_PUBLIC_SEARCH", "60/m"), ("GET",))

@@ -9,6 +9,7 @@ from factcheck import views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="articles:list", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("search.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("articles/", include("annotations.article_urls")),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("claims/", include("annotations.urls")),
     path("review/", include("annotations.review_urls")),
     path("exports/", include("annotations.export_urls")),
+    # The public fact-check pages (/fact-checks/, /oembed, /sitemap.xml): no login; FACTDESK_PUBLIC_PAGES.
+    path("", include("annotations.public_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -31,14 +31,16 @@ def require_editor(user: AbstractBaseUser) -> None:
     claim_policy.require(user, "link")
 
 
-def link_claims(first: Claim, second: Claim, user: AbstractBaseUser) -> ClaimGroup:
+def link_claims(
+    first: Claim, second: Claim, user: AbstractBaseUser, *, expected_version: int | None = None
+) -> ClaimGroup:
     """Link two claims as the same claim (written by :func:`annotations.services.link_claims`)."""
-    return services.link_claims(first, second, user=user)
+    return services.link_claims(first, second, user=user, expected_version=expected_version)
 
 
-def unlink(claim: Claim, user: AbstractBaseUser) -> None:
+def unlink(claim: Claim, user: AbstractBaseUser, *, expected_version: int | None = None) -> None:
     """Take ``claim`` out of its group (written by :func:`annotations.services.unlink_claim`)."""
-    services.unlink_claim(claim, user=user)
+    services.unlink_claim(claim, user=user, expected_version=expected_version)
 
 
 def linked_claims(claim: Claim) -> list[Claim]:
@@ -67,10 +69,14 @@ def precedent(claim: Claim, linked: list[Claim] | None = None) -> Claim | None:
 
 
 @transaction.atomic
-def copy_sources(from_claim: Claim, to_claim: Claim, user: AbstractBaseUser) -> list[Source]:
+def copy_sources(
+    from_claim: Claim, to_claim: Claim, user: AbstractBaseUser, *, expected_version: int | None = None
+) -> list[Source]:
     """Copy ``from_claim``'s sources onto ``to_claim`` (a linked claim), skipping URLs it already has.
 
-    Each copy goes through :func:`annotations.services.add_source` (validation, history).
+    Each copy goes through :func:`annotations.services.add_source` (validation, history). The
+    first copy checks ``expected_version`` (the version the user's panel showed) and locks the
+    claim; the later ones, in the same transaction, build on the version the first one wrote.
     """
     services.require_fact_checker(user)
     if from_claim.pk == to_claim.pk:
@@ -83,6 +89,7 @@ def copy_sources(from_claim: Claim, to_claim: Claim, user: AbstractBaseUser) -> 
         if source.url in present:
             continue
         fields = {name: getattr(source, name) for name in services.SOURCE_FIELDS}
-        copied.append(services.add_source(to_claim, user=user, **fields))
+        copied.append(services.add_source(to_claim, user=user, expected_version=expected_version, **fields))
+        expected_version = None
         present.add(source.url)
     return copied

@@ -153,7 +153,7 @@ def search_claims(
         claims = loadable.select_related("article", "verdict").only(
             "id", "statement", "exact", "claimant", "status", "anchor_state", "published_at",
             "article__id", "article__title", "article__outlet",
-            "verdict__id", "verdict__name", "verdict__slug", "verdict__colour",
+            "verdict__id", "verdict__name", "verdict__slug", "verdict__value", "verdict__colour",
         ).in_bulk([row.id for row in rows])
         return [
             ClaimHit(

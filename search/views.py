@@ -21,10 +21,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations.anchoring import AnchorError
-from annotations.htmx import claim_changed
+from annotations.htmx import VersionRequired, claim_changed, require_version
 from annotations.models import Claim
 from annotations.permissions import claim_policy
-from annotations.services import require_fact_checker
+from annotations.services import EditConflict, require_fact_checker
 from articles.models import Article
 from search import linking, selectors
 from search import suggestions as suggestion_service
@@ -122,6 +122,8 @@ def accept_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     except (suggestion_service.StaleSuggestion, AnchorError) as error:
         article.refresh_from_db()
         return _suggestion_list(request, article, error=_messages(error), status=409)
+    except ValidationError as error:  # a length cap, or the article already has the most claims
+        return _suggestion_list(request, article, error=_messages(error), status=400)
     article.refresh_from_db()
     return claim_changed(_suggestion_list(request, article), claim.pk)
 
@@ -179,6 +181,15 @@ def _other_claim(request: HttpRequest, field: str) -> Claim:
         raise ValidationError(f"There is no claim number {pk}.") from error
 
 
+def _refused_for_version(request: HttpRequest, claim: Claim, error: Exception) -> HttpResponse:
+    """428 without a version, 409 when the claim changed since the panel was shown; nothing written."""
+    if isinstance(error, VersionRequired):
+        return _similar_panel(request, claim, error=str(error), status=error.status_code)
+    claim.refresh_from_db()
+    message = "This claim was changed by someone else since you opened it; the panel has been refreshed."
+    return _similar_panel(request, claim, error=message, status=409)
+
+
 @require_GET
 def similar(request: HttpRequest, pk: int) -> HttpResponse:
     """Similar claims from other articles, linked claims and precedent (claim panel partial)."""
@@ -191,10 +202,13 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _visible_claim(request, pk)
     try:
         linking.require_editor(request.user)
+        version = require_version(request)
         other = _other_claim(request, "other")
-        linking.link_claims(claim, other, request.user)
+        linking.link_claims(claim, other, request.user, expected_version=version)
     except PermissionDenied as error:
         return _similar_panel(request, claim, error=str(error), status=403)
+    except (VersionRequired, EditConflict) as error:
+        return _refused_for_version(request, claim, error)
     except ValidationError as error:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()
@@ -206,9 +220,12 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     """Take this claim out of its group of linked claims (editors)."""
     claim = _visible_claim(request, pk)
     try:
-        linking.unlink(claim, request.user)
+        linking.require_editor(request.user)
+        linking.unlink(claim, request.user, expected_version=require_version(request))
     except PermissionDenied as error:
         return _similar_panel(request, claim, error=str(error), status=403)
+    except (VersionRequired, EditConflict) as error:
+        return _refused_for_version(request, claim, error)
     except ValidationError as error:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()
@@ -221,10 +238,13 @@ def copy_sources(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _visible_claim(request, pk)
     try:
         require_fact_checker(request.user)
+        version = require_version(request)
         other = _other_claim(request, "from")
-        copied = linking.copy_sources(other, claim, request.user)
+        copied = linking.copy_sources(other, claim, request.user, expected_version=version)
     except PermissionDenied as error:
         return _similar_panel(request, claim, error=str(error), status=403)
+    except (VersionRequired, EditConflict) as error:
+        return _refused_for_version(request, claim, error)
     except ValidationError as error:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()

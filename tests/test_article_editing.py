@@ -367,6 +367,11 @@ def test_reattach_page_shows_the_old_quote_and_the_text_to_select_from(editor_cl
     assert response.context["suggestion"] is None  # nothing in the new text resembles the quote
 
 
+def at_version(claim: Claim, data: dict | None = None) -> dict:
+    """A re-attach or checked form as the page posts it: with the claim's current version."""
+    return {"version": Claim.objects.get(pk=claim.pk).version, **(data or {})}
+
+
 def test_reattach_page_suggests_a_similar_passage_that_attaches_in_one_click(editor_client, editor):
     article = factories.ArticleFactory(body=BODY)
     claim = claim_on(article, "had not been consulted")
@@ -379,7 +384,7 @@ def test_reattach_page_suggests_a_similar_passage_that_attaches_in_one_click(edi
     url = reverse("articles:reattach", args=[article.pk, claim.pk])
     suggestion = editor_client.get(url).context["suggestion"]
     assert suggestion["exact"] == "they were not consulted"  # whole words
-    response = editor_client.post(url, {k: suggestion[k] for k in ("start", "end", "exact")})
+    response = editor_client.post(url, at_version(claim, {k: suggestion[k] for k in ("start", "end", "exact")}))
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.anchor_state == AnchorState.ANCHORED
@@ -393,7 +398,8 @@ def test_reattach_with_browser_offsets_converts_utf16_and_anchors_the_claim(edit
     start16, end16 = index_to_utf16(article.body, start), index_to_utf16(article.body, start + len(phrase))
     assert start16 != start  # the emoji counts twice in UTF-16
     response = editor_client.post(
-        reverse("articles:reattach", args=[article.pk, claim.pk]), {"start": start16, "end": end16, "exact": phrase}
+        reverse("articles:reattach", args=[article.pk, claim.pk]),
+        at_version(claim, {"start": start16, "end": end16, "exact": phrase}),
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -403,7 +409,8 @@ def test_reattach_with_browser_offsets_converts_utf16_and_anchors_the_claim(edit
 def test_reattach_by_pasted_words_finds_them_when_they_are_unique(editor_client, editor):
     article, claim = orphaned_claim(editor)
     response = editor_client.post(
-        reverse("articles:reattach", args=[article.pk, claim.pk]), {"exact": "learned of the plans\r\n"}
+        reverse("articles:reattach", args=[article.pk, claim.pk]),
+        at_version(claim, {"exact": "learned of the plans\r\n"}),
     )
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -421,7 +428,7 @@ def test_reattach_by_pasted_words_finds_them_when_they_are_unique(editor_client,
 )
 def test_reattach_refuses_ambiguous_missing_or_stale_selections(editor_client, editor, data, message):
     article, claim = orphaned_claim(editor)
-    response = editor_client.post(reverse("articles:reattach", args=[article.pk, claim.pk]), data)
+    response = editor_client.post(reverse("articles:reattach", args=[article.pk, claim.pk]), at_version(claim, data))
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].non_field_errors())
     claim.refresh_from_db()
@@ -454,7 +461,9 @@ def moved_claim(editor) -> tuple[Article, Claim]:
 
 def test_marking_a_moved_claim_checked_over_htmx_rerenders_the_panel_and_signals_the_change(editor_client, editor):
     article, claim = moved_claim(editor)
-    response = editor_client.post(reverse("articles:checked", args=[article.pk, claim.pk]), HTTP_HX_REQUEST="true")
+    response = editor_client.post(
+        reverse("articles:checked", args=[article.pk, claim.pk]), at_version(claim), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert response["HX-Trigger"] == f'{{"claim-changed": {{"id": {claim.pk}}}}}'
     assert 'id="corrections-panel"' in response.content.decode()
@@ -466,8 +475,8 @@ def test_marking_a_moved_claim_checked_over_htmx_rerenders_the_panel_and_signals
 def test_marking_checked_without_htmx_redirects_and_refuses_claims_that_are_not_moved(editor_client, editor):
     article, claim = moved_claim(editor)
     url = reverse("articles:checked", args=[article.pk, claim.pk])
-    assert editor_client.post(url).status_code == 302
-    response = editor_client.post(url, HTTP_HX_REQUEST="true")
+    assert editor_client.post(url, at_version(claim)).status_code == 302
+    response = editor_client.post(url, at_version(claim), HTTP_HX_REQUEST="true")
     assert response.status_code == 400
     assert "Only moved claims" in response.content.decode()
 

@@ -45,7 +45,8 @@ from django.utils import timezone
 
 from annotations import services, workflow
 from annotations.exports import jobs
-from annotations.models import ClaimCorrection, ClaimStatus
+from annotations.models import Claim, ClaimCorrection, ClaimStatus
+from annotations.public_links import article_slug, claim_slug
 from articles.fetching import FetchedPage
 from articles.models import Feed, Snapshot, Watch
 from articles.snapshots import store_snapshot
@@ -210,6 +211,15 @@ def correction_proposal(w: World, u: Any) -> dict[str, object]:
     }
 
 
+def with_version(data: Callable[[World, Any], dict[str, object]] | None = None) -> Callable[[World, Any], dict]:
+    """Form data for a write to the claim: ``data``'s, plus the claim's current version (428 without it)."""
+
+    def build(w: World, u: Any) -> dict[str, object]:
+        return {"version": Claim.objects.get(pk=w.claim.pk).version, **(data(w, u) if data else {})}
+
+    return build
+
+
 # --- Rules --------------------------------------------------------------------------------
 
 
@@ -307,6 +317,7 @@ EXPECTED: dict[str, Rule] = {
     # Project-level
     "home": Rule(get=logged_in(302), post=logged_in(302), other=logged_in(302), note="RedirectView: every method."),
     "healthz": Rule(get=anyone(200), post=anyone(405)),
+    "favicon": Rule(get=anyone(302), post=anyone(405)),
     "admin:index": Rule(
         get=by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200), post=None,
         other=by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
@@ -347,9 +358,11 @@ EXPECTED: dict[str, Rule] = {
     # anything about the claim is shown, whatever its state.
     "articles:reattach": Rule(
         get=editors(200), post=editors(200), published=Expect(get=editors(200), post=editors(200)),
+        data=with_version(),
     ),
     "articles:checked": Rule(
         get=not_allowed(), post=editors(302), published=Expect(get=not_allowed(), post=editors(302)),
+        data=with_version(),
         note="The claim is anchored, so there is nothing to check: editors are sent back with a message.",
     ),
     # The claim panel: readers see published claims, fact-checkers change every claim.
@@ -371,24 +384,26 @@ EXPECTED: dict[str, Rule] = {
     ),
     "annotations:source_add": Rule(
         get=not_allowed(), post=unseen_by_readers(checkers(302)),
-        data=lambda w, u: {"new-source-url": "https://example.org/evidence", "new-source-stance": "context"},
+        data=with_version(
+            lambda w, u: {"new-source-url": "https://example.org/evidence", "new-source-stance": "context"}
+        ),
         published=Expect(get=not_allowed(), post=logged_in(403)),
     ),
     "annotations:source_edit": Rule(
         get=unseen_by_readers(logged_in(200)), post=unseen_by_readers(checkers(302)),
-        data=lambda w, u: {
+        data=with_version(lambda w, u: {
             f"source-{w.source.pk}-url": "https://example.org/moved", f"source-{w.source.pk}-stance": "supports",
-        },
+        }),
         published=Expect(get=logged_in(200), post=logged_in(403)),
     ),
     "annotations:source_remove": Rule(
-        get=not_allowed(), post=unseen_by_readers(checkers(302)),
+        get=not_allowed(), post=unseen_by_readers(checkers(302)), data=with_version(),
         published=Expect(get=not_allowed(), post=logged_in(403)),
     ),
     # Archiving fetches the source's page: in the suite no outside name resolves, so the desk gets
     # the fetch's clear 400 (a DNS failure) and nobody else gets that far.
     "annotations:source_archive": Rule(
-        get=not_allowed(), post=unseen_by_readers(checkers(400)),
+        get=not_allowed(), post=unseen_by_readers(checkers(400)), data=with_version(),
         published=Expect(get=not_allowed(), post=logged_in(403)),
     ),
     # The stale-panel check: without ?since=<version> a clear 400 (the panel always sends it).
@@ -404,25 +419,26 @@ EXPECTED: dict[str, Rule] = {
         published=Expect(get=not_allowed(), post=checkers(302)),
     ),
     "annotations:correction_publish": Rule(
-        get=not_allowed(), post=unseen_by_readers(editors(400)), kwargs=open_correction,
+        get=not_allowed(), post=unseen_by_readers(editors(400)), kwargs=open_correction, data=with_version(),
         published=Expect(get=not_allowed(), post=editors(302)),
         note="The unpublished claim's correction cannot be published (400: the claim is not published).",
     ),
     "annotations:correction_reject": Rule(
         get=not_allowed(), post=unseen_by_readers(editors(302)), kwargs=open_correction,
-        data=lambda w, u: {"note": "Not needed."}, published=Expect(get=not_allowed(), post=editors(302)),
+        data=with_version(lambda w, u: {"note": "Not needed."}),
+        published=Expect(get=not_allowed(), post=editors(302)),
     ),
     "annotations:correction_withdraw": Rule(
         get=not_allowed(), post=unseen_by_readers(by_role(LOGIN, 403, 302, 403, 403)), kwargs=open_correction,
-        published=Expect(get=not_allowed(), post=by_role(LOGIN, 403, 302, 403, 403)),
+        data=with_version(), published=Expect(get=not_allowed(), post=by_role(LOGIN, 403, 302, 403, 403)),
         note="Only its proposer, the fact-checker, withdraws a correction; not even an admin.",
     ),
     "annotations:comment_add": Rule(
-        get=not_allowed(), post=unseen_by_readers(checkers(302)), data=lambda w, u: {"body": "Checked."},
+        get=not_allowed(), post=unseen_by_readers(checkers(302)), data=with_version(lambda w, u: {"body": "Checked."}),
         published=Expect(get=not_allowed(), post=checkers(302)),
     ),
     "annotations:delete": Rule(
-        get=unseen_by_readers(checkers(200)), post=unseen_by_readers(checkers(302)),
+        get=unseen_by_readers(checkers(200)), post=unseen_by_readers(checkers(302)), data=with_version(),
         published=Expect(get=editors(200), post=editors(302)),
         note="Both claims are the fact-checker's: deletable by them while unpublished; published, editors only.",
     ),
@@ -451,7 +467,7 @@ EXPECTED: dict[str, Rule] = {
     ),
     "review:notification_settings": Rule(get=logged_in(200), post=logged_in(302)),
     "review:transition": Rule(
-        get=not_allowed(), post=unseen_by_readers(checkers(302)), kwargs=claim_pk,
+        get=not_allowed(), post=unseen_by_readers(checkers(302)), kwargs=claim_pk, data=with_version(),
         published=Expect(get=not_allowed(), post=by_role(LOGIN, 403, 400, 400, 400)),
         note="Taking the claim: a published claim cannot be taken (400 with the reason). A refusal shows "
         "the claim and its review history, so an unpublished claim must be 404 to readers.",
@@ -480,17 +496,17 @@ EXPECTED: dict[str, Rule] = {
     ),
     "search:link": Rule(
         get=not_allowed(), post=unseen_by_readers(editors(200)), kwargs=claim_pk,
-        data=lambda w, u: {"other": w.other_claim.pk},
+        data=with_version(lambda w, u: {"other": w.other_claim.pk}),
         published=Expect(get=not_allowed(), post=editors(200)),
     ),
     "search:unlink": Rule(
-        get=not_allowed(), post=unseen_by_readers(editors(400)), kwargs=claim_pk,
+        get=not_allowed(), post=unseen_by_readers(editors(400)), kwargs=claim_pk, data=with_version(),
         published=Expect(get=not_allowed(), post=editors(400)),
         note="The claim is in no group, so editors get a clear 400.",
     ),
     "search:copy_sources": Rule(
         get=not_allowed(), post=unseen_by_readers(checkers(400)), kwargs=claim_pk,
-        data=lambda w, u: {"from": w.other_claim.pk},
+        data=with_version(lambda w, u: {"from": w.other_claim.pk}),
         published=Expect(get=not_allowed(), post=checkers(400)),
         note="The claims are not linked, so fact-checkers get a clear 400.",
     ),
@@ -544,6 +560,37 @@ EXPECTED.update({
     "editing:snapshot": Rule(get=logged_in(200), post=not_allowed(), kwargs=a_snapshot),
     "editing:snapshot_content": Rule(get=logged_in(200), post=not_allowed(), kwargs=a_snapshot),
     "editing:snapshot_download": Rule(get=logged_in(200), post=not_allowed(), kwargs=a_snapshot),
+})
+
+
+# --- the public fact-check pages (issue 18): no login, published claims only ----------------------
+
+
+def public(status: Status, kwargs: Callable | None = None) -> Rule:
+    """A public page: the same answer for everyone, logged in or not; read-only (405 for every other method)."""
+    return Rule(get=anyone(status), post=anyone(405), other=anyone(405), kwargs=kwargs)
+
+
+def public_claim(unpublished: Status, published: Status, kwargs: Callable | None = None) -> Rule:
+    """A public page naming a claim: an unpublished claim does not exist there for anyone (404)."""
+    return Rule(
+        get=anyone(unpublished), post=anyone(405), other=anyone(405), kwargs=kwargs,
+        published=Expect(get=anyone(published), post=anyone(405)),
+    )
+
+
+EXPECTED.update({
+    "public:index": public(200),
+    "public:search": public(200),
+    "public:feed": public(200),
+    "public:sitemap": public(200),
+    "public:sitemap_section": public(200, kwargs=lambda w, u: {"section": "fact-checks"}),
+    "public:oembed": public(400),  # no ?url=: a clear 400
+    "public:claim": public_claim(404, 200, kwargs=lambda w, u: {"claim_id": w.claim.pk, "slug": claim_slug(w.claim)}),
+    "public:claim_short": public_claim(404, 301),  # the short address redirects to the page
+    "public:embed": public_claim(404, 200),
+    # The world's article has a published claim, so it has a public page.
+    "public:article": public(200, kwargs=lambda w, u: {"article_id": w.article.pk, "slug": article_slug(w.article)}),
 })
 
 

@@ -432,7 +432,7 @@ def test_in_the_claim_panel_the_proposer_cannot_publish_and_another_editor_can(c
         assert client.post(url, {}, headers=HTMX).status_code == 403
     assert ClaimCorrection.objects.get().status == "proposed"
     client.force_login(second_editor)
-    assert client.post(url, {}, headers=HTMX).status_code == 200
+    assert client.post(url, {"version": claim.version}, headers=HTMX).status_code == 200
     assert ClaimCorrection.objects.get().status == "published"
     assert Claim.objects.get(pk=claim.pk).verdict == rating("false")
 

@@ -44,6 +44,11 @@ def edit(client, claim, **data):
     return client.post(f"/claims/{claim.pk}/edit/", data, headers=HTMX)
 
 
+def with_version(claim_id: int, data: dict | None = None) -> dict:
+    """Form data as the panel sends it: with the claim's current version (every write says it)."""
+    return {"version": Claim.objects.get(pk=claim_id).version, **(data or {})}
+
+
 # --- creating ------------------------------------------------------------------------------
 
 
@@ -337,7 +342,7 @@ def source_data(prefix: str = "new-source", **fields) -> dict:
 
 def test_adding_a_source_saves_it_records_it_and_renders_a_safe_link(checker_client, fact_checker):
     claim = factories.ClaimFactory()
-    response = checker_client.post(f"/claims/{claim.pk}/sources/", source_data(), headers=HTMX)
+    response = checker_client.post(f"/claims/{claim.pk}/sources/", with_version(claim.pk, source_data()), headers=HTMX)
     assert response.status_code == 200
     assert trigger(response) == {"claim-changed": {"id": claim.pk}}
     source = Source.objects.get(claim=claim)
@@ -353,7 +358,9 @@ def test_adding_a_source_saves_it_records_it_and_renders_a_safe_link(checker_cli
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://files.example.org/x", "data:text/html,hi", "not a url"])
 def test_only_http_and_https_source_urls_are_accepted(checker_client, url):
     claim = factories.ClaimFactory()
-    response = checker_client.post(f"/claims/{claim.pk}/sources/", source_data(url=url), headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/sources/", with_version(claim.pk, source_data(url=url)), headers=HTMX
+    )
     assert response.status_code == 400
     assert "Enter an http:// or https:// URL." in response.content.decode()
     assert not Source.objects.exists()
@@ -362,7 +369,8 @@ def test_only_http_and_https_source_urls_are_accepted(checker_client, url):
 def test_a_bad_archive_url_is_refused_too(checker_client):
     claim = factories.ClaimFactory()
     response = checker_client.post(
-        f"/claims/{claim.pk}/sources/", source_data(archive_url="javascript:alert(1)"), headers=HTMX
+        f"/claims/{claim.pk}/sources/", with_version(claim.pk, source_data(archive_url="javascript:alert(1)")),
+        headers=HTMX,
     )
     assert response.status_code == 400
     assert not Source.objects.exists()
@@ -374,7 +382,9 @@ def test_editing_a_source_opens_its_form_and_saves_changed_fields_to_history(che
     form = page(checker_client.get(f"/claims/{claim.pk}/sources/{source.pk}/edit/", headers=HTMX))
     assert form.css_first(f"#id_source-{source.pk}-title").attributes["value"] == "Old title"
     data = source_data(f"source-{source.pk}", url=source.url, title="New title", stance="supports")
-    response = checker_client.post(f"/claims/{claim.pk}/sources/{source.pk}/edit/", data, headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/sources/{source.pk}/edit/", with_version(claim.pk, data), headers=HTMX
+    )
     assert response.status_code == 200
     source.refresh_from_db()
     assert (source.title, source.stance) == ("New title", "supports")
@@ -385,7 +395,9 @@ def test_editing_a_source_opens_its_form_and_saves_changed_fields_to_history(che
 
 def test_removing_a_source_keeps_a_record_of_its_url(checker_client):
     source = factories.SourceFactory()
-    response = checker_client.post(f"/claims/{source.claim_id}/sources/{source.pk}/remove/", headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{source.claim_id}/sources/{source.pk}/remove/", with_version(source.claim_id), headers=HTMX
+    )
     assert response.status_code == 200
     assert not Source.objects.filter(pk=source.pk).exists()
     event = ClaimEvent.objects.get(claim_ref=source.claim_id, kind=ClaimEvent.Kind.SOURCE_REMOVED)
@@ -415,7 +427,9 @@ def test_readers_cannot_add_sources(client):
 
 def test_adding_a_comment_saves_it_and_records_it(checker_client, fact_checker):
     claim = factories.ClaimFactory()
-    response = checker_client.post(f"/claims/{claim.pk}/comments/", {"body": "Check <b>Q2</b>"}, headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/comments/", with_version(claim.pk, {"body": "Check <b>Q2</b>"}), headers=HTMX
+    )
     assert response.status_code == 200
     assert Comment.objects.get(claim=claim).body == "Check <b>Q2</b>"
     assert "Check &lt;b&gt;Q2&lt;/b&gt;" in response.content.decode()
@@ -424,7 +438,9 @@ def test_adding_a_comment_saves_it_and_records_it(checker_client, fact_checker):
 
 def test_an_empty_comment_is_a_field_error(checker_client):
     claim = factories.ClaimFactory()
-    response = checker_client.post(f"/claims/{claim.pk}/comments/", {"body": "   "}, headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/comments/", with_version(claim.pk, {"body": "   "}), headers=HTMX
+    )
     assert response.status_code == 400
     assert "Write something before adding a comment." in response.content.decode()
     assert not Comment.objects.exists()
@@ -443,7 +459,9 @@ def test_delete_asks_for_confirmation_first(checker_client, fact_checker):
 
 def test_fact_checkers_delete_their_own_unpublished_claims_and_the_history_remembers(checker_client, fact_checker):
     claim = factories.ClaimFactory(created_by=fact_checker)
-    response = checker_client.post(f"/claims/{claim.pk}/delete/", {"note": "Duplicate"}, headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/delete/", with_version(claim.pk, {"note": "Duplicate"}), headers=HTMX
+    )
     assert response.status_code == 200
     assert trigger(response) == {"claim-changed": {"id": claim.pk}}
     assert not Claim.objects.filter(pk=claim.pk).exists()
@@ -468,7 +486,7 @@ def test_fact_checkers_cannot_delete_others_or_published_claims(checker_client, 
 
 def test_editors_may_delete_any_claim(editor_client):
     claim = factories.ClaimFactory()
-    assert editor_client.post(f"/claims/{claim.pk}/delete/", headers=HTMX).status_code == 200
+    assert editor_client.post(f"/claims/{claim.pk}/delete/", with_version(claim.pk), headers=HTMX).status_code == 200
     assert not Claim.objects.filter(pk=claim.pk).exists()
 
 
@@ -546,7 +564,9 @@ def test_a_claim_assigned_to_another_checker_is_read_only_to_me(checker_client):
 
 def test_adding_a_source_to_a_published_claim_offers_a_correction_with_that_source(checker_client):
     claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"))
-    response = checker_client.post(f"/claims/{claim.pk}/sources/", source_data(title="New evidence"), headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/sources/", with_version(claim.pk, source_data(title="New evidence")), headers=HTMX
+    )
     assert response.status_code == 403
     panel = page(response)
     assert panel.css_first("#corr-source_url").attributes["value"] == "https://stats.example.org/report"
@@ -557,7 +577,9 @@ def test_adding_a_source_to_a_published_claim_offers_a_correction_with_that_sour
 def test_removing_a_source_of_a_published_claim_offers_a_correction_removing_it(checker_client):
     claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("true"))
     source = factories.SourceFactory(claim=claim)
-    response = checker_client.post(f"/claims/{claim.pk}/sources/{source.pk}/remove/", headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/sources/{source.pk}/remove/", with_version(claim.pk), headers=HTMX
+    )
     assert response.status_code == 403
     checked = page(response).css("input[name=remove_sources][checked]")
     assert [box.attributes["value"] for box in checked] == [str(source.pk)]
@@ -693,7 +715,9 @@ def test_a_comment_mentioning_someone_tells_them_if_they_may_see_the_claim(check
     erin = factories.EditorFactory(username="erin")
     reader = factories.UserFactory(username="rita")
     body = f"@erin please check this; @rita too; not @nobody; and me @{fact_checker.username}."
-    response = checker_client.post(f"/claims/{claim.pk}/comments/", {"body": body}, headers=HTMX)
+    response = checker_client.post(
+        f"/claims/{claim.pk}/comments/", with_version(claim.pk, {"body": body}), headers=HTMX
+    )
     assert response.status_code == 200
     told = Notification.objects.filter(kind=Notification.Kind.MENTIONED)
     assert [(n.recipient, n.claim_id) for n in told] == [(erin, claim.pk)]

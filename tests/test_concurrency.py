@@ -266,7 +266,11 @@ def test_simultaneous_http_edits_get_one_success_and_clear_conflicts(live_server
     assert [e.new_value for e in edited_events(claim, "statement")] == [claim.statement]
 
     comment_url = f"{live_server.url}/claims/{claim.pk}/comments/"
-    outcomes = run_together(THREADS, lambda i: post(comment_url, {"body": f"HTTP comment {i}"}, sessions[i]))
+    # Comments carry the version too (428 without it) but do not bump it: they never conflict.
+    comment = {"version": str(claim.version)}
+    outcomes = run_together(
+        THREADS, lambda i: post(comment_url, {**comment, "body": f"HTTP comment {i}"}, sessions[i])
+    )
     assert outcomes.values == [200] * THREADS
     assert Comment.objects.filter(claim=claim).count() == THREADS
     assert ClaimEvent.objects.filter(claim_ref=claim.pk, kind=ClaimEvent.Kind.COMMENTED).count() == THREADS

@@ -51,6 +51,11 @@ def proposal(claim: Claim, **fields) -> dict[str, object]:
     return data
 
 
+def at_version(claim: Claim, **data) -> dict[str, object]:
+    """A correction step's form as the panel posts it: with the claim's current version."""
+    return {"version": Claim.objects.get(pk=claim.pk).version, **data}
+
+
 def propose(client: Client, claim: Claim, **fields):
     return client.post(f"/claims/{claim.pk}/corrections/", proposal(claim, **fields), headers=HTMX)
 
@@ -164,7 +169,9 @@ def test_an_editor_sees_old_and_new_and_publishes_the_correction(published, fact
     assert rows == [["Rationale", "The survey says 7.1%.", "The revised figure is 6.4%."]]
     assert {"Publish correction", "Reject correction"} <= {b.text(strip=True) for b in panel.css("button")}
 
-    response = client.post(f"/claims/{published.pk}/corrections/{correction.pk}/publish/", headers=HTMX)
+    response = client.post(
+        f"/claims/{published.pk}/corrections/{correction.pk}/publish/", at_version(published), headers=HTMX
+    )
     assert response.status_code == 200, response.content.decode()
     assert json.loads(response["HX-Trigger"]) == {"claim-changed": {"id": published.pk}}
     published.refresh_from_db()
@@ -208,10 +215,10 @@ def test_a_rejection_needs_a_reason_and_leaves_the_claim_unchanged(published, fa
     correction = proposed(published, fact_checker)
     client = client_for(factories.EditorFactory())
     url = f"/claims/{published.pk}/corrections/{correction.pk}/reject/"
-    refused = client.post(url, {"note": "  "}, headers=HTMX)
+    refused = client.post(url, at_version(published, note="  "), headers=HTMX)
     assert refused.status_code == 400
     assert "Say why the correction is rejected" in page(refused).css_first("#correction-errors").text()
-    response = client.post(url, {"note": "The old figure stands."}, headers=HTMX)
+    response = client.post(url, at_version(published, note="The old figure stands."), headers=HTMX)
     assert response.status_code == 200
     correction.refresh_from_db()
     assert (correction.status, correction.review_note) == (ClaimCorrection.Status.REJECTED, "The old figure stands.")
@@ -223,7 +230,9 @@ def test_a_correction_made_stale_by_another_is_refused_with_409(published, fact_
     correction = proposed(published, fact_checker, rationale="Proposal A.")
     Claim.objects.filter(pk=published.pk).update(rationale="Changed underneath.")
     client = client_for(factories.EditorFactory())
-    response = client.post(f"/claims/{published.pk}/corrections/{correction.pk}/publish/", headers=HTMX)
+    response = client.post(
+        f"/claims/{published.pk}/corrections/{correction.pk}/publish/", at_version(published), headers=HTMX
+    )
     assert response.status_code == 409
     assert "changed since this correction was proposed" in page(response).css_first("#correction-errors").text()
 
@@ -233,10 +242,10 @@ def test_only_the_proposer_withdraws_and_a_reviewed_correction_cannot_be_withdra
     url = f"/claims/{published.pk}/corrections/{correction.pk}/withdraw/"
     assert client_for(factories.EditorFactory()).post(url, headers=HTMX).status_code == 403
     mine = client_for(fact_checker)
-    assert mine.post(url, headers=HTMX).status_code == 200
+    assert mine.post(url, at_version(published), headers=HTMX).status_code == 200
     correction.refresh_from_db()
     assert correction.status == ClaimCorrection.Status.WITHDRAWN
-    again = mine.post(url, headers=HTMX)
+    again = mine.post(url, at_version(published), headers=HTMX)
     assert again.status_code == 400
     assert "already withdrawn" in again.content.decode()
 
@@ -289,7 +298,8 @@ def test_correction_steps_cost_the_same_queries_however_long_the_claims_history(
                 response = propose(checker_client, published, rationale=f"New {published.version}")
             else:
                 response = editor_client.post(
-                    f"/claims/{published.pk}/corrections/{correction.pk}/publish/", headers=HTMX
+                    f"/claims/{published.pk}/corrections/{correction.pk}/publish/", {"version": published.version},
+                    headers=HTMX,
                 )
         assert response.status_code == 200, response.content.decode()
         return len(captured)

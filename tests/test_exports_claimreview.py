@@ -26,7 +26,8 @@ def test_claim_review_has_the_schema_org_fields(settings):
     assert review["@context"] == "https://schema.org"
     assert review["@type"] == "ClaimReview"
     assert review["claimReviewed"] == "The budget is 4.2 million euros."
-    assert review["url"] == f"https://desk.example.org/claims/{data.published.pk}/"
+    # Its public fact-check page (annotations.public_links), never the login-only desk page.
+    assert review["url"] == f"https://desk.example.org/fact-checks/{data.published.pk}-the-budget-is-42-million-euros/"
     assert review["datePublished"] == timezone.localdate(data.published.published_at).isoformat()
     assert review["author"] == {"@type": "Organization", "name": "Example Checks", "url": "https://checks.example.org"}
     organisation = {"@type": "Organization", "name": "Example Checks", "url": "https://checks.example.org"}
@@ -106,12 +107,17 @@ def test_review_date_ignores_a_time_zone_activated_for_the_request(settings):
 def test_linked_claims_add_their_articles_as_appearances(django_assert_max_num_queries):
     group = factories.ClaimGroupFactory()
     claim = factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"), group=group)
-    others = [factories.ClaimFactory(group=group) for _ in range(3)]
+    others = [
+        factories.ClaimFactory(group=group, status=ClaimStatus.PUBLISHED, verdict=factories.rating("false"))
+        for _ in range(3)
+    ]
+    unpublished = factories.ClaimFactory(group=group)
     # Claims, sources, linked groups and their claims, credit history, corrections, rating scale.
     with django_assert_max_num_queries(7):
         [review] = article_claim_reviews(claim.article)
     urls = [appearance["url"] for appearance in review["itemReviewed"]["appearance"]]
     assert urls == [claim.article.url] + [other.article.url for other in others]
+    assert unpublished.article.url not in urls  # work in progress elsewhere is not named publicly
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from annotations.exports.data import report_claims
 from annotations.exports.html import render_report_html
 from annotations.exports.markdown import escape_markdown, markdown_link, render_report_markdown
 from annotations.exports.pdf import render_report_pdf
+from annotations.public_links import public_claim_url
 from tests import factories
 from tests.exports_helpers import SECRET, checked_article
 
@@ -65,6 +66,7 @@ def test_html_report_is_self_contained():
     assert set(external) == {
         data.article.url, "https://council.example.org/minutes", "https://news.example.org/budget",
         "https://secret.example.org/SECRET-DRAFT",
+        public_claim_url(data.published),  # the published claim's public page; drafts have none
     }
     assert not re.search(r"""src\s*=\s*["']?https?:""", html)
     assert "url(" not in html
@@ -106,7 +108,7 @@ def test_html_report_note_lists_claim_details():
         assert expected in text, expected
     verdict = note.css_first(".verdict")
     assert verdict.text() == "False"
-    assert "#b42318" in verdict.attributes["style"], "the verdict's colour goes with its label"
+    assert "#d55e00" in verdict.attributes["style"], "the verdict's colour goes with its label"
     links = {a.attributes["href"]: a.text() for a in note.css("ul.sources a")}
     assert links["https://council.example.org/minutes"] == "Council minutes"
     assert links["https://news.example.org/budget"] == "https://news.example.org/budget"

@@ -36,7 +36,8 @@ def test_each_claim_is_an_annotation_with_quote_and_position_selectors(settings)
     assert collection["first"]["type"] == "AnnotationPage"
     first = items[0]
     assert first["@context"] == ANNO_CONTEXT
-    assert first["id"] == f"https://desk.example.org/claims/{data.published.pk}/"
+    # A published claim is named by its public page (annotations.public_links).
+    assert first["id"] == f"https://desk.example.org/fact-checks/{data.published.pk}-the-budget-is-42-million-euros/"
     assert first["type"] == "Annotation"
     assert first["motivation"] == "assessing"
     assert first["created"].endswith("Z") and first["modified"].endswith("Z")

@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from selectolax.lexbor import LexborHTMLParser
 
 from annotations.exports import render_export_bytes
@@ -62,7 +63,9 @@ def assert_inert_html(html: str) -> None:
             if name.lower() in {"href", "src", "action", "formaction"}:
                 assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:"))
     hrefs = {node.attributes["href"] for node in tree.css("a[href]")}
-    assert all(href.startswith(("#", "https://")) for href in hrefs), hrefs
+    # The published claim's public page is on FACTDESK_SITE_URL (http in the test settings).
+    site = settings.FACTDESK_SITE_URL.rstrip("/") + "/fact-checks/"
+    assert all(href.startswith(("#", "https://", site)) for href in hrefs), hrefs
 
 
 @pytest.mark.parametrize("published_only", [False, True])
@@ -123,3 +126,53 @@ def test_json_exports_keep_payloads_as_data_and_safe_to_embed_in_a_page(fmt):
     data = json.loads(raw)
     text = data[0]["claimReviewed"] if fmt == "claimreview" else data["first"]["items"][0]["body"][2]["value"]
     assert text == HOSTILE, "the values themselves are unchanged"
+
+
+# --- the pages of export and import jobs ----------------------------------------------------------
+
+
+def assert_inert_page(html: str) -> None:
+    """An app page: payloads only as text, no inline script, no event handlers, no script URLs."""
+    assert "<script>alert(1)</script>" not in html and "onerror=alert(1)>" not in html
+    tree = LexborHTMLParser(html)
+    for script in tree.css("script"):
+        assert script.attributes.get("src") or script.attributes.get("type") in {"application/json"}, script.html
+    for node in tree.css("*"):
+        for name, value in node.attributes.items():
+            assert not name.lower().startswith("on"), f"event handler attribute {name} on <{node.tag}>"
+            if name.lower() in {"href", "src", "action", "formaction", "hx-get"}:
+                assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")), value
+
+
+def test_the_pdf_job_page_shows_a_hostile_title_as_text(checker_client):
+    from django.urls import reverse
+
+    article = hostile_article()
+    response = checker_client.get(reverse("exports:article", args=[article.pk, "pdf"]))
+    assert response.status_code == 303
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        page = checker_client.get(response["Location"], **headers).content.decode()
+        assert_inert_page(page)
+    page = checker_client.get(response["Location"]).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in LexborHTMLParser(page).css_first("h1").html
+
+
+def test_the_import_job_page_shows_hostile_file_names_and_records_as_text(editor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from factcheck.models import Job
+
+    article = factories.ArticleFactory(title=HOSTILE)
+    document = [
+        {"type": "Annotation", "target": {"selector": {"type": "TextQuoteSelector", "exact": HOSTILE}}},
+        {"type": "Annotation", "body": [{"purpose": "tagging", "value": HOSTILE}],
+         "target": {"selector": {"type": "TextQuoteSelector", "exact": "town hall"}}},
+        {"type": HOSTILE},
+    ]
+    upload = SimpleUploadedFile('"><img src=x onerror=alert(1)>.json', json.dumps(document).encode())
+    response = editor_client.post(reverse("exports:w3c_import", args=[article.pk]), {"file": upload})
+    assert response.status_code == 303
+    job = Job.objects.get()
+    assert job.errors, "the hostile records are reported"
+    assert_inert_page(editor_client.get(response["Location"]).content.decode())

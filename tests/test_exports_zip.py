@@ -1,4 +1,4 @@
-"""The admin's "Export selected articles as ZIP" action, inline and as a background job."""
+"""The admin's "Export selected articles as ZIP" action: always a background job (the ZIP holds PDFs)."""
 
 from __future__ import annotations
 
@@ -66,14 +66,21 @@ def test_published_only_zip_leaks_no_unpublished_claim():
         assert SECRET.encode() not in archive.read(name), name
 
 
-def test_admin_action_downloads_a_zip_for_a_few_articles(admin_client):
+def zip_of_the_job(client, response) -> zipfile.ZipFile:
+    """Follow the action's redirect to the job page, then download the job's ZIP."""
+    assert response.status_code == 302, "the action queues a job and opens its page"
+    job = Job.objects.get()
+    assert response["Location"] == reverse("exports:job", args=[job.pk])
+    assert client.get(response["Location"]).status_code == 200
+    download = client.get(reverse("exports:job_download", args=[job.pk]))
+    assert download.status_code == 200
+    return open_zip(b"".join(download.streaming_content))
+
+
+def test_admin_action_zips_even_one_article_in_the_background(admin_client):
     data = checked_article()
-    response = run_action(admin_client, [data.article])
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/zip"
-    assert response["Content-Disposition"].startswith('attachment; filename="factdesk-export-')
-    archive = open_zip(b"".join(response.streaming_content))
-    assert f"{bundle.article_folder(data.article)}/report.html" in archive.namelist()
+    archive = zip_of_the_job(admin_client, run_action(admin_client, [data.article]))
+    assert f"{bundle.article_folder(data.article)}/report.pdf" in archive.namelist()
     assert SECRET.encode() in archive.read("claims.csv"), "admins get the internal version"
 
 
@@ -84,15 +91,26 @@ def test_staff_without_a_desk_role_get_published_claims_only(client):
     staff.user_permissions.add(Permission.objects.get(codename="view_article"))
     client.force_login(staff)
     data = checked_article()
-    response = run_action(client, [data.article])
-    assert response.status_code == 200
-    archive = open_zip(b"".join(response.streaming_content))
+    archive = zip_of_the_job(client, run_action(client, [data.article]))
     assert SECRET.encode() not in archive.read("claims.csv")
     assert b"4.2 million euros" in archive.read("claims.csv")
 
 
-def test_many_articles_go_to_a_background_job_with_progress_and_download(admin_client, admin_user, monkeypatch):
-    monkeypatch.setattr("annotations.exports.admin_actions.INLINE_LIMIT", 2)
+def test_the_action_respects_the_limit_of_jobs_at_once(admin_client, admin_user, settings):
+    settings.FACTDESK_MAX_ACTIVE_JOBS_PER_USER = 2
+    waiting = [export_jobs.create(owner=admin_user, article_ids=[1], published_only=False) for _ in range(2)]
+    article = factories.ArticleFactory()
+    response = admin_client.post(
+        reverse(CHANGELIST), {"action": "export_articles_zip", "_selected_action": [article.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "You already have 2 background jobs waiting or running (at most 2 at once)" in response.content.decode()
+    assert Job.objects.count() == len(waiting), "nothing queued"
+    jobs.fail(waiting[0].pk, "done with it")
+    assert run_action(admin_client, [article]).status_code == 302, "room again once a job has finished"
+
+
+def test_many_articles_go_to_a_background_job_with_progress_and_download(admin_client, admin_user):
     articles = [factories.ArticleFactory() for _ in range(3)]
     for article in articles:
         factories.ClaimFactory(article=article)
@@ -114,6 +132,7 @@ def test_many_articles_go_to_a_background_job_with_progress_and_download(admin_c
 
     zipped = admin_client.get(download)
     assert zipped.status_code == 200
+    assert zipped["Content-Type"] == "application/zip"
     assert zipped["Content-Disposition"] == f'attachment; filename="factdesk-export-{job.pk}.zip"'
     archive = open_zip(b"".join(zipped.streaming_content))
     assert sum(name.endswith("/report.html") for name in archive.namelist()) == 3

@@ -276,3 +276,95 @@ def test_a_private_redirect_is_refused_through_the_whole_import(httpserver, edit
     with pytest.raises(RefusedAddress):
         web_import.import_url(httpserver.url_for("/go"), editor)
     assert Article.objects.count() == 0
+
+
+# --- pages nested too deep ---------------------------------------------------------------------------
+
+DEEP_PAGE = ("<html><head><title>Deep</title></head><body>" + "<div>" * 200_000 + "Text." + "</div>" * 200_000
+             + "</body></html>").encode()
+TOO_DEEP = "The page is nested more than 512 elements deep; Factdesk refuses it rather than parse it."
+
+
+def test_a_page_nested_too_deep_is_refused_before_parsing_and_nothing_is_saved(httpserver, editor):
+    httpserver.expect_request("/deep").respond_with_data(DEEP_PAGE, content_type="text/html")
+
+    with pytest.raises(web_import.PageTooDeep) as refusal:
+        web_import.import_url(httpserver.url_for("/deep"), editor)
+
+    assert str(refusal.value) == TOO_DEEP
+    assert Article.objects.count() == 0
+    assert Snapshot.objects.count() == 0
+
+
+def test_the_depth_limit_is_a_setting(httpserver, editor, settings):
+    settings.FACTDESK_MAX_HTML_DEPTH = 5
+    httpserver.expect_request("/news/harbour").respond_with_data(STORY, content_type="text/html")
+
+    with pytest.raises(web_import.PageTooDeep, match="nested more than 5 elements deep"):
+        web_import.import_url(httpserver.url_for("/news/harbour"), editor)
+
+
+def test_the_add_by_url_form_says_a_page_is_nested_too_deep(httpserver, editor_client):
+    httpserver.expect_request("/deep").respond_with_data(DEEP_PAGE, content_type="text/html")
+
+    response = editor_client.post(reverse("editing:add_url"), {"urls": httpserver.url_for("/deep")})
+
+    assert response.status_code == 400
+    assert TOO_DEEP in response.content.decode()
+    assert Article.objects.count() == 0
+
+
+def test_a_list_of_urls_reports_the_page_nested_too_deep_and_adds_the_others(httpserver, editor):
+    good = serve_story(httpserver)
+    httpserver.expect_request("/deep").respond_with_data(DEEP_PAGE, content_type="text/html")
+    deep = httpserver.url_for("/deep")
+
+    report = web_import.import_urls([deep, good], editor)
+
+    assert report.failed == [(deep, TOO_DEEP)]
+    assert [origin for origin, _pk, _title in report.created] == [good]
+
+
+# --- the limit of background jobs at once (issue 15) -------------------------------------------
+
+
+def fill_job_limit(user, settings, limit: int = 2) -> None:
+    from factcheck import jobs
+
+    settings.FACTDESK_MAX_ACTIVE_JOBS_PER_USER = limit
+    for _ in range(limit):
+        jobs.create(Job.Kind.EXPORT, owner=user, title="Waiting")
+
+
+def test_several_addresses_at_the_job_limit_answer_429_and_queue_nothing(editor_client, editor, settings):
+    fill_job_limit(editor, settings)
+    response = editor_client.post(reverse("editing:add_url"), {"urls": "https://a.test/1\nhttps://a.test/2"})
+    assert response.status_code == 429
+    assert response["Retry-After"].isdigit()
+    assert "You already have 2 background jobs waiting or running" in response.content.decode()
+    assert Job.objects.filter(kind=Job.Kind.IMPORT).count() == 0
+
+
+def test_the_htmx_form_shows_the_job_limit_beside_the_form(editor_client, editor, settings):
+    fill_job_limit(editor, settings)
+    response = editor_client.post(
+        reverse("editing:add_url"), {"urls": "https://a.test/1\nhttps://a.test/2"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert 'id="add-url-result"' in response.content.decode()
+    assert "at most 2 at once" in response.content.decode()
+    assert Job.objects.filter(kind=Job.Kind.IMPORT).count() == 0
+
+
+def test_the_admin_add_by_url_shows_the_job_limit_and_queues_nothing(admin_client, admin_user, settings):
+    fill_job_limit(admin_user, settings)
+    response = admin_client.post(reverse("admin:articles_article_import_url"), {"urls": "https://a.test/1"})
+    assert response.status_code == 200
+    assert "You already have 2 background jobs waiting or running" in response.content.decode()
+    assert Job.objects.filter(kind=Job.Kind.IMPORT).count() == 0
+
+
+def test_the_import_command_is_not_limited(httpserver, editor, settings):
+    fill_job_limit(editor, settings)
+    call_command("import_articles", "--url", serve_story(httpserver), "--user", editor.username, stdout=StringIO())
+    assert Article.objects.count() == 1

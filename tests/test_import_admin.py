@@ -250,3 +250,16 @@ def test_the_import_task_never_runs_an_export_job():
     assert tasks.process_import_job(job.pk) is None
     job.refresh_from_db()
     assert job.status == Job.Status.PENDING
+
+
+def test_a_background_upload_at_the_job_limit_is_refused_in_the_form_and_nothing_is_stored(
+    admin_client, admin_user, settings
+):
+    settings.FACTDESK_IMPORT_INLINE_MAX_RECORDS = 1
+    settings.FACTDESK_MAX_ACTIVE_JOBS_PER_USER = 1
+    jobs.create(Job.Kind.EXPORT, owner=admin_user, title="Waiting")
+    response = post_file(admin_client, "big.jsonl", feed(3))
+    assert response.status_code == 200
+    assert "You already have 1 background job waiting or running (at most 1 at once)" in response.content.decode()
+    assert Job.objects.filter(kind=Job.Kind.IMPORT).count() == 0
+    assert Article.objects.count() == 0

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
-from articles.importing.aggregator import is_boilerplate
+from articles.importing.aggregator import is_boilerplate, outlet_from_label
 from articles.management.commands.import_articles import RecordProgress
 from articles.models import Article
 from tests import factories
@@ -158,6 +158,18 @@ def test_shared_samples_import_once_with_clean_bodies():
     assert Article.objects.count() == created
 
 
+def test_shared_samples_take_no_section_label_for_an_outlet():
+    """Issue 16: a related entry labelled with a section ("Leaders") leaves the outlet blank."""
+    if not SAMPLES.is_dir():
+        pytest.skip(f"shared samples not found at {SAMPLES}")
+    out, _err = run(str(SAMPLES))
+    outlets = set(Article.objects.exclude(outlet="").values_list("outlet", flat=True))
+    assert outlets, out
+    assert all(outlet_from_label(outlet) == (outlet, "") for outlet in outlets), outlets
+    assert "Leaders" not in outlets
+    assert Article.objects.filter(outlet="").count() >= 2  # the main article and the section-labelled entry
+
+
 def test_bad_text_in_one_record_is_listed_and_the_rest_are_imported(tmp_path):
     (tmp_path / "feed.json").write_bytes(
         b'[{"title": "Pier repainted", "body": "The pier was repainted."},'
@@ -181,3 +193,14 @@ def test_bad_text_in_one_record_is_listed_and_the_rest_are_imported(tmp_path):
     assert "list.csv row 3: column 'title' is not valid UTF-8 (byte 0xff after 'Lock ')" in out
     # What a terminal gets: a lone surrogate here would crash the command's output.
     assert out.encode("utf-8").decode("utf-8") == out
+
+
+def test_an_html_file_nested_too_deep_is_listed_as_failed(tmp_path):
+    deep = "<html><body>" + "<div>" * 200_000 + "<h1>Deep</h1><p>Text.</p>" + "</div>" * 200_000 + "</body></html>"
+    (tmp_path / "deep.html").write_text(deep, encoding="utf-8")
+
+    out, _err = run(str(tmp_path))
+
+    assert "Failed: 1" in out
+    assert "deep.html: The page is nested more than 512 elements deep; Factdesk refuses it rather than parse it." in out
+    assert not Article.objects.exists()

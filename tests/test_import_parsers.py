@@ -29,10 +29,11 @@ from articles.importing import (
     parse_file,
     parse_html,
     parse_json,
+    parse_jsonl,
     parse_markdown,
     parse_text,
 )
-from articles.importing.aggregator import RELATIVE_TIME
+from articles.importing.aggregator import RELATIVE_TIME, outlet_from_label
 from articles.text import canonicalize_body
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
@@ -251,6 +252,110 @@ def test_related_entry_header_without_plain_outlet_line_is_recognised():
     assert outcome.records[1].body == "A teaser."
 
 
+SECTION_LABELLED_PAGE = """Ferry timetable changes from May
+The island ferry will run two extra crossings on weekdays from May.
+Related Articles
+
+Harbour Times
+an hour ago
+- Harbour Times
+Dock workers vote on new contract
+Members of the dockers' union voted on the offer on Thursday.
+
+Opinion
+2 hours ago
+- Opinion
+Why the ferry needs a second boat
+A second vessel would end the winter cancellations.
+
+Science & Technology
+3 hours ago
+- Science & Technology
+Tidal turbines tested off the point
+Engineers lowered the first turbine into the channel.
+
+islandnews.example
+5 hours ago
+- islandnews.example
+Pier cafe reopens
+The cafe on the pier reopened after repairs.
+
+World News
+a day ago
+- World News
+Storm closes northern ports
+Ports along the northern coast shut as gales arrived.
+
+read this before you travel
+a day ago
+- read this before you travel
+Winter timetable explained
+The winter timetable keeps the early crossing.
+"""
+
+
+def test_section_labels_are_not_taken_for_outlets_and_the_outlet_is_left_blank():
+    outcome = parse_aggregator_page(SECTION_LABELLED_PAGE, "page.txt")
+
+    assert summary(outcome) == [
+        ("page.txt", "Ferry timetable changes from May", ""),
+        ("page.txt related #1", "Dock workers vote on new contract", "Harbour Times"),
+        ("page.txt related #2", "Why the ferry needs a second boat", ""),
+        ("page.txt related #3", "Tidal turbines tested off the point", ""),
+        ("page.txt related #4", "Pier cafe reopens", "islandnews.example"),
+        ("page.txt related #5", "Storm closes northern ports", ""),
+        ("page.txt related #6", "Winter timetable explained", ""),
+    ]
+    assert [note for note in outcome.notes if "outlet blank" in note] == [
+        "page.txt related #2: left the outlet blank for the editor: the entry is labelled 'Opinion' "
+        "and it looks like a section label, not an outlet.",
+        "page.txt related #3: left the outlet blank for the editor: the entry is labelled 'Science & Technology' "
+        "and it looks like a section label, not an outlet.",
+        "page.txt related #5: left the outlet blank for the editor: the entry is labelled 'World News' "
+        "and it looks like a section label, not an outlet.",
+        "page.txt related #6: left the outlet blank for the editor: the entry is labelled "
+        "'read this before you travel' and it does not look like an outlet's name.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "outlet"),
+    [
+        # Publications: a name with any word that is not a section word, or an address.
+        ("Harbour Times", "Harbour Times"),
+        ("The Ellis Gazette", "The Ellis Gazette"),
+        ("Arab News", "Arab News"),
+        ("Sky News", "Sky News"),
+        ("Reuters", "Reuters"),
+        ("BBC", "BBC"),
+        ("U.S. News", "U.S. News"),
+        ("valley.example", "valley.example"),
+        ("www.news.example.co.uk", "www.news.example.co.uk"),
+        # Sections: only section words, however joined, in any case.
+        ("Leaders", ""),
+        ("leaders", ""),
+        ("Opinion", ""),
+        ("Business", ""),
+        ("WORLD", ""),
+        ("News", ""),
+        ("Middle East", ""),
+        ("Arts and Culture", ""),
+        ("Science & Technology", ""),
+        ("Top Stories", ""),
+        # Page furniture and what no publication is called.
+        ("Related Articles", ""),
+        ("Read more: the full story, here.", ""),
+        ("a label in lower case", ""),
+        ("One Two Three Four Five Six Seven", ""),
+    ],
+)
+def test_a_label_is_an_outlet_only_when_it_looks_like_a_publication(label, outlet):
+    found, why_not = outlet_from_label(label)
+
+    assert found == outlet
+    assert bool(why_not) == (outlet == "")
+
+
 def test_main_article_ends_at_first_related_header_when_page_has_no_furniture():
     text = "Main title\nMain paragraph.\nGrid Weekly\nan hour ago\n- Grid Weekly\nRelated title\nTeaser.\n"
 
@@ -465,10 +570,18 @@ def test_html_keeps_preformatted_lines_inside_one_paragraph():
     assert parse_html(html, "p.html").articles[0].body == "Intro.\n\nline one\nline two\nline three"
 
 
-def test_deeply_nested_html_is_parsed_without_recursion_error():
+def test_deeply_nested_html_within_a_raised_limit_is_parsed_without_recursion_error():
     html = "<article><h1>Deep</h1>" + "<div>" * 5000 + "<p>Bottom.</p>" + "</div>" * 5000 + "</article>"
 
-    assert parse_html(html, "deep.html").articles[0].body == "Bottom."
+    assert parse_html(html, "deep.html", ImportLimits(max_html_depth=6000)).articles[0].body == "Bottom."
+
+
+def test_html_nested_deeper_than_the_limit_is_one_clear_error():
+    html = "<article><h1>Deep</h1>" + "<div>" * 5000 + "<p>Bottom.</p>" + "</div>" * 5000 + "</article>"
+
+    assert summary(parse_html(html, "deep.html")) == [
+        ("deep.html", "The page is nested more than 512 elements deep; Factdesk refuses it rather than parse it.")
+    ]
 
 
 def test_html_without_any_title_is_a_missing_title_error():
@@ -555,7 +668,7 @@ def test_json_list_reports_non_object_items_by_number():
         ('{"title": "x",\n "body": }', "not valid JSON: Expecting value (line 2, column 10)"),
         ("42", "expected a JSON object or a list of objects, got a number"),
         ("[]", "the JSON list is empty: no articles to import"),
-        ("[" * 100_000 + "]" * 100_000, "not valid JSON: nested too deeply"),
+        ('{"articles": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON: nested too deeply"),
         ('{"title": "x", "body": ["a", "b"]}', "field 'body' must be text, got a list"),
         (
             '{"title": "x", "body": "y", "url": "javascript:alert(1)"}',
@@ -573,6 +686,51 @@ def test_json_list_reports_non_object_items_by_number():
 )
 def test_json_problems_get_specific_messages(text, message):
     assert parse_json(text, "f.json").records == [ParseError("f.json", message)]
+
+
+def test_a_json_item_nested_too_deeply_fails_alone_and_the_others_parse():
+    too_deep = '{"title": ' * 100_000 + '"x"' + "}" * 100_000
+    text = (
+        '[{"title": "Pier repainted", "body": "The pier [was] {repainted}, \\"they said\\"."},\n'
+        ' {"title": "Buoys replaced", "body": "New buoys."},\n'
+        f" {too_deep},\n"
+        ' {"title": "Harbour dredged", "body": "Dredging finished."}]\n'
+    )
+
+    assert summary(parse_json(text, "feed.json")) == [
+        ("feed.json item 1", "Pier repainted", ""),
+        ("feed.json item 2", "Buoys replaced", ""),
+        ("feed.json item 3", "not valid JSON: nested too deeply"),
+        ("feed.json item 4", "Harbour dredged", ""),
+    ]
+
+
+def test_several_json_items_nested_too_deeply_are_each_reported():
+    deep = "[" * 100_000 + "]" * 100_000
+    text = f'[{deep}, {{"title": "A", "body": "a"}}, {deep}, {deep}, {deep}, {deep}, {{"title": "B", "body": "b"}}]'
+
+    assert summary(parse_json(text, "f.json")) == [
+        ("f.json item 1", "not valid JSON: nested too deeply"),
+        ("f.json item 2", "A", ""),
+        *[(f"f.json item {n}", "not valid JSON: nested too deeply") for n in (3, 4, 5, 6)],
+        ("f.json item 7", "B", ""),
+    ]
+
+
+def test_a_json_list_that_is_only_one_deep_item_is_one_error():
+    assert summary(parse_json("[" * 100_000 + "]" * 100_000, "f.json")) == [
+        ("f.json item 1", "not valid JSON: nested too deeply")
+    ]
+
+
+def test_a_jsonl_line_nested_too_deeply_fails_alone():
+    text = '{"title": "A", "body": "a"}\n' + "[" * 100_000 + "]" * 100_000 + '\n{"title": "B", "body": "b"}\n'
+
+    assert summary(parse_jsonl(text, "f.jsonl")) == [
+        ("f.jsonl line 1", "A", ""),
+        ("f.jsonl line 2", "not valid JSON: nested too deeply"),
+        ("f.jsonl line 3", "B", ""),
+    ]
 
 
 def test_json_articles_wrapper_object_is_accepted():

@@ -328,3 +328,25 @@ def test_a_record_with_bytes_that_are_not_utf8_fails_alone(editor, name, data, b
     assert any("not entirely UTF-8" in note for note in report.notes)
     assert Article.objects.count() == 2
     assert printable_report(report)
+
+
+def test_an_html_file_nested_too_deep_fails_with_the_reason_and_the_others_import(tmp_path: Path, editor):
+    deep = "<html><body>" + "<div>" * 200_000 + "<h1>Deep</h1><p>Text.</p>" + "</div>" * 200_000 + "</body></html>"
+    (tmp_path / "deep.html").write_text(deep, encoding="utf-8")
+    (tmp_path / "fine.html").write_text("<article><h1>Fine</h1><p>A normal page.</p></article>", encoding="utf-8")
+
+    report = service.import_files([tmp_path], editor)
+
+    assert report.failed == [
+        ("deep.html", "The page is nested more than 512 elements deep; Factdesk refuses it rather than parse it.")
+    ]
+    assert [title for _origin, _pk, title in report.created] == ["Fine"]
+
+
+def test_the_html_depth_limit_comes_from_settings(editor, settings):
+    settings.FACTDESK_MAX_HTML_DEPTH = 3
+    page = b"<html><body><article><div><h1>T</h1><p>Text.</p></div></article></body></html>"
+
+    [(_origin, reason)] = service.import_upload("page.html", page, editor).failed
+
+    assert reason == "The page is nested more than 3 elements deep; Factdesk refuses it rather than parse it."

@@ -234,6 +234,103 @@ def test_a_refused_enqueue_fails_the_job_with_the_reason():
     assert job.error == "could not start the background export: queue unavailable"
 
 
+# --- the per-user limit and reusable results ---------------------------------------------------
+
+
+def test_only_a_users_own_waiting_and_running_jobs_count(fact_checker, editor):
+    running_job(owner=fact_checker)
+    new_job(owner=fact_checker)
+    done = running_job(owner=fact_checker)
+    jobs.finish(done.pk)
+    jobs.fail(new_job(owner=fact_checker).pk, "broken")
+    new_job(owner=editor)
+    new_job(owner=None)
+    assert jobs.active_jobs_count(fact_checker) == 2
+    assert jobs.active_jobs_count(None) == 0
+    lost = running_job(owner=fact_checker)
+    Job.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - jobs.STALE_AFTER - timedelta(minutes=1))
+    assert jobs.active_jobs_count(fact_checker) == 2, "a job untouched for so long is lost, not running"
+
+
+def stored_files(folder: str) -> list[str]:
+    if not default_storage.exists(folder):
+        return []
+    folders, files = default_storage.listdir(folder)
+    return [f"{folder}/{name}" for name in files] + [
+        path for sub in folders for path in stored_files(f"{folder}/{sub}")
+    ]
+
+
+def test_the_limit_refuses_a_job_beyond_it_and_creates_nothing(fact_checker, settings):
+    settings.FACTDESK_MAX_ACTIVE_JOBS_PER_USER = 2
+    for _ in range(2):
+        jobs.create(Job.Kind.EXPORT, owner=fact_checker, title="x", enforce_limit=True)
+    files_before = stored_files("jobs/input")
+    with pytest.raises(jobs.JobLimitReached) as refused:
+        jobs.create(
+            Job.Kind.IMPORT, owner=fact_checker, title="x", enforce_limit=True,
+            input_file=ContentFile(b"data", name="feed.jsonl"),
+        )
+    assert (refused.value.limit, refused.value.active, refused.value.retry_after) == (2, 2, jobs.LIMIT_RETRY_AFTER)
+    assert "You already have 2 background jobs waiting or running (at most 2 at once)" in str(refused.value)
+    assert Job.objects.count() == 2
+    assert stored_files("jobs/input") == files_before, "the refused upload was not stored"
+    # Commands and the worker's own jobs are not limited.
+    assert jobs.create(Job.Kind.IMPORT, owner=fact_checker, title="x").pk
+
+
+def test_anonymous_users_start_no_jobs():
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(jobs.JobLimitReached, match="Sign in"):
+        jobs.ensure_capacity(AnonymousUser())
+    with pytest.raises(jobs.JobLimitReached):
+        jobs.create(Job.Kind.EXPORT, owner=None, title="x", enforce_limit=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_cannot_both_take_the_last_place(settings):
+    settings.FACTDESK_MAX_ACTIVE_JOBS_PER_USER = 1
+    owner = factories.FactCheckerFactory()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def request() -> None:
+        barrier.wait()
+        try:
+            jobs.create(Job.Kind.EXPORT, owner=owner, title="x", enforce_limit=True)
+            outcomes.append("created")
+        except jobs.JobLimitReached:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["created", "refused"]
+    assert Job.objects.filter(owner=owner).count() == 1
+
+
+def test_a_done_job_with_the_same_fingerprint_and_its_file_is_the_cached_result(fact_checker, editor):
+    assert jobs.finished_with_fingerprint(Job.Kind.EXPORT, "abc") is None
+    job = jobs.create(Job.Kind.EXPORT, owner=fact_checker, title="x", fingerprint="abc")
+    assert jobs.finished_with_fingerprint(Job.Kind.EXPORT, "abc") is None, "not done yet"
+    assert jobs.active_with_fingerprint(fact_checker, Job.Kind.EXPORT, "abc") == job
+    assert jobs.active_with_fingerprint(editor, Job.Kind.EXPORT, "abc") is None, "only the user's own job"
+    jobs.start(job.pk)
+    assert jobs.set_fingerprint(job.pk, "abd") and reload(job).fingerprint == "abd"
+    name = jobs.save_result_file(job, "r.pdf", ContentFile(b"%PDF"))
+    jobs.finish(job.pk, result_file=name)
+    assert jobs.finished_with_fingerprint(Job.Kind.EXPORT, "abd") == job
+    assert jobs.finished_with_fingerprint(Job.Kind.IMPORT, "abd") is None
+    assert jobs.finished_with_fingerprint(Job.Kind.EXPORT, "") is None
+    default_storage.delete(name)
+    assert jobs.finished_with_fingerprint(Job.Kind.EXPORT, "abd") is None, "a result whose file is gone is no result"
+
+
 # --- who sees a job -----------------------------------------------------------------------
 
 

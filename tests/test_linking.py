@@ -159,8 +159,37 @@ def test_readers_cannot_copy_sources(editor):
 # --- Views ----------------------------------------------------------------------------------
 
 
-def hx_post(client, name: str, claim: Claim, **data):
+def hx_post(client, name: str, claim: Claim, *, send_version: bool = True, **data):
+    """Post as the panel does: with the claim's current version (unless told not to)."""
+    if send_version:
+        data.setdefault("version", fresh(claim).version)
     return client.post(reverse(f"search:{name}", args=[claim.pk]), data, HTTP_HX_REQUEST="true")
+
+
+@pytest.mark.parametrize("name", ["link", "unlink", "copy_sources"])
+def test_linking_views_refuse_a_post_without_the_claims_version_with_428(name, editor, editor_client):
+    mine, precedent = make_claim(), published("false", days_ago=3)
+    linking.link_claims(mine, precedent, editor)
+    SourceFactory(claim=precedent)
+    before = fresh(mine).version
+    other = {"link": {"other": make_claim().pk}, "unlink": {}, "copy_sources": {"from": precedent.pk}}[name]
+    response = hx_post(editor_client, name, mine, send_version=False, **other)
+    assert response.status_code == 428
+    assert "did not say which version" in response.content.decode()
+    assert fresh(mine).version == before and fresh(mine).group_id == fresh(precedent).group_id
+
+
+@pytest.mark.parametrize("name", ["link", "unlink", "copy_sources"])
+def test_linking_views_refuse_a_stale_version_with_409_and_write_nothing(name, editor, editor_client):
+    mine, precedent = make_claim(), published("false", days_ago=3)
+    linking.link_claims(mine, precedent, editor)
+    SourceFactory(claim=precedent)
+    stale = fresh(mine).version - 1
+    other = {"link": {"other": make_claim().pk}, "unlink": {}, "copy_sources": {"from": precedent.pk}}[name]
+    response = hx_post(editor_client, name, mine, version=stale, **other)
+    assert response.status_code == 409
+    assert "changed by someone else" in response.content.decode()
+    assert fresh(mine).sources.count() == 0 and fresh(mine).group_id == fresh(precedent).group_id
 
 
 def test_link_view_links_and_signals_claim_changed(editor_client):

@@ -179,10 +179,11 @@ SOURCE_DOORS: dict[str, Callable[[object, Claim, User], None]] = {
     "service remove": lambda client, claim, user: services.remove_source(source_of(claim), user=user),
     "browser add": lambda client, claim, user: client.post(
         reverse("annotations:source_add", args=[claim.pk]),
-        {"new-source-url": NEW_SOURCE, "new-source-stance": "context"}, headers=HTMX,
+        {"version": claim.version, "new-source-url": NEW_SOURCE, "new-source-stance": "context"}, headers=HTMX,
     ),
     "browser remove": lambda client, claim, user: client.post(
-        reverse("annotations:source_remove", args=[claim.pk, source_of(claim).pk]), headers=HTMX,
+        reverse("annotations:source_remove", args=[claim.pk, source_of(claim).pk]), {"version": claim.version},
+        headers=HTMX,
     ),
     "source admin change": lambda client, claim, user: client.post(
         reverse("admin:annotations_source_change", args=[source_of(claim).pk]),
@@ -190,7 +191,8 @@ SOURCE_DOORS: dict[str, Callable[[object, Claim, User], None]] = {
          "title": "Changed in the source admin"},
     ),
     "source admin delete": lambda client, claim, user: client.post(
-        reverse("admin:annotations_source_delete", args=[source_of(claim).pk]), {"post": "yes"},
+        reverse("admin:annotations_source_delete", args=[source_of(claim).pk]),
+        {"post": "yes", "expected_version": claim.version},
     ),
     "source admin bulk delete": lambda client, claim, user: client.post(
         reverse("admin:annotations_source_changelist"),

@@ -164,7 +164,7 @@ def test_the_editor_who_set_the_verdict_is_told_about_the_two_person_rule(client
 
 def test_missing_preconditions_answer_400_with_every_reason(checker_client, fact_checker):
     claim = factories.ClaimFactory(status=S.RESEARCHING, assignee=fact_checker)
-    response = checker_client.post(transition_url(claim, "submit"), **HTMX)
+    response = checker_client.post(transition_url(claim, "submit"), {"version": claim.version}, **HTMX)
     assert response.status_code == 400
     content = response.content.decode()
     assert 'role="alert"' in content
@@ -175,17 +175,18 @@ def test_missing_preconditions_answer_400_with_every_reason(checker_client, fact
 
 def test_plain_post_success_redirects_back_with_a_message(editor_client, fact_checker):
     claim = factories.ClaimFactory(status=S.NEW)
-    response = editor_client.post(transition_url(claim, "dismiss"), {"note": "Opinion."}, follow=True)
+    data = {"note": "Opinion.", "version": claim.version}
+    response = editor_client.post(transition_url(claim, "dismiss"), data, follow=True)
     assert response.redirect_chain[0][0] == f"/articles/{claim.article_id}/?claim={claim.pk}#claim-{claim.pk}"
     assert "Dismiss: done. The claim is now Dismissed." in response.content.decode()
 
 
 def test_plain_post_honours_a_safe_next_url_only(editor_client):
     claim = factories.ClaimFactory(status=S.NEW)
-    response = editor_client.post(transition_url(claim, "take"), {"next": "/review/my-claims/"})
+    response = editor_client.post(transition_url(claim, "take"), {"next": "/review/my-claims/", "version": 1})
     assert response["Location"] == "/review/my-claims/"
     claim = factories.ClaimFactory(status=S.NEW)
-    response = editor_client.post(transition_url(claim, "take"), {"next": "https://evil.example/"})
+    response = editor_client.post(transition_url(claim, "take"), {"next": "https://evil.example/", "version": 1})
     assert response["Location"] == f"/articles/{claim.article_id}/?claim={claim.pk}#claim-{claim.pk}"
 
 
@@ -210,7 +211,7 @@ def test_a_stale_page_gets_409_and_the_current_state(checker_client, fact_checke
 
 def test_an_unknown_assignee_is_a_clear_400(editor_client):
     claim = factories.ClaimFactory(status=S.NEW)
-    response = editor_client.post(transition_url(claim, "assign"), {"assignee": "999999"}, **HTMX)
+    response = editor_client.post(transition_url(claim, "assign"), {"assignee": "999999", "version": 1}, **HTMX)
     assert response.status_code == 400
     assert "Choose someone from the list to assign this claim to." in response.content.decode()
 
@@ -551,10 +552,11 @@ def test_review_history_is_recorded_through_http(client, people):
     )
     factories.SourceFactory(claim=claim)
     client.force_login(checker)
-    assert client.post(transition_url(claim, "submit"), **HTMX).status_code == 200
+    assert client.post(transition_url(claim, "submit"), {"version": claim.version}, **HTMX).status_code == 200
     assert Notification.objects.filter(recipient=editor, kind=Notification.Kind.SUBMITTED).exists()
     client.force_login(editor)
-    assert client.post(transition_url(claim, "publish"), **HTMX).status_code == 200
+    claim.refresh_from_db()
+    assert client.post(transition_url(claim, "publish"), {"version": claim.version}, **HTMX).status_code == 200
     steps = list(
         ClaimEvent.objects.filter(claim_ref=claim.pk, kind="transition")
         .values_list("from_status", "to_status", "actor")
@@ -667,7 +669,7 @@ def test_acting_on_a_claim_marks_my_notifications_about_it_read(client, people, 
 def test_a_refused_step_leaves_my_notifications_unread(checker_client, fact_checker):
     claim = factories.ClaimFactory(status=S.RESEARCHING, assignee=fact_checker)  # no verdict: cannot submit
     factories.NotificationFactory(recipient=fact_checker, claim=claim)
-    assert checker_client.post(transition_url(claim, "submit"), **HTMX).status_code == 400
+    assert checker_client.post(transition_url(claim, "submit"), {"version": claim.version}, **HTMX).status_code == 400
     assert unread_about(fact_checker, claim) == [Notification.Kind.ASSIGNED]
 
 

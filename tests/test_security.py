@@ -178,7 +178,11 @@ def production_environment(**extra: str) -> dict[str, str]:
 def test_check_deploy_reports_no_issues_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO_ROOT, env=production_environment(), capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+        # The published addresses set, as a deployment must (else factdesk.W001/W002: tests/test_public_pages.py).
+        env=production_environment(
+            FACTDESK_SITE_URL="https://factcheck.dailyexample.de", FACTDESK_ORGANIZATION_URL="https://dailyexample.de"
+        ),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

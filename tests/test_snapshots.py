@@ -224,7 +224,8 @@ def test_archive_this_source_from_the_panel_keeps_a_snapshot_and_links_it(httpse
     source = factories.SourceFactory(claim=claim, url=httpserver.url_for("/evidence"))
     client.force_login(fact_checker)
     response = client.post(
-        reverse("annotations:source_archive", args=[claim.pk, source.pk]), HTTP_HX_REQUEST="true"
+        reverse("annotations:source_archive", args=[claim.pk, source.pk]), {"version": claim.version},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     assert "Source archived" in response.content.decode()
@@ -240,7 +241,8 @@ def test_archiving_an_unreachable_source_says_why_and_keeps_nothing(client, fact
     source = factories.SourceFactory(claim=claim, url="https://gone.example.invalid/page")
     client.force_login(fact_checker)
     response = client.post(
-        reverse("annotations:source_archive", args=[claim.pk, source.pk]), HTTP_HX_REQUEST="true"
+        reverse("annotations:source_archive", args=[claim.pk, source.pk]), {"version": claim.version},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 400
     assert "Could not archive" in response.content.decode()

@@ -318,14 +318,14 @@ def test_poll_watches_runs_inline_or_as_a_job(httpserver: HTTPServer, editor):
     out = StringIO()
 
     call_command("poll_watches", "--inline", stdout=out)
-    assert "1 feed(s) checked" in out.getvalue()
+    assert "1 feed checked" in out.getvalue()
 
     Feed.objects.update(next_check_at=None)
     call_command("poll_watches", stdout=out)
     job = Job.objects.get()
     assert job.params == {"source": "watch-cycle"}
     assert job.status == Job.Status.DONE
-    assert "1 feed(s) checked" in job.result["notes"][0]
+    assert "1 feed checked" in job.result["notes"][0]
 
 
 def test_poll_watches_refuses_a_loop_of_zero_seconds():

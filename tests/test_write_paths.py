@@ -292,7 +292,9 @@ def test_comments_are_read_only_in_the_claim_form(admin_client):
 def test_the_admin_delete_view_deletes_through_the_service_with_history(admin_client, admin_user):
     claim = ready_claim(S.PUBLISHED)
     pk, quote = claim.pk, claim.exact
-    response = admin_client.post(reverse("admin:annotations_claim_delete", args=[pk]), {"post": "yes"})
+    response = admin_client.post(
+        reverse("admin:annotations_claim_delete", args=[pk]), {"post": "yes", "expected_version": claim.version}
+    )
     assert response.status_code == 302
     assert not Claim.objects.filter(pk=pk).exists()
     [event] = history(pk, kind=ClaimEvent.Kind.DELETED)
@@ -308,7 +310,8 @@ def test_a_staff_fact_checker_may_delete_only_their_own_unpublished_claims_in_th
     assert "deletelink" not in client.get(change_url(others)).content.decode()
     assert client.post(reverse("admin:annotations_claim_delete", args=[others.pk]), {"post": "yes"}).status_code == 403
     assert Claim.objects.filter(pk=others.pk).exists()
-    assert client.post(reverse("admin:annotations_claim_delete", args=[own.pk]), {"post": "yes"}).status_code == 302
+    confirmed = {"post": "yes", "expected_version": own.version}
+    assert client.post(reverse("admin:annotations_claim_delete", args=[own.pk]), confirmed).status_code == 302
     assert history(own.pk, kind=ClaimEvent.Kind.DELETED)[0].actor == checker
 
 
@@ -411,7 +414,8 @@ def test_the_source_admin_checks_the_claims_version_and_writes_history(admin_cli
 
 def test_deleting_sources_in_the_source_admin_is_recorded(admin_client, admin_user):
     one, two = factories.SourceFactory(), factories.SourceFactory()
-    response = admin_client.post(reverse("admin:annotations_source_delete", args=[one.pk]), {"post": "yes"})
+    confirmed = {"post": "yes", "expected_version": one.claim.version}
+    response = admin_client.post(reverse("admin:annotations_source_delete", args=[one.pk]), confirmed)
     assert response.status_code == 302
     admin_client.post(reverse("admin:annotations_source_changelist"), {
         "action": "delete_selected", "_selected_action": [two.pk], "index": "0", "post": "yes",
@@ -484,14 +488,14 @@ def two_claims() -> tuple[Claim, Claim]:
 
 def test_linking_from_search_writes_through_the_services_with_history(editor_client, editor):
     first, second = two_claims()
-    response = editor_client.post(reverse("search:link", args=[first.pk]), {"other": second.pk},
+    response = editor_client.post(reverse("search:link", args=[first.pk]), {"other": second.pk, "version": 1},
                                   HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     for claim in (first, second):
         [event] = history(claim.pk, kind=ClaimEvent.Kind.LINKED)
         assert event.actor == editor
         assert Claim.objects.get(pk=claim.pk).version == 2
-    editor_client.post(reverse("search:unlink", args=[first.pk]), HTTP_HX_REQUEST="true")
+    editor_client.post(reverse("search:unlink", args=[first.pk]), {"version": 2}, HTTP_HX_REQUEST="true")
     assert [len(history(c.pk, kind=ClaimEvent.Kind.LINKED)) for c in (first, second)] == [2, 2]
     assert not ClaimGroup.objects.exists()
 

@@ -1,8 +1,9 @@
 """Reports and data exports of an article's fact-checks: one module per format.
 
 Every door (the article page's download menu, ``manage.py export_report``, the admin's
-ZIP action and its background task) calls :func:`render_export` or :func:`write_zip`,
-so a format looks the same wherever it is downloaded from.
+ZIP action) calls :func:`render_export` or :func:`write_zip`, so a format looks the same
+wherever it is downloaded from. PDFs and ZIPs are made by background jobs
+(:mod:`annotations.tasks`, :mod:`annotations.exports.jobs`), never inside a request.
 
 ==============  =====================  ==========================================
 format          module                 what

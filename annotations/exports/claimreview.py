@@ -36,7 +36,7 @@ from annotations.exports.data import (
     RatingScale,
     ReportClaim,
     article_public_url,
-    claim_site_url,
+    claim_url,
     http_url,
     person_name,
     rating_scale,
@@ -127,7 +127,7 @@ def claim_review(article: Article, note: ReportClaim, scale: RatingScale) -> dic
     review: dict[str, Any] = {
         "@context": SCHEMA_CONTEXT,
         "@type": "ClaimReview",
-        "url": claim_site_url(claim.pk),
+        "url": claim_url(claim),  # the public fact-check page (published claims only reach here)
         "claimReviewed": claim.statement or claim.exact,
         "author": _organisation(),
         "reviewRating": _rating(note, scale),

@@ -25,13 +25,15 @@ from django.db.models import Max, Min, Prefetch, QuerySet
 from annotations.credits import CorrectionCredit, Credits, credits_for
 from annotations.models import AnchorState, Claim, ClaimStatus, RatingLabel, Source
 from annotations.permissions import claim_policy
+from annotations.public_links import public_claim_url
+from annotations.verdict_palette import NO_VERDICT
 from articles.models import Article
 from factcheck.display import display_name
 from factcheck.validators import is_http_url
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-#: Highlight colour for claims without a verdict yet.
-NO_VERDICT_COLOUR = "#9a6700"
+#: Highlight colour for claims without a verdict yet: neutral grey, a colour no verdict uses.
+NO_VERDICT_COLOUR = NO_VERDICT.colour
 
 
 def may_see_unpublished(user: AbstractBaseUser | AnonymousUser | None) -> bool:
@@ -73,6 +75,11 @@ def claim_site_url(claim_id: int) -> str:
     return site_url(f"/claims/{claim_id}/")
 
 
+def claim_url(claim: Claim) -> str:
+    """How every export names a claim: its public page when published, else its (login-only) desk page."""
+    return public_claim_url(claim) or claim_site_url(claim.pk)
+
+
 def article_public_url(article: Article) -> str:
     """The article's own URL when it has one, else its page on this Factdesk."""
     return http_url(article.url) or article_site_url(article)
@@ -103,6 +110,11 @@ class ReportClaim:
     sources: list[Source]
     credits: Credits = field(default_factory=Credits)
     linked_articles: list[Article] = field(default_factory=list)
+
+    @property
+    def public_url(self) -> str | None:
+        """The claim's public page when it is published (reports link it), else None."""
+        return public_claim_url(self.claim)
 
     @property
     def highlighted(self) -> bool:
@@ -163,6 +175,8 @@ def report_claims(article: Article, *, published_only: bool) -> list[ReportClaim
         "id", "group_id", "article__id", "article__title", "article__url", "article__published_on",
         "article__outlet",
     )
+    if published_only:  # another appearance is named only where its claim is published too
+        linked = linked.filter(status=ClaimStatus.PUBLISHED)
     claims = (
         claims_for_export(published_only)
         .filter(article=article)

@@ -1,26 +1,63 @@
-"""Export jobs: ZIPs of many articles built in the background, as :class:`~factcheck.models.Job` rows.
+"""Export and annotation-import jobs: what they hold, how they are found again, where they are shown.
 
-The job mechanism itself (state, progress, owner, retention) is :mod:`factcheck.jobs`; this
-module only says what an export job is: the article ids and the published-only choice in
-its params, and its page at ``/exports/jobs/<id>/``. The work is
-``annotations.tasks.build_zip``.
+The job mechanism itself (state, progress, owner, per-user limit, retention) is
+:mod:`factcheck.jobs`; this module only says what these jobs are. All three kinds are shown
+at ``/exports/jobs/<id>/`` and run by :mod:`annotations.tasks`:
+
+* a **ZIP** of many articles (the admin action): ``params = {"article_ids", "published_only"}``;
+* a **PDF report** of one article (the download menu): ``params = {"format": "pdf",
+  "article_id", "published_only", "filename"}`` and a ``fingerprint`` of everything the
+  report shows (:func:`report_fingerprint`). A done job with the same fingerprint is the
+  cache: the next request for the same report gets its file, whoever asked first;
+* an **import of Web Annotations** into one article (kind ``ANNOTATION_IMPORT``): the
+  uploaded JSON is the job's input file, ``params = {"article_id", "filename"}``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.base import ContentFile
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.expressions import Expression
 from django.urls import reverse
 
+from annotations.exports import FORMATS, export_filename
+from annotations.models import Claim, ClaimEvent, ClaimStatus, Source
+from articles.models import Article
 from factcheck import jobs
 from factcheck.models import Job
 
+AnyUser = AbstractBaseUser | AnonymousUser
+
 jobs.register_page(Job.Kind.EXPORT, lambda job: reverse("exports:job", args=[job.pk]))
+jobs.register_page(Job.Kind.ANNOTATION_IMPORT, lambda job: reverse("exports:job", args=[job.pk]))
+
+#: Part of every report fingerprint: bump it when the report's template or renderer changes,
+#: so reports cached before a deploy are made again rather than served in the old layout.
+REPORT_VERSION = "1"
+
+ZIP = "zip"
 
 
-def create(*, owner: AbstractBaseUser | AnonymousUser | None, article_ids: Sequence[int], published_only: bool) -> Job:
-    """A pending export job for ``article_ids`` (queue it with ``jobs.enqueue(job, build_export_zip)``)."""
+# --- ZIP exports ------------------------------------------------------------------------------
+
+
+def create(
+    *,
+    owner: AnyUser | None,
+    article_ids: Sequence[int],
+    published_only: bool,
+    enforce_limit: bool = False,
+) -> Job:
+    """A pending ZIP export job for ``article_ids`` (queue it with ``jobs.enqueue(job, build_export_zip)``).
+
+    ``enforce_limit`` applies the owner's limit of jobs at once (``jobs.JobLimitReached``).
+    """
     ids = [int(pk) for pk in article_ids]
     return jobs.create(
         Job.Kind.EXPORT,
@@ -28,7 +65,14 @@ def create(*, owner: AbstractBaseUser | AnonymousUser | None, article_ids: Seque
         title=f"Export of {len(ids)} article{'s' if len(ids) != 1 else ''}",
         params={"article_ids": ids, "published_only": published_only},
         total=len(ids),
+        enforce_limit=enforce_limit,
     )
+
+
+def export_format(job: Job) -> str:
+    """``"zip"`` or a format name of ``annotations.exports.FORMATS`` (jobs from before PDFs are ZIPs)."""
+    fmt = str(job.params.get("format") or ZIP)
+    return fmt if fmt == ZIP or fmt in FORMATS else ZIP
 
 
 def article_ids(job: Job) -> list[int]:
@@ -38,3 +82,134 @@ def article_ids(job: Job) -> list[int]:
 def published_only(job: Job) -> bool:
     """Published claims only unless the job says otherwise: a malformed job leaks nothing."""
     return job.params.get("published_only", True) is not False
+
+
+def article_id(job: Job) -> int | None:
+    """The one article of a PDF export or an annotation import (None for a ZIP)."""
+    value = job.params.get("article_id")
+    return int(value) if isinstance(value, int) or (isinstance(value, str) and value.isdigit()) else None
+
+
+def article_url(job: Job) -> str:
+    """The page of the job's article, for a link back ("" for a ZIP of many)."""
+    pk = article_id(job)
+    return reverse("articles:detail", args=[pk]) if pk is not None else ""
+
+
+def download_name(job: Job) -> str:
+    """The file name of the job's result: the report's usual name, or ``factdesk-export-<id>.zip``."""
+    fmt = export_format(job)
+    name = str(job.params.get("filename") or "")
+    if fmt != ZIP and name:
+        return name
+    return f"factdesk-export-{job.pk}.{'zip' if fmt == ZIP else FORMATS[fmt].extension}"
+
+
+def download_content_type(job: Job) -> str:
+    fmt = export_format(job)
+    return "application/zip" if fmt == ZIP else FORMATS[fmt].content_type
+
+
+# --- PDF reports: background rendering, cached by fingerprint ---------------------------------
+
+
+def _aggregate(rows: QuerySet, group: str, value: Expression) -> Subquery:
+    """One aggregate over ``rows`` (already filtered by ``OuterRef``) as a scalar subquery."""
+    return Subquery(rows.order_by().values(group).annotate(value=value).values("value")[:1])
+
+
+def report_fingerprint(article_pk: int, *, fmt: str = "pdf", published_only: bool) -> str | None:
+    """A hash of everything an article's report in ``fmt`` shows; None if the article is gone.
+
+    One query: the article row (its ``version`` and ``updated_at`` change with the text,
+    title and metadata) with aggregates over the claims the report shows (count, newest
+    change, sum of versions: every change through ``annotations.services`` and the workflow
+    bumps a claim's version, source changes included), their sources (count, newest id) and
+    the history of those claims (newest event: credits and corrections come from it). Plus the
+    published-only choice, the organisation settings printed in the report and
+    :data:`REPORT_VERSION`. Not covered: renaming a rating label or another article's title
+    shown under "Also appeared in"; those reports refresh on the article's next change.
+    """
+    claims = Claim.objects.filter(article=OuterRef("pk"))
+    sources = Source.objects.filter(claim__article=OuterRef("pk"))
+    events = ClaimEvent.objects.filter(article=OuterRef("pk"))
+    if published_only:  # work on drafts leaves the published report (and its cache) alone
+        claims = claims.filter(status=ClaimStatus.PUBLISHED)
+        sources = sources.filter(claim__status=ClaimStatus.PUBLISHED)
+        events = events.filter(claim__status=ClaimStatus.PUBLISHED)
+    row = (
+        Article.objects.filter(pk=article_pk)
+        .annotate(
+            claim_count=_aggregate(claims, "article", Count("pk")),
+            claim_last_id=_aggregate(claims, "article", Max("pk")),
+            claim_changed=_aggregate(claims, "article", Max("updated_at")),
+            claim_versions=_aggregate(claims, "article", Sum("version")),
+            source_count=_aggregate(sources, "claim__article", Count("pk")),
+            source_last_id=_aggregate(sources, "claim__article", Max("pk")),
+            event_last_id=_aggregate(events, "article", Max("pk")),
+        )
+        .values(
+            "pk", "version", "updated_at", "content_hash", "claim_count", "claim_last_id", "claim_changed",
+            "claim_versions", "source_count", "source_last_id", "event_last_id",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    parts = {
+        **{key: str(value) for key, value in row.items()},
+        "format": fmt,
+        "published_only": published_only,
+        "report_version": REPORT_VERSION,
+        "organization": [settings.FACTDESK_ORGANIZATION_NAME, settings.FACTDESK_ORGANIZATION_URL],
+        "site": settings.FACTDESK_SITE_URL,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def create_report(
+    *, owner: AnyUser | None, article: Article, fmt: str, published_only: bool, fingerprint: str
+) -> Job:
+    """A pending job rendering ``article``'s report in ``fmt`` (the owner's job limit applies).
+
+    Queue it with ``jobs.enqueue(job, render_export_report)``.
+    """
+    export_format = FORMATS[fmt]
+    return jobs.create(
+        Job.Kind.EXPORT,
+        owner=owner,
+        title=f"{export_format.label}: {article.title}"[:300],
+        params={
+            "format": fmt,
+            "article_id": article.pk,
+            "published_only": published_only,
+            "filename": export_filename(article, export_format, published_only=published_only),
+        },
+        fingerprint=fingerprint,
+        total=1,
+        enforce_limit=True,
+    )
+
+
+# --- Web Annotation imports -------------------------------------------------------------------
+
+
+def create_annotation_import(
+    *, owner: AnyUser | None, article: Article, data: bytes, filename: str, total: int
+) -> Job:
+    """A pending import of the uploaded Web Annotations ``data`` into ``article`` (the owner's job limit applies).
+
+    The upload was checked in the request (JSON, UTF-8, nesting, annotation count), so the
+    job fails only for reasons that appear later (the article deleted, the owner's role gone).
+    Queue it with ``jobs.enqueue(job, import_web_annotations)``.
+    """
+    name = filename or "annotations.jsonld"
+    return jobs.create(
+        Job.Kind.ANNOTATION_IMPORT,
+        owner=owner,
+        title=f"Import of {name} into “{article.title}”"[:300],
+        params={"article_id": article.pk, "filename": name},
+        total=total,
+        input_file=ContentFile(data, name=name),
+        enforce_limit=True,
+    )

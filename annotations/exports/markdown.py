@@ -18,6 +18,7 @@ from annotations.exports.data import ReportClaim, http_url, report_claims
 from annotations.exports.html import report_spans
 from annotations.highlight import highlight
 from articles.models import Article
+from factcheck.display import count_noun
 
 #: Markdown punctuation that can start or end inline syntax anywhere in a line.
 _INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
@@ -146,6 +147,8 @@ def _footnote(note: ReportClaim, *, published_only: bool) -> str:
     if note.linked_articles:
         titles = ", ".join(markdown_link(other.title, other.url) for other in note.linked_articles)
         lines += ["", f"{_INDENT}Also appeared in: {titles}"]
+    if note.public_url:
+        lines += ["", f"{_INDENT}Fact-check: {markdown_link(note.public_url, note.public_url)}"]
     return "\n".join(lines)
 
 
@@ -165,7 +168,7 @@ def render_report_markdown(
         blocks.append("Original: " + markdown_link(article.url, article.url))
     version = "Published fact-checks" if published_only else "Internal version — includes unpublished claims"
     organisation = escape_inline(settings.FACTDESK_ORGANIZATION_NAME)
-    blocks.append(f"{organisation} fact-check report. {version}. {len(notes)} claim(s).")
+    blocks.append(f"{organisation} fact-check report. {version}. {count_noun(len(notes), 'claim')}.")
     blocks.append(
         "Two-person rule: every verdict is checked by the fact-checkers named under “Checked by” and published "
         "by a different editor (“Reviewed by”); every correction is published by an editor who did not propose it."

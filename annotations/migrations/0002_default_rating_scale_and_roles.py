@@ -4,14 +4,15 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 DEFAULT_SCALE = [
-    # name, slug, ClaimReview value, colour, order, description
-    ("True", "true", 5, "#1a7f37", 10, "Accurate, nothing significant missing."),
-    ("Mostly true", "mostly-true", 4, "#4c9a2a", 20, "Accurate but needs clarification or context."),
-    ("Half true", "half-true", 3, "#b08800", 30, "Partially accurate; leaves out important details."),
-    ("Mostly false", "mostly-false", 2, "#d4640f", 40, "Contains some truth but ignores critical facts."),
-    ("False", "false", 1, "#b42318", 50, "Not accurate."),
-    ("Misleading", "misleading", 2, "#8e44ad", 60, "Accurate facts used to give a false impression."),
-    ("Unverifiable", "unverifiable", None, "#6e7781", 70, "Cannot be proven or disproven with available evidence."),
+    # name, slug, ClaimReview value, colour, order, description. Colours: the colour-blind-safe
+    # Okabe–Ito palette (annotations/verdict_palette.py; 0005 moves older installs to it).
+    ("True", "true", 5, "#009e73", 10, "Accurate, nothing significant missing."),
+    ("Mostly true", "mostly-true", 4, "#56b4e9", 20, "Accurate but needs clarification or context."),
+    ("Half true", "half-true", 3, "#f0e442", 30, "Partially accurate; leaves out important details."),
+    ("Mostly false", "mostly-false", 2, "#e69f00", 40, "Contains some truth but ignores critical facts."),
+    ("False", "false", 1, "#d55e00", 50, "Not accurate."),
+    ("Misleading", "misleading", 2, "#cc79a7", 60, "Accurate facts used to give a false impression."),
+    ("Unverifiable", "unverifiable", None, "#0072b2", 70, "Cannot be proven or disproven with available evidence."),
 ]
 
 FACT_CHECKER_PERMS = {

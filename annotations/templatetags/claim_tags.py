@@ -5,20 +5,27 @@ Formatting only: what they show comes from the view (selectors), never from a qu
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Collection
 from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 from annotations.highlight import STATUS_SYMBOLS, Segment
 from annotations.mentions import CLAIM_REFERENCE
+from annotations.verdict_palette import NO_VERDICT, symbol_for
 from factcheck.display import display_name
 from factcheck.validators import is_http_url
 
 register = template.Library()
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @register.filter
@@ -72,6 +79,46 @@ def comment_text(body: str, linkable: Collection[int] | None) -> SafeString:
 def status_symbol(status: str) -> str:
     """The symbol that goes with a review status everywhere (so colour is never the only cue)."""
     return STATUS_SYMBOLS.get(status, "")
+
+
+@register.filter
+def verdict_symbol(label: Any) -> str:
+    """The symbol that goes with a verdict (``✗`` for False), "…" for no verdict yet."""
+    return symbol_for(label)
+
+
+@register.simple_tag
+def verdict_pill(label: Any, no_verdict: str = "No verdict yet") -> SafeString:
+    """A verdict as a pill: its symbol and colour in a swatch, then its name (so colour is never the only cue).
+
+    ``<span class="verdict-pill verdict-3" data-symbol="✗" style="--hl: #d55e00">False</span>``;
+    without a verdict, the dashed grey pill saying ``no_verdict``. The symbol is drawn from
+    ``data-symbol`` by static/css/verdicts.css, so the text stays the verdict's name.
+    """
+    if label is None:
+        return format_html(
+            '<span class="verdict-pill unrated" data-symbol="{}">{}</span>', NO_VERDICT.symbol, no_verdict
+        )
+    colour = label.colour if _HEX_COLOUR.match(getattr(label, "colour", "") or "") else NO_VERDICT.colour
+    return format_html(
+        '<span class="verdict-pill verdict-{}" data-symbol="{}" style="--hl: {}">{}</span>',
+        label.pk, symbol_for(label), colour, label.name,
+    )
+
+
+@register.filter
+def ago(value: datetime.datetime | None) -> str:
+    """How long ago ``value`` was: "just now" under a minute, else "3 hours, 5 minutes ago".
+
+    Django's ``timesince`` says "0 minutes" for the last minute (and for a clock slightly
+    ahead), which reads like a fault; every "… ago" on the desk goes through here.
+    """
+    if not value:
+        return ""
+    now = timezone.now() if timezone.is_aware(value) else datetime.datetime.now()
+    if now - value < datetime.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value, now)} ago"
 
 
 @register.filter

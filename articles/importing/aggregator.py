@@ -27,6 +27,14 @@ line followed by a ``- Outlet`` line, optionally preceded by the outlet's name o
 line. Everything after the header up to the next header is that entry's title (first line)
 and body (each further line a paragraph).
 
+The label of a related entry is usually the outlet, but aggregators also label entries with
+the section they were filed under ("Opinion", "World", "Science & Technology"). A label made
+only of newsroom section words (:data:`SECTION_WORDS`), or one that is page furniture, is
+taken as a section and the outlet is left blank for the editor; so is a label that does not
+look like a publication's name (a sentence, a lower-case word). A label shaped like a domain
+("example.com") or a name with any other word ("Arab News", "The Ellis Gazette") is the
+outlet (:func:`outlet_from_label`).
+
 Page furniture is recognised by the small, fixed set of whole-line patterns in
 :data:`BOILERPLATE_PATTERNS` (plus :data:`RELATIVE_TIME`); matching lines are dropped wherever
 they appear, so they never end up inside an article body. A pattern only ever matches a
@@ -44,9 +52,11 @@ __all__ = [
     "BOILERPLATE_PATTERNS",
     "RELATIVE_TIME",
     "SECTION_BREAKS",
+    "SECTION_WORDS",
     "has_related_entries",
     "is_boilerplate",
     "looks_like_aggregator_page",
+    "outlet_from_label",
     "parse_aggregator_page",
 ]
 
@@ -107,6 +117,61 @@ TRAILING_FURNITURE: re.Pattern[str] = re.compile(
 
 # The "- Outlet" line of a related entry header (hyphen, en dash or em dash).
 _OUTLET_LINE = re.compile(r"[-\u2013\u2014]\s+(\S.*)")
+
+#: Words newsrooms name their sections with. A label made only of these (joined by "and",
+#: "&", "the", "news" ...) is the section an entry was filed under, never a publication.
+SECTION_WORDS = frozenset(
+    {
+        "leaders", "leader", "opinion", "opinions", "comment", "commentary", "analysis", "editorial", "editorials",
+        "columns", "columnists", "letters", "features", "feature", "world", "national", "international", "local",
+        "regional", "domestic", "foreign", "politics", "business", "economy", "economics", "finance", "markets",
+        "money", "companies", "industry", "trade", "jobs", "technology", "tech", "science", "health", "environment",
+        "climate", "energy", "education", "society", "culture", "arts", "entertainment", "lifestyle", "life",
+        "style", "living", "travel", "food", "fashion", "books", "film", "films", "movies", "music", "tv",
+        "television", "media", "sport", "sports", "football", "soccer", "cricket", "tennis", "golf", "rugby",
+        "motorsport", "briefing", "briefings", "headlines", "stories", "latest", "breaking", "live", "updates",
+        "weekend", "video", "videos", "podcast", "podcasts", "photos", "pictures", "gallery", "weather",
+        "obituaries", "religion", "faith", "law", "justice", "crime", "security", "defence", "defense", "military",
+        "property", "homes", "motoring", "cars", "autos", "games", "gaming", "innovation", "research", "middle",
+        "east", "west", "north", "south", "africa", "asia", "europe", "americas", "america", "pacific", "region",
+        "regions", "us", "uk", "eu", "news",
+    }
+)
+#: Words that join section words in a label ("Science & Technology", "World News").
+_LABEL_GLUE = frozenset({"and", "the", "of", "news", "top", "more", "in", "a", "&"})
+#: An outlet named by its address: "example.com", "news.example.co.uk".
+_DOMAIN = re.compile(r"(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
+#: A publication's name is short; a longer label is a headline or furniture.
+MAX_OUTLET_WORDS = 6
+
+
+def outlet_from_label(label: str) -> tuple[str, str]:
+    """``(outlet, why_not)`` for a related entry's label: the outlet, or "" and the reason.
+
+    See the module docstring: a domain or a name is an outlet; section words, page
+    furniture, and anything that does not look like a publication's name leave the outlet
+    blank (the editor fills it in) with a reason for the import notes.
+    """
+    label = " ".join(label.split())
+    if not label:
+        return "", "the entry names no outlet"
+    if _DOMAIN.fullmatch(label):
+        return label, ""
+    if is_boilerplate(label):
+        return "", "it is page furniture, not an outlet"
+    words = re.findall(r"[^\W\d_]+|&", label.casefold())
+    if words and all(word in SECTION_WORDS or word in _LABEL_GLUE for word in words) and any(
+        word in SECTION_WORDS for word in words
+    ):
+        return "", "it looks like a section label, not an outlet"
+    if (
+        not words
+        or len(label.split()) > MAX_OUTLET_WORDS
+        or re.search(r"[!?:;]\s|[.!?]$", label)
+        or label == label.lower()
+    ):
+        return "", "it does not look like an outlet's name"
+    return label, ""
 
 
 def is_boilerplate(line: str) -> bool:
@@ -242,12 +307,18 @@ def parse_aggregator_page(text: str, origin: str, limits: ImportLimits = DEFAULT
                 )
             )
         else:
+            outlet, why_not = outlet_from_label(header.outlet)
+            if why_not:
+                outcome.notes.append(
+                    f"{entry_origin}: left the outlet blank for the editor: the entry is labelled "
+                    f"{header.outlet!r} and {why_not}."
+                )
             outcome.records.append(
                 build_article(
                     origin=entry_origin,
                     title=entry[0],
                     body="\n\n".join(entry[1:]),
-                    outlet=header.outlet,
+                    outlet=outlet,
                     limits=limits,
                 )
             )

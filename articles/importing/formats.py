@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from articles.html_limits import DEFAULT_MAX_HTML_DEPTH
 from articles.text import canonicalize_body, canonicalize_line
 from articles.values import normalize_language, parse_iso_date
 from factcheck.validators import is_http_url
@@ -113,6 +114,8 @@ class ImportLimits:
     max_outlet_chars: int = 200
     max_byline_chars: int = 300
     max_url_chars: int = 1000
+    #: HTML pages nested deeper than this are refused before parsing (see ``articles.html_limits``).
+    max_html_depth: int = DEFAULT_MAX_HTML_DEPTH
 
 
 DEFAULT_LIMITS = ImportLimits()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from articles.extraction import ExtractedPage, extract_article, page_lines
+from articles.html_limits import depth_problem
 from articles.importing.aggregator import has_related_entries, parse_aggregator_page
 from articles.importing.formats import DEFAULT_LIMITS, ImportLimits, ParseError, ParseOutcome, Record, build_article
 
@@ -60,10 +61,14 @@ def parse_html(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS, *,
     """Parse one web page into an article (an aggregator page into several).
 
     ``url`` is the address the page was fetched from, when it was: it resolves a relative
-    canonical link and is the article's URL when the page names none.
+    canonical link and is the article's URL when the page names none. A page nested deeper
+    than ``limits.max_html_depth`` elements is one error, found before any parser reads it.
     """
+    problem = depth_problem(text, limits.max_html_depth)
+    if problem:
+        return ParseOutcome(records=[ParseError(origin, problem)])
     shown = visible_text(text)
     if has_related_entries(shown):
         return parse_aggregator_page(shown, origin, limits)
-    page = extract_article(text, url=url, origin=origin)
+    page = extract_article(text, url=url, origin=origin, max_depth=None)  # checked above
     return ParseOutcome(records=[page_record(page, origin, url, limits)], notes=list(page.notes))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 
 from articles.importing.aggregator import looks_like_aggregator_page, parse_aggregator_page
@@ -94,12 +95,114 @@ def _load_json(text: str, *, single_line: bool = False) -> object:
     For one JSON Lines record the origin already names the line, so only the column is given.
     """
     try:
-        return json.loads(text)
+        return _load_json_strictly(text)
     except json.JSONDecodeError as error:
         where = f"column {error.colno}" if single_line else f"line {error.lineno}, column {error.colno}"
         raise ValueError(f"not valid JSON: {error.msg} ({where})") from None
+
+
+class _TooDeep(ValueError):
+    """A JSON document nested deeper than the parser's recursion limit."""
+
+
+def _load_json_strictly(text: str) -> object:
+    """``json.loads``, with nesting too deep for it as :class:`_TooDeep` rather than RecursionError."""
+    try:
+        return json.loads(text)
     except RecursionError:
-        raise ValueError("not valid JSON: nested too deeply") from None
+        raise _TooDeep("not valid JSON: nested too deeply") from None
+
+
+# A JSON string (escapes included), or a run of opening or of closing brackets.
+_JSON_NESTING = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[{]++|[\]}]++', re.DOTALL)
+_SPACE = re.compile(r"[ \t\n\r]*+")
+#: Strings and bracket runs read to step over items too deep to parse, per document.
+SKIP_TOKEN_BUDGET = 500_000
+#: After stepping over a deep item the rest of the array is tried whole (in C), at most this often.
+_BULK_TRIES = 3
+
+
+def _end_of_value(text: str, position: int, budget: list[int]) -> int | None:
+    """Where the (too deeply nested) JSON value starting at ``position`` ends; None if unknown.
+
+    Strings are skipped whole and runs of brackets counted at once, so a value nested
+    100,000 deep costs two steps; ``budget`` (shared by the document) bounds the rest.
+    """
+    depth = 0
+    for token in _JSON_NESTING.finditer(text, position):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None
+        run = token.group()
+        if run[0] in "[{":
+            depth += len(run)
+        elif run[0] in "]}":
+            if len(run) >= depth:
+                return token.start() + depth
+            depth -= len(run)
+    return None
+
+
+def _rest_in_one_piece(text: str, position: int) -> list[object] | None:
+    """The array's items from ``position`` on, decoded in one go; None if that fails."""
+    try:
+        rest = json.loads("[" + text[position:])
+    except (ValueError, RecursionError):
+        return None
+    return rest if isinstance(rest, list) else None
+
+
+def _json_items_one_by_one(text: str, origin: str, limits: ImportLimits) -> ParseOutcome | None:
+    """A top-level array nested too deeply somewhere, read item by item; None if it is not an array.
+
+    Each item is decoded on its own (in C, as ``json.loads`` does); an item nested too
+    deeply is stepped over (:func:`_end_of_value`) and reported alone, so the others import.
+    After such an item the rest of the array is first tried in one piece, which is as fast
+    as the usual path when only one item is too deep.
+    """
+    position = _SPACE.match(text).end()
+    if not text.startswith("[", position):
+        return None
+    decoder = json.JSONDecoder()
+    budget = [SKIP_TOKEN_BUDGET]
+    outcome = ParseOutcome()
+    position = _SPACE.match(text, position + 1).end()
+    number = 0
+    bulk_left, after_deep_item = _BULK_TRIES, False
+    while position < len(text) and text[position] != "]":
+        if after_deep_item and bulk_left:
+            bulk_left, after_deep_item = bulk_left - 1, False
+            rest = _rest_in_one_piece(text, position)
+            if rest is not None:
+                for offset, item in enumerate(rest, start=number + 1):
+                    outcome.records.append(_json_record(item, f"{origin} item {offset}", limits))
+                return outcome
+        number += 1
+        item_origin = f"{origin} item {number}"
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except RecursionError:
+            end = _end_of_value(text, position, budget)
+            outcome.records.append(ParseError(item_origin, "not valid JSON: nested too deeply"))
+            after_deep_item = True
+            if end is None:
+                outcome.records.append(ParseError(origin, f"the items after item {number} could not be read"))
+                return outcome
+            position = end
+        except json.JSONDecodeError as error:
+            outcome.records.append(
+                ParseError(item_origin, f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})")
+            )
+            return outcome
+        else:
+            outcome.records.append(_json_record(item, item_origin, limits))
+        position = _SPACE.match(text, position).end()
+        if text.startswith(",", position):
+            position = _SPACE.match(text, position + 1).end()
+        elif not text.startswith("]", position):
+            outcome.records.append(ParseError(origin, f"not valid JSON after item {number}: expected ',' or ']'"))
+            return outcome
+    return outcome
 
 
 def _json_record(item: object, origin: str, limits: ImportLimits) -> Record:
@@ -113,11 +216,17 @@ def parse_json(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) ->
     """Parse a ``.json`` file: one article object, a list of them, or ``{"articles": [...]}``.
 
     Keys are those of the CSV columns (see ``FIELD_ALIASES``); list items are numbered
-    from 1 in origins ("feed.json item 2").
+    from 1 in origins ("feed.json item 2"). An item nested too deeply to parse fails alone.
     """
     outcome = ParseOutcome()
     try:
         data = _load_json(text)
+    except _TooDeep as error:
+        one_by_one = _json_items_one_by_one(text, origin, limits)
+        if one_by_one is not None:
+            return one_by_one
+        outcome.records.append(ParseError(origin, str(error)))
+        return outcome
     except ValueError as error:
         outcome.records.append(ParseError(origin, str(error)))
         return outcome

@@ -50,10 +50,11 @@ class ImportReport:
 
 
 def configured_limits() -> ImportLimits:
-    """Import limits from settings (FACTDESK_MAX_UPLOAD_BYTES, FACTDESK_MAX_BODY_CHARS)."""
+    """Import limits from settings (FACTDESK_MAX_UPLOAD_BYTES, FACTDESK_MAX_BODY_CHARS, FACTDESK_MAX_HTML_DEPTH)."""
     return ImportLimits(
         max_file_bytes=settings.FACTDESK_MAX_UPLOAD_BYTES,
         max_body_chars=settings.FACTDESK_MAX_BODY_CHARS,
+        max_html_depth=settings.FACTDESK_MAX_HTML_DEPTH,
     )
 
 

@@ -8,6 +8,7 @@ the review workflow by the demo fact-checker and editor, through the claim servi
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,39 @@ ACCOUNTS = [
 
 #: The role each demo account needs (by its group; None = admin) for the demo's workflow steps.
 DEMO_ROLES = {None: roles.Role.ADMIN, roles.EDITOR: roles.Role.EDITOR, roles.FACT_CHECKER: roles.Role.FACT_CHECKER}
+
+#: Where each demo article "appeared" (by title prefix): made-up addresses on example.org
+#: (reserved for examples, never fetched), outlets, bylines and dates, so the article page,
+#: the exports and ClaimReview show what a real article would. Filled in only where empty.
+DEMO_ARTICLES: dict[str, dict[str, Any]] = {
+    "Harbour bridge repairs": {
+        "url": "https://coastal-ledger.example.org/portvale/2026/03/harbour-bridge-repairs-38-million",
+        "outlet": "Coastal Ledger",
+        "byline": "Marta Quinn",
+        "published_on": datetime.date(2026, 3, 18),
+    },
+    "Waiting times at city clinics": {
+        "url": "https://northbridge-post.example.org/health/2026/03/clinic-waiting-times-halved",
+        "outlet": "Northbridge Post",
+        "byline": "Samir Haddad",
+        "published_on": datetime.date(2026, 3, 13),
+    },
+    "Ferry operator adds night crossings": {
+        "url": "https://coastal-ledger.example.org/portvale/2026/03/ferry-night-crossings",
+        "outlet": "Coastal Ledger",
+        "published_on": datetime.date(2026, 3, 17),
+    },
+    "Pharmacies to open on Sundays": {
+        "url": "https://northbridge-post.example.org/city/2026/03/pharmacies-sunday-opening",
+        "outlet": "Northbridge Post",
+        "published_on": datetime.date(2026, 3, 12),
+    },
+    "Unemployment in the region fell": {
+        "url": "https://valley-courier.example.org/economy/2026/03/regional-unemployment-6-percent",
+        "outlet": "Valley Courier",
+        "published_on": datetime.date(2026, 3, 16),
+    },
+}
 
 # (article title prefix, phrase, state, verdict slug, rationale, sources, claimant)
 DEMO_CLAIMS: list[dict[str, Any]] = [
@@ -124,6 +158,7 @@ class Command(BaseCommand):
         users = self.ensure_accounts()
         report = import_files([DEMO_DIR], users["editor"])
         self.stdout.write(f"Demo articles: {report.summary()}.")
+        self.ensure_article_details()
         # The workflow notifies the demo users in the app; no email leaves for made-up addresses.
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
@@ -160,6 +195,26 @@ class Command(BaseCommand):
                 )
             users[username] = user
         return users
+
+    def ensure_article_details(self) -> None:
+        """Give the demo articles their original address, outlet, byline and date (empty fields only).
+
+        The demo pages are plain text, which carries none of these; a field someone has
+        already filled in (or an earlier run) is left alone, and an address another article
+        already has is not taken.
+        """
+        for prefix, details in DEMO_ARTICLES.items():
+            article = Article.objects.filter(title__startswith=prefix).order_by("pk").first()
+            if article is None:
+                continue
+            changed = [name for name, value in details.items() if not getattr(article, name) and value]
+            if "url" in changed and Article.objects.filter(url=details["url"]).exclude(pk=article.pk).exists():
+                changed.remove("url")
+            for name in changed:
+                setattr(article, name, details[name])
+            if changed:
+                article.full_clean(exclude=["added_by", "content_hash"])
+                article.save(update_fields=[*changed, "updated_at"])
 
     def ensure_claims(self, users: dict[str, User]) -> None:
         checker, editor = users["checker"], users["editor"]
