@@ -37,7 +37,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -69,6 +69,7 @@ from annotations.review_context import assignable_users
 from annotations.selectors import OPEN_STATUSES
 from articles.admin import ArticleAdmin
 from articles.models import Article
+from factcheck.validators import HttpURLField
 
 
 class ReadOnlyAdminMixin:
@@ -288,6 +289,10 @@ class ServiceRefusalsMixin:
 
 # --- inlines ------------------------------------------------------------------------------
 
+#: Source addresses as in the claim panel: "example.com/a" is taken as https, other schemes
+#: are refused by name (a URL input would refuse a scheme-less address in the browser).
+SOURCE_URL_FIELDS = {models.URLField: {"form_class": HttpURLField}}
+
 
 class SourceInline(admin.StackedInline):
     """Sources on the claim form, saved by the source services (see ``ClaimAdmin.save_formset``).
@@ -299,6 +304,7 @@ class SourceInline(admin.StackedInline):
     model = Source
     extra = 0
     fields = (("url", "stance"), ("title", "publisher"), "excerpt", ("accessed_on", "archive_url"), "added_by")
+    formfield_overrides = SOURCE_URL_FIELDS
     readonly_fields = ("added_by",)
 
     def _locked(self, request: HttpRequest, obj: Claim | None) -> bool:
@@ -861,6 +867,7 @@ class SourceAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDelete
     """
 
     form = SourceAdminForm
+    formfield_overrides = SOURCE_URL_FIELDS
     list_display = ("__str__", "url", "stance", "publisher", "claim", "accessed_on")
     list_filter = ("stance", "accessed_on")
     search_fields = ("url", "title", "publisher", "excerpt")

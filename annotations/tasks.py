@@ -43,6 +43,8 @@ def build_zip(job: Job) -> jobs.Outcome:
     ids = export_jobs.article_ids(job)
     found = set(Article.objects.filter(pk__in=ids).values_list("pk", flat=True))
     errors = [jobs.item_error(f"article {pk}", "deleted before the export ran") for pk in ids if pk not in found]
+    if job.fingerprint:  # file the ZIP under the input it is made from, not the one at queueing time
+        jobs.set_fingerprint(job.pk, export_jobs.zip_fingerprint(ids, published_only=export_jobs.published_only(job)))
     with tempfile.TemporaryFile() as archive:
         count = write_zip(
             ids, archive, published_only=export_jobs.published_only(job), progress=jobs.progress_reporter(job.pk)

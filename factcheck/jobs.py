@@ -421,16 +421,18 @@ def job_for_user(user: AnyUser | None, job_id: int, *, kind: str | None = None) 
     return jobs.first()
 
 
-def finished_with_fingerprint(kind: str, fingerprint: str) -> Job | None:
+def finished_with_fingerprint(kind: str, fingerprint: str, *, owner: AnyUser | None = None) -> Job | None:
     """The newest done job of ``kind`` made from this input, if its result file is still in storage.
 
     Whose job it was does not matter: the fingerprint covers everything the result shows,
-    so callers put in it whatever decides who may see that (e.g. published-only).
+    so callers put in it whatever decides who may see that (e.g. published-only). Pass
+    ``owner`` where the result is reached through the job's own (owner-only) page.
     """
     if not fingerprint:
         return None
+    candidates = Job.objects if owner is None else jobs_for_user(owner)
     job = (
-        Job.objects.filter(kind=kind, fingerprint=fingerprint, status=Status.DONE)
+        candidates.filter(kind=kind, fingerprint=fingerprint, status=Status.DONE)
         .exclude(result_file="")
         .order_by("-finished_at", "-pk")
         .first()

@@ -210,3 +210,34 @@ def test_jobs_are_private_to_their_owner(client, admin_user):
 def test_an_import_job_is_not_shown_as_an_export(admin_client):
     job = factories.JobFactory(kind=Job.Kind.IMPORT, owner=None)
     assert admin_client.get(reverse("exports:job", args=[job.pk])).status_code == 404
+
+
+def test_the_same_zip_is_offered_again_while_its_articles_are_unchanged(admin_client, admin_user):
+    from annotations import services
+
+    data = checked_article()
+    first = run_action(admin_client, [data.article])
+    again = run_action(admin_client, [data.article])
+    assert Job.objects.count() == 1, "nothing changed: no second ZIP is built"
+    assert again["Location"] == first["Location"]
+
+    claim = data.article.claims.exclude(status="published").first()
+    services.update_claim(claim, user=admin_user, expected_version=claim.version, changes={"claimant": "The council"})
+    changed = run_action(admin_client, [data.article])
+    assert Job.objects.count() == 2, "a changed claim makes a new ZIP"
+    assert changed["Location"] != first["Location"]
+
+
+def test_another_users_zip_of_the_same_articles_is_not_reused_when_they_may_not_open_its_page(client):
+    from django.contrib.auth.models import Permission
+
+    data = checked_article()
+    first, second = (factories.UserFactory(is_staff=True) for _ in range(2))
+    for user in (first, second):
+        user.user_permissions.add(Permission.objects.get(codename="view_article"))
+    client.force_login(first)
+    run_action(client, [data.article])
+    client.force_login(second)
+    response = run_action(client, [data.article])
+    assert Job.objects.count() == 2, "a job page is its owner's (and admins'): the second user gets their own"
+    assert Job.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1])).owner == second

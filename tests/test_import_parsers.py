@@ -134,7 +134,7 @@ def test_aggregator_page_yields_main_article_and_each_related_article():
     assert third.body.startswith("Tidewater Renewables has appointed former port engineer Danuta Sowe")
     assert all(article.published_on is None and article.language == "en" for article in outcome.articles)
     assert outcome.notes == [
-        "aggregator_main_and_three_related.txt: aggregator page with a main article and 3 related article(s)."
+        "aggregator_main_and_three_related.txt: aggregator page with a main article and 3 related articles."
     ]
 
 
@@ -377,7 +377,7 @@ def test_unrecognised_lines_between_main_article_and_related_entries_are_noted_n
     outcome = parse_aggregator_page(text, "page.txt")
 
     assert [article.body for article in outcome.articles] == ["Main paragraph.", "Teaser."]
-    assert "page.txt: ignored 1 unrecognised line(s) after the main article: 'Ask our assistant anything'" in (
+    assert "page.txt: ignored 1 unrecognised line after the main article: 'Ask our assistant anything'" in (
         outcome.notes
     )
 

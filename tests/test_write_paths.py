@@ -542,3 +542,22 @@ def test_source_services_refuse_a_stale_claim_version(fact_checker):
     assert claim.sources.count() == 2
     assert len(history(claim.pk)) == 1
 
+
+
+def test_the_admin_source_inline_takes_an_address_without_a_scheme_as_https(admin_client, admin_user, article):
+    phrase = "unemployment fell to 6 percent"
+    start = article.body.index(phrase)
+    new_source = add_source_form({"sources-TOTAL_FORMS": 0}, url="stats.example.org/q3", stance="refutes")
+    response = add_claim(admin_client, article, start=start, end=start + len(phrase), exact=phrase, **new_source)
+    assert response.status_code == 302
+    assert Claim.objects.get().sources.get().url == "https://stats.example.org/q3"
+
+
+def test_the_admin_source_inline_refuses_other_schemes_by_name(admin_client, article):
+    phrase = "unemployment fell to 6 percent"
+    start = article.body.index(phrase)
+    new_source = add_source_form({"sources-TOTAL_FORMS": 0}, url="javascript:alert(1)", stance="refutes")
+    response = add_claim(admin_client, article, start=start, end=start + len(phrase), exact=phrase, **new_source)
+    assert response.status_code == 200
+    assert "javascript: addresses are not accepted" in response.content.decode()
+    assert not Claim.objects.exists()

@@ -20,6 +20,7 @@ from annotations.exports.data import may_see_unpublished
 from annotations.tasks import build_export_zip
 from articles.models import Article
 from factcheck import jobs
+from factcheck.models import Job
 
 
 @admin.action(description="Export selected articles as ZIP", permissions=["view"])
@@ -29,9 +30,19 @@ def export_articles_zip(
     """Queue a ZIP with every export format for the selected articles and open its progress page."""
     published_only = not may_see_unpublished(request.user)
     article_ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    fingerprint = export_jobs.zip_fingerprint(article_ids, published_only=published_only)
+    same = jobs.finished_with_fingerprint(
+        Job.Kind.EXPORT, fingerprint, owner=request.user
+    ) or jobs.active_with_fingerprint(request.user, Job.Kind.EXPORT, fingerprint)
+    if same is not None:  # nothing changed since this user's last export of these articles
+        modeladmin.message_user(
+            request, "These articles have not changed since your last export of them: here it is.", messages.INFO
+        )
+        return HttpResponseRedirect(reverse("exports:job", args=[same.pk]))
     try:
         job = export_jobs.create(
-            owner=request.user, article_ids=article_ids, published_only=published_only, enforce_limit=True
+            owner=request.user, article_ids=article_ids, published_only=published_only, enforce_limit=True,
+            fingerprint=fingerprint,
         )
     except jobs.JobLimitReached as error:
         modeladmin.message_user(request, str(error), level=messages.ERROR)

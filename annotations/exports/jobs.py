@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -30,6 +31,7 @@ from annotations.exports import FORMATS, export_filename
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Source
 from articles.models import Article
 from factcheck import jobs
+from factcheck.display import count_noun
 from factcheck.models import Job
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -53,19 +55,23 @@ def create(
     article_ids: Sequence[int],
     published_only: bool,
     enforce_limit: bool = False,
+    fingerprint: str = "",
 ) -> Job:
     """A pending ZIP export job for ``article_ids`` (queue it with ``jobs.enqueue(job, build_export_zip)``).
 
-    ``enforce_limit`` applies the owner's limit of jobs at once (``jobs.JobLimitReached``).
+    ``enforce_limit`` applies the owner's limit of jobs at once (``jobs.JobLimitReached``);
+    ``fingerprint`` (:func:`zip_fingerprint`) lets the same ZIP be found again while its
+    input is unchanged.
     """
     ids = [int(pk) for pk in article_ids]
     return jobs.create(
         Job.Kind.EXPORT,
         owner=owner,
-        title=f"Export of {len(ids)} article{'s' if len(ids) != 1 else ''}",
+        title=f"Export of {count_noun(len(ids), 'article')}",
         params={"article_ids": ids, "published_only": published_only},
         total=len(ids),
         enforce_limit=enforce_limit,
+        fingerprint=fingerprint,
     )
 
 
@@ -118,6 +124,46 @@ def _aggregate(rows: QuerySet, group: str, value: Expression) -> Subquery:
     return Subquery(rows.order_by().values(group).annotate(value=value).values("value")[:1])
 
 
+def _input_rows(article_pks: Sequence[int], *, published_only: bool) -> list[dict[str, Any]]:
+    """What decides an export's content, per article, in one query (see :func:`report_fingerprint`)."""
+    claims = Claim.objects.filter(article=OuterRef("pk"))
+    sources = Source.objects.filter(claim__article=OuterRef("pk"))
+    events = ClaimEvent.objects.filter(article=OuterRef("pk"))
+    if published_only:  # work on drafts leaves the published report (and its cache) alone
+        claims = claims.filter(status=ClaimStatus.PUBLISHED)
+        sources = sources.filter(claim__status=ClaimStatus.PUBLISHED)
+        events = events.filter(claim__status=ClaimStatus.PUBLISHED)
+    return list(
+        Article.objects.filter(pk__in=list(article_pks))
+        .annotate(
+            claim_count=_aggregate(claims, "article", Count("pk")),
+            claim_last_id=_aggregate(claims, "article", Max("pk")),
+            claim_changed=_aggregate(claims, "article", Max("updated_at")),
+            claim_versions=_aggregate(claims, "article", Sum("version")),
+            source_count=_aggregate(sources, "claim__article", Count("pk")),
+            source_last_id=_aggregate(sources, "claim__article", Max("pk")),
+            event_last_id=_aggregate(events, "article", Max("pk")),
+        )
+        .order_by("pk")
+        .values(
+            "pk", "version", "updated_at", "content_hash", "claim_count", "claim_last_id", "claim_changed",
+            "claim_versions", "source_count", "source_last_id", "event_last_id",
+        )
+    )
+
+
+def _digest(rows: list[dict[str, Any]], *, fmt: str, published_only: bool) -> str:
+    parts = {
+        "articles": [{key: str(value) for key, value in row.items()} for row in rows],
+        "format": fmt,
+        "published_only": published_only,
+        "report_version": REPORT_VERSION,
+        "organization": [settings.FACTDESK_ORGANIZATION_NAME, settings.FACTDESK_ORGANIZATION_URL],
+        "site": settings.FACTDESK_SITE_URL,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
 def report_fingerprint(article_pk: int, *, fmt: str = "pdf", published_only: bool) -> str | None:
     """A hash of everything an article's report in ``fmt`` shows; None if the article is gone.
 
@@ -130,41 +176,13 @@ def report_fingerprint(article_pk: int, *, fmt: str = "pdf", published_only: boo
     :data:`REPORT_VERSION`. Not covered: renaming a rating label or another article's title
     shown under "Also appeared in"; those reports refresh on the article's next change.
     """
-    claims = Claim.objects.filter(article=OuterRef("pk"))
-    sources = Source.objects.filter(claim__article=OuterRef("pk"))
-    events = ClaimEvent.objects.filter(article=OuterRef("pk"))
-    if published_only:  # work on drafts leaves the published report (and its cache) alone
-        claims = claims.filter(status=ClaimStatus.PUBLISHED)
-        sources = sources.filter(claim__status=ClaimStatus.PUBLISHED)
-        events = events.filter(claim__status=ClaimStatus.PUBLISHED)
-    row = (
-        Article.objects.filter(pk=article_pk)
-        .annotate(
-            claim_count=_aggregate(claims, "article", Count("pk")),
-            claim_last_id=_aggregate(claims, "article", Max("pk")),
-            claim_changed=_aggregate(claims, "article", Max("updated_at")),
-            claim_versions=_aggregate(claims, "article", Sum("version")),
-            source_count=_aggregate(sources, "claim__article", Count("pk")),
-            source_last_id=_aggregate(sources, "claim__article", Max("pk")),
-            event_last_id=_aggregate(events, "article", Max("pk")),
-        )
-        .values(
-            "pk", "version", "updated_at", "content_hash", "claim_count", "claim_last_id", "claim_changed",
-            "claim_versions", "source_count", "source_last_id", "event_last_id",
-        )
-        .first()
-    )
-    if row is None:
-        return None
-    parts = {
-        **{key: str(value) for key, value in row.items()},
-        "format": fmt,
-        "published_only": published_only,
-        "report_version": REPORT_VERSION,
-        "organization": [settings.FACTDESK_ORGANIZATION_NAME, settings.FACTDESK_ORGANIZATION_URL],
-        "site": settings.FACTDESK_SITE_URL,
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    rows = _input_rows([article_pk], published_only=published_only)
+    return _digest(rows, fmt=fmt, published_only=published_only) if rows else None
+
+
+def zip_fingerprint(article_pks: Sequence[int], *, published_only: bool) -> str:
+    """The same for a ZIP of several articles (one query); articles deleted since simply drop out."""
+    return _digest(_input_rows(article_pks, published_only=published_only), fmt="zip", published_only=published_only)
 
 
 def create_report(

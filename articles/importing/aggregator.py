@@ -47,6 +47,7 @@ import re
 from dataclasses import dataclass
 
 from articles.importing.formats import DEFAULT_LIMITS, ImportLimits, ParseError, ParseOutcome, build_article
+from factcheck.display import count_noun
 
 __all__ = [
     "BOILERPLATE_PATTERNS",
@@ -289,7 +290,7 @@ def parse_aggregator_page(text: str, origin: str, limits: ImportLimits = DEFAULT
     stray = _content(lines[main_end:first_header])
     if stray:
         outcome.notes.append(
-            f"{origin}: ignored {len(stray)} unrecognised line(s) after the main article: "
+            f"{origin}: ignored {count_noun(len(stray), 'unrecognised line')} after the main article: "
             + ", ".join(repr(line[:60]) for line in stray)
         )
 
@@ -324,6 +325,7 @@ def parse_aggregator_page(text: str, origin: str, limits: ImportLimits = DEFAULT
             )
 
     outcome.notes.append(
-        f"{origin}: aggregator page with {'a' if main else 'no'} main article and {len(headers)} related article(s)."
+        f"{origin}: aggregator page with {'a' if main else 'no'} main article and "
+        f"{count_noun(len(headers), 'related article')}."
     )
     return outcome
