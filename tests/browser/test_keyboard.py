@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotations import workflow
-from annotations.models import Claim, ClaimStatus
+from annotations.models import Claim, ClaimCorrection, ClaimEvent, ClaimStatus
+from annotations.public_links import public_claim_path
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -249,3 +250,93 @@ def test_the_hint_fits_the_device(browser, live_server, context_args, wording):
         assert other not in hint.inner_text()
     finally:
         context.close()
+
+
+def test_a_checker_proposes_and_an_editor_publishes_a_correction_without_a_mouse(browser, live_server):
+    """Issue 16 item 1, "correct": both halves of a correction, Tab/Shift+Tab/Enter and typing only."""
+    old_rationale = "The accounts show 38 million pounds: close to double."
+    new_rationale = "The audited accounts show 41 million pounds: more than double."
+    note = "The port authority published audited accounts after we published."
+    checker = factories.FactCheckerFactory()
+    editor = factories.EditorFactory()
+    article = factories.ArticleFactory(body=BODY)
+    claim = factories.ClaimFactory(
+        article=article, phrase=SENTENCE, status=ClaimStatus.RESEARCHING, assignee=checker,
+        verdict=factories.rating("false"), verdict_by=checker, rationale=old_rationale,
+    )
+    factories.SourceFactory(claim=claim)
+    claim = workflow.apply(claim, checker, "submit")
+    claim = workflow.apply(claim, factories.EditorFactory(), "publish")
+
+    viewport = {"width": 1280, "height": 800}
+    checker_context = browser.new_context(viewport=viewport)
+    editor_context = browser.new_context(viewport=viewport)
+    reader_context = browser.new_context(viewport=viewport)
+    try:
+        # The checker opens the published claim from the claim list and proposes a correction.
+        page = checker_context.new_page()
+        keyboard_login(page, live_server, checker)
+        page.goto(f"{live_server.url}/articles/{article.pk}/")
+        expect(page.locator("#annotator[data-ready]")).to_be_attached()
+        tab_to(page, lambda s: s["text"] and page.evaluate(
+            f"() => document.activeElement.closest('#claim-{claim.pk}') !== null"
+        ))
+        page.keyboard.press("Enter")
+        panel = page.locator("#claim-panel")
+        expect(panel.get_by_role("heading", name=f"Claim #{claim.pk}", exact=True)).to_be_visible()
+        expect(panel.get_by_role("button", name="Save verdict")).to_have_count(0)
+
+        tab_to(page, lambda s: s["text"] == "Propose a correction")
+        page.keyboard.press("Enter")
+        proposal = panel.locator("details.propose-correction")
+        expect(proposal).to_have_attribute("open", "")
+        tab_to(page, lambda s: s["label"].startswith("Rationale"))
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type(new_rationale)
+        tab_to(page, lambda s: s["label"].startswith("Public correction note"))
+        page.keyboard.type(note)
+        tab_to(page, lambda s: s["text"] == "Propose correction")
+        page.keyboard.press("Enter")
+        expect(panel.get_by_role("status").filter(has_text="Correction proposed")).to_be_visible()
+        expect(panel.locator(".correction-table")).to_contain_text(new_rationale)
+        expect(panel.get_by_role("button", name="Publish correction")).to_have_count(0)
+        assert page.evaluate("() => document.activeElement !== document.body"), "focus was lost after the swap"
+
+        # An editor who did not propose it follows the notification and publishes it.
+        editor_page = editor_context.new_page()
+        keyboard_login(editor_page, live_server, editor)
+        editor_page.goto(f"{live_server.url}/review/notifications/")
+        tab_to(editor_page, lambda s: s["focused"].startswith("a") and editor_page.evaluate(
+            "() => document.activeElement.closest('.notification-correction_proposed') !== null"
+        ))
+        editor_page.keyboard.press("Enter")
+        expect(editor_page.locator("#annotator[data-ready]")).to_be_attached()
+        editor_panel = editor_page.locator("#claim-panel")
+        expect(editor_panel.get_by_role("heading", name=f"Claim #{claim.pk}", exact=True)).to_be_visible()
+        tab_to(editor_page, lambda s: s["text"] == "Publish correction")
+        editor_page.keyboard.press("Enter")
+        expect(editor_panel.get_by_role("status").filter(has_text="Correction published")).to_be_visible()
+        assert editor_page.evaluate("() => document.activeElement !== document.body"), "focus lost after the swap"
+
+        # The claim shows the corrected rationale, and the correction is noted publicly.
+        expect(editor_panel.locator("section[aria-labelledby='verdict-title'] .pre")).to_have_text(new_rationale)
+        history = editor_panel.locator("[data-review-actions] .verdict-history")
+        expect(history).to_contain_text("rationale rewritten")
+        expect(history).to_contain_text(note)
+        claim.refresh_from_db()
+        assert (claim.status, claim.rationale) == (ClaimStatus.PUBLISHED, new_rationale)
+        correction = ClaimCorrection.objects.get(claim=claim)
+        assert (correction.proposed_by, correction.status) == (checker, ClaimCorrection.Status.PUBLISHED)
+        event = ClaimEvent.objects.get(claim_ref=claim.pk, kind=ClaimEvent.Kind.CORRECTED)
+        assert (event.actor, event.is_public, event.note) == (editor, True, note)
+
+        # Readers see it too: the public fact-check page, opened by someone not logged in.
+        reader = reader_context.new_page()
+        reader.goto(f"{live_server.url}{public_claim_path(claim)}")
+        expect(reader.locator("body")).to_contain_text(new_rationale)
+        expect(reader.locator(".fc-corrections .fc-correction")).to_have_count(1)
+        expect(reader.locator(".fc-corrections")).to_contain_text(note)
+    finally:
+        checker_context.close()
+        editor_context.close()
+        reader_context.close()
