@@ -55,6 +55,7 @@ test: install system-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:

@@ -24,6 +24,9 @@ Measured (each group can be chosen with ``--only``/``--skip``):
   10 concurrent PDF exports of a 500-claim article and 10 heavy searches over 20 articles of
   490,000 characters while ``/healthz`` is polled (``benchmarks/bench_bounded.py``); /healthz
   p99 must stay under 200 ms and nothing may answer 500.
+* ``newsroom``: a locust scenario against two gunicorn servers, 50 users for 2 minutes (20 s
+  with ``--quick``): 30 fact-checkers, 10 editors, 10 readers (``benchmarks/bench_newsroom.py``,
+  ``benchmarks/locustfile.py``); p50/p95/p99 per action and the error count.
 
 Features that are not built yet are reported as "n/a (not implemented)", so the runner can be
 re-run as the app grows. Timings are never asserted in the test suite: they live here.
@@ -61,7 +64,7 @@ DATA_DIR = REPO_ROOT / "benchmarks" / "data"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 NOT_IMPLEMENTED = "n/a (not implemented)"
-GROUPS = ("pages", "import", "reanchor", "export", "search", "fetch", "load", "bounded")
+GROUPS = ("pages", "import", "reanchor", "export", "search", "fetch", "load", "bounded", "newsroom")
 
 # Targets from the performance issue (2-core machine, SQLite and PostgreSQL alike).
 MAX_ARTICLE_QUERIES = 12
@@ -1118,6 +1121,37 @@ def bounded_results(settings: Settings, desk: Desk, env: dict[str, str]) -> list
     return [result]
 
 
+def newsroom_results(settings: Settings, desk: Desk, env: dict[str, str]) -> list[Result]:
+    """Issue 19's newsroom: locust with 50 people over two app servers; one row per action."""
+    from benchmarks import bench_newsroom
+
+    seconds = 20.0 if settings.quick else 120.0
+    try:
+        run = bench_newsroom.run(
+            env, lambda server_env: gunicorn(server_env, settings.workers, production_config=True),
+            seconds=seconds, quick=settings.quick, log=log,
+        )
+    except Exception as error:
+        return [Result(name="newsroom", group="newsroom", status=f"error: {type(error).__name__}: {error}"[:200])]
+    if not run.rows:
+        return [Result(name="newsroom", group="newsroom",
+                       status=f"error: locust wrote no statistics (exit {run.returncode}): {run.output_tail[-150:]}")]
+    results = []
+    for row in run.rows:
+        aggregated = row.name == "Aggregated"
+        result = Result(
+            name=f"newsroom ({run.users} users × {seconds:g} s, 2 servers): {'all' if aggregated else row.name}",
+            group="newsroom", median_ms=row.p50_ms, p95_ms=row.p95_ms,
+            value=f"{row.requests:,} requests, p50 {row.p50_ms or 0:.0f} ms, p95 {row.p95_ms or 0:.0f} ms, "
+            f"p99 {row.p99_ms or 0:.0f} ms, {row.failures} errors",
+            target="0 errors", passed=row.failures == 0, extra=asdict(row),
+        )
+        if aggregated:
+            result.extra.update(locust_exit=run.returncode, hosts=run.hosts, seconds=round(run.seconds, 1))
+        results.append(result)
+    return results
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -1187,6 +1221,7 @@ def main(argv: list[str] | None = None) -> int:
         ("fetch", lambda: fetch_results(settings)),
         ("load", lambda: load_results(settings, desk, env)),
         ("bounded", lambda: bounded_results(settings, desk, env)),
+        ("newsroom", lambda: newsroom_results(settings, desk, env)),
     ]
     for group, step in steps:
         if group not in settings.groups:

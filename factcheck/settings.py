@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "annotations",
     "search",
     "benchmarks",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -388,6 +392,8 @@ FACTDESK_FETCH_HOST_INTERVAL = float(os.environ.get("FACTDESK_FETCH_HOST_INTERVA
 FACTDESK_FEED_MAX_NEW_ITEMS = int(os.environ.get("FACTDESK_FEED_MAX_NEW_ITEMS", "30"))
 FACTDESK_SEARCH_SNIPPET_WINDOW = int(os.environ.get("FACTDESK_SEARCH_SNIPPET_WINDOW", "600"))  # chars per snippet
 FACTDESK_SEARCH_TIMEOUT_MS = int(os.environ.get("FACTDESK_SEARCH_TIMEOUT_MS", "3000"))  # per search statement
+# Searches run at once per app server process; more wait (up to the time budget), then 503.
+FACTDESK_SEARCH_CONCURRENCY = int(os.environ.get("FACTDESK_SEARCH_CONCURRENCY", "2"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = FACTDESK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = FACTDESK_MAX_UPLOAD_BYTES + 1024 * 1024
 
@@ -416,3 +422,33 @@ FACTDESK_CDN_PURGE_URL = os.environ.get("FACTDESK_CDN_PURGE_URL", "").strip()
 FACTDESK_CDN_PURGE_TOKEN = os.environ.get("FACTDESK_CDN_PURGE_TOKEN", "")
 FACTDESK_CDN_PURGE_TIMEOUT = float(os.environ.get("FACTDESK_CDN_PURGE_TIMEOUT", "5"))
 FACTDESK_RATE_LIMITS["public:search"] = (os.environ.get("FACTDESK_RATE_PUBLIC_SEARCH", "60/m"), ("GET",))
+
+# The REST API (api/, /api/): token (api.ApiToken) or session authentication, the policies' answers,
+# errors as problem+json, 100 per page at most, throttled per token at FACTDESK_API_RATE.
+FACTDESK_API_RATE = os.environ.get("FACTDESK_API_RATE", "600/hour")
+FACTDESK_API_THROTTLE_ENABLED = env_bool("FACTDESK_API_THROTTLE_ENABLED", True)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Factdesk API",
+    "DESCRIPTION": "Articles and claims, through the desk's permission rules and write path.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the bundled drf-spectacular-sidecar static files: no CDN (CSP: scripts from 'self').
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "annotations.models.ClaimStatus",
+        "ReopenStatusEnum": ["new", "researching"],
+    },
+}

@@ -13,6 +13,7 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 # Counters would carry across tests in one process; tests/test_ratelimit.py turns them on.
 FACTDESK_RATE_LIMITS_ENABLED = False
+FACTDESK_API_THROTTLE_ENABLED = False  # likewise the API throttle; tests/test_api.py turns it on
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -19,6 +19,7 @@ urlpatterns = [
     path("exports/", include("annotations.export_urls")),
     # The public fact-check pages (/fact-checks/, /oembed, /sitemap.xml): no login; FACTDESK_PUBLIC_PAGES.
     path("", include("annotations.public_urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -29,7 +29,7 @@ from articles.models import Article
 from search import linking, selectors
 from search import suggestions as suggestion_service
 from search.forms import SearchForm
-from search.index import SearchTimeout, time_budget
+from search.index import SearchBusy, SearchTimeout, search_slot, time_budget
 from search.query import parse_query
 
 PER_PAGE = 20
@@ -58,11 +58,17 @@ def search(request: HttpRequest) -> HttpResponse:
         try:
             # Paginating runs every search query (counts, pages and their rows), so all of
             # them are inside the budget; the template only renders what they returned.
-            with time_budget():
+            with search_slot(), time_budget():
                 context["articles"] = Paginator(selectors.article_hits(query), PER_PAGE).get_page(
                     request.GET.get("apage")
                 )
                 context["claims"] = Paginator(claims, PER_PAGE).get_page(request.GET.get("cpage"))
+        except SearchBusy:
+            # 503 with Retry-After: the server is busy with other searches right now; nothing
+            # is wrong with this one, so the page says to try again rather than to narrow it.
+            context.pop("articles", None)
+            context["busy"] = True
+            status = 503
         except SearchTimeout:
             # 503, not 200: no results were produced (a 200 would read as "nothing matches" to
             # anything but a person), and not 500: nothing is broken, the search was too broad
@@ -72,7 +78,10 @@ def search(request: HttpRequest) -> HttpResponse:
             status = 503
     elif form.is_bound and form.errors:
         status = 400
-    return render(request, "search/search.html", context, status=status)
+    response = render(request, "search/search.html", context, status=status)
+    if context.get("busy"):
+        response["Retry-After"] = "2"
+    return response
 
 
 # --- Suggestions ------------------------------------------------------------------------

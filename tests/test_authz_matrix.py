@@ -594,6 +594,57 @@ EXPECTED.update({
 })
 
 
+# --- the REST API (issue 18 item 2): token or session; anonymous callers get 401, not the login page ----
+
+
+def api_rule(logged_in_status: Status, post: Status = 405, other: dict | None = None) -> Rule:
+    """An API read: 401 for anonymous callers (no redirect to a login page), ``logged_in_status`` otherwise."""
+    return Rule(
+        get=by_role(401, logged_in_status, logged_in_status, logged_in_status, logged_in_status),
+        post=by_role(401, post, post, post, post), other=other or by_role(401, 405, 405, 405, 405),
+    )
+
+
+def own_api_token(w: World, u: Any) -> dict[str, object]:
+    """A token of the requesting user (the fact-checker's for anonymous visitors)."""
+    from api.models import ApiToken
+
+    return {"pk": ApiToken.issue(u or w.users["fact_checker"], "matrix")[0].pk}
+
+
+#: API writes carry no If-Match in the matrix: whoever gets past the policy hears 428 (precondition
+#: required); a reader is refused first (404 for an unpublished claim, 403 for a published one).
+API_WRITE = by_role(401, 404, 428, 428, 428)
+API_WRITE_PUBLISHED = by_role(401, 403, 428, 428, 428)
+
+EXPECTED.update({
+    "api:schema": Rule(get=anyone(200), post=anyone(405), other=anyone(405), note="The OpenAPI schema is public."),
+    "api:docs": Rule(get=anyone(200), post=anyone(405), other=anyone(405), note="Swagger UI from sidecar files."),
+    "api:article-list": api_rule(200),
+    "api:article-detail": api_rule(200),
+    "api:claim-list": api_rule(200),
+    "api:claim-detail": Rule(
+        get=by_role(401, 404, 200, 200, 200), post=by_role(401, 405, 405, 405, 405), kwargs=claim_pk,
+        published=Expect(get=by_role(401, 200, 200, 200, 200), post=by_role(401, 405, 405, 405, 405)),
+        other=by_role(401, either(404, 405), either(405, 428), either(405, 428), either(405, 428)),
+        note="PATCH without If-Match: 428 past the policy (404 to readers); PUT and DELETE: 405.",
+    ),
+    "api:claim-transition": Rule(
+        get=by_role(401, 405, 405, 405, 405), post=API_WRITE, kwargs=claim_pk,
+        published=Expect(get=by_role(401, 405, 405, 405, 405), post=API_WRITE_PUBLISHED),
+        other=by_role(401, 405, 405, 405, 405),
+    ),
+    "api:claim-sources": Rule(
+        get=by_role(401, 405, 405, 405, 405), post=API_WRITE, kwargs=claim_pk,
+        published=Expect(get=by_role(401, 405, 405, 405, 405), post=API_WRITE_PUBLISHED),
+        other=by_role(401, 405, 405, 405, 405),
+    ),
+    # The user's own tokens page: a desk page (login, CSRF); an empty form is a 400 with its error.
+    "api:tokens": Rule(get=logged_in(200), post=logged_in(400)),
+    "api:token-revoke": Rule(get=not_allowed(), post=logged_in(302), kwargs=own_api_token),
+})
+
+
 # --- Making the requests ------------------------------------------------------------------
 
 

@@ -189,3 +189,35 @@ def test_bounded_work_runs_against_a_live_server_and_polls_healthz(live_server, 
     assert sum(run.statuses["pdf"].values()) == bench_bounded.CONCURRENT_PDFS
     assert sum(run.statuses["search"].values()) == bench_bounded.CONCURRENT_SEARCHES
     assert set(run.statuses["pdf"]) == {404}
+
+
+LOCUST_STATS_CSV = """\
+Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,\
+Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%
+POST,editor: publish,21,0,540,812.3,120.1,3300.2,5120.0,1.05,0.0,540,700,900,1100,1900,2600,3100,3200,3300,3300,3300
+GET,fact-checker: open article,39,2,270,511,80,2010,90210,1.95,0.1,270,400,500,600,1200,1900,2000,2000,2000,2000,2000
+POST,"fact-checker: save verdict (409, retried)",0,0,0,0,0,0,0,0.0,0.0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A
+,Aggregated,60,2,470,610.2,80.4,3300.2,60000.0,3.0,0.1,470,600,800,900,1500,2400,3100,3200,3300,3300,3300
+"""
+
+
+def test_newsroom_locust_stats_become_rows_with_percentiles_and_error_counts():
+    from benchmarks import bench_newsroom
+
+    rows = {row.name: row for row in bench_newsroom.parse_stats_csv(LOCUST_STATS_CSV)}
+    publish = rows["editor: publish"]
+    assert (publish.requests, publish.failures) == (21, 0)
+    assert (publish.p50_ms, publish.p95_ms, publish.p99_ms) == (540.0, 2600.0, 3200.0)
+    article = rows["fact-checker: open article"]
+    assert (article.failures, article.p50_ms, article.p95_ms, article.p99_ms) == (2, 270.0, 1900.0, 2000.0)
+    assert rows["fact-checker: save verdict (409, retried)"].p99_ms is None  # no conflict happened: "N/A"
+    assert rows["Aggregated"].requests == 60 and rows["Aggregated"].failures == 2
+    assert list(rows)[-1] == "Aggregated"  # the total comes last in the table
+
+
+def test_newsroom_stats_without_requests_have_no_percentiles():
+    from benchmarks import bench_newsroom
+
+    empty = "Type,Name,Request Count,Failure Count,50%,95%,99%,Requests/s\nGET,reader: index,0,0,N/A,N/A,N/A,0.0\n"
+    (row,) = bench_newsroom.parse_stats_csv(empty)
+    assert (row.requests, row.failures, row.p50_ms, row.p95_ms, row.p99_ms) == (0, 0, None, None, None)

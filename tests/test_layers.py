@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("factcheck", "articles", "annotations", "search", "benchmarks")
+PACKAGES = ("factcheck", "articles", "annotations", "search", "benchmarks", "api")
 
 pytestmark = pytest.mark.skipif(
     not LINT_IMPORTS.exists(), reason="import-linter is not installed (make test installs it)"

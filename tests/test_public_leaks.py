@@ -217,7 +217,12 @@ def test_the_export_xss_corpus_stays_text_on_every_public_page():
     assert "&lt;script&gt;" in summary, "the Atom summary is HTML: the text is escaped in it"
 
 
-@pytest.mark.parametrize("payload", list(PAYLOADS.values()), ids=list(PAYLOADS))
+#: NUL bytes never reach storage (every door strips or refuses them: tests/test_payloads.py), and
+#: PostgreSQL could not store them, so this page-level check writes the other payloads directly.
+STORABLE = {name: payload for name, payload in PAYLOADS.items() if "\x00" not in payload}
+
+
+@pytest.mark.parametrize("payload", list(STORABLE.values()), ids=list(STORABLE))
 def test_hostile_text_in_every_field_is_inert_on_every_public_page(payload):
     article = factories.ArticleFactory(
         title=payload[:500], outlet=payload[:200], byline=payload[:300],

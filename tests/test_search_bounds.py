@@ -332,3 +332,37 @@ def test_measure_searches_over_twenty_articles_of_490k_characters(checker_client
         assert response.status_code == 200, text
         assert response.context["articles"].paginator.count > 0, text
         print(f"{text!r}: {statistics.median(wall) * 1000:.0f} ms (process CPU {statistics.median(cpu) * 1000:.0f} ms)")
+
+
+# --- searches at once (per process) -------------------------------------------------------
+
+
+def test_a_search_waits_for_a_free_slot_then_answers_503_with_retry_after(checker_client, settings):
+    settings.FACTDESK_SEARCH_CONCURRENCY = 1
+    settings.FACTDESK_SEARCH_TIMEOUT_MS = 200  # the wait is at least a second
+    ArticleFactory(title="Harbour budget", body="The harbour budget rose.")
+    with index.search_slot():  # another search holds the only slot
+        started = time.monotonic()
+        response = checker_client.get(reverse("search:search"), {"q": "harbour"})
+        waited = time.monotonic() - started
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
+    assert "Many searches are running right now" in response.content.decode()
+    assert waited >= 0.9
+    # The slot is free again: the same search succeeds.
+    assert checker_client.get(reverse("search:search"), {"q": "harbour"}).status_code == 200
+
+
+def test_search_slots_follow_the_setting(settings):
+    settings.FACTDESK_SEARCH_CONCURRENCY = 2
+    held = [index.search_slot(), index.search_slot()]
+    for slot in held:
+        slot.__enter__()
+    try:
+        with pytest.raises(index.SearchBusy), index.search_slot(wait_seconds=0.05):
+            pass
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    with index.search_slot(wait_seconds=0.05):
+        pass

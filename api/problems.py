@@ -1,0 +1,110 @@
+"""Errors as ``application/problem+json`` (RFC 9457): one handler for every API view.
+
+The services raise the desk's own exceptions (``EditConflict``, ``ClaimLocked``,
+``TransitionRefused``, Django's ``ValidationError`` and ``PermissionDenied``); this module
+turns each into a status and a sentence, so no view catches them one by one.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from annotations import services, workflow
+
+PROBLEM_JSON = "application/problem+json"
+#: Problem types are named by a URI; these are relative to the API (about:blank would hide the kind).
+TYPE_BASE = "/api/problems/"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = "Send If-Match with the ETag of the claim you changed (its version), e.g. If-Match: W/\"3\"."
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The claim changed since you read it: read it again and re-apply your change."
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The claim's state does not allow this change."
+    default_code = "conflict"
+
+
+def _translate(exc: Exception) -> Exception:
+    """The desk's exceptions as DRF exceptions with the right status (the rest unchanged)."""
+    if isinstance(exc, services.EditConflict):
+        failed = PreconditionFailed(str(exc))
+        failed.current_version = exc.current.version  # type: ignore[attr-defined]
+        return failed
+    if isinstance(exc, services.ClaimLocked):
+        return Conflict(str(exc))
+    if isinstance(exc, workflow.TransitionRefused):
+        detail = " ".join(exc.reasons)
+        return exceptions.PermissionDenied(detail) if exc.forbidden else exceptions.ValidationError({"detail": detail})
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    return exc
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF's ErrorDetail tree as plain strings, lists and dicts."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(value) for value in detail]
+    return str(detail)
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, answered as problem+json: ``type``, ``title``, ``status``, ``detail`` (+ ``errors``)."""
+    exc = _translate(exc)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: a 500, Django's handler answers it
+    assert isinstance(exc, exceptions.APIException)
+    code = str(getattr(exc, "default_code", "error"))
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code.replace("_", "-"),
+        "title": _title(response.status_code),
+        "status": response.status_code,
+    }
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        if isinstance(errors, dict) and set(errors) == {"detail"}:
+            body["detail"] = " ".join(errors["detail"]) if isinstance(errors["detail"], list) else errors["detail"]
+        else:
+            body["detail"] = "The request is not valid: see errors."
+            body["errors"] = errors if isinstance(errors, dict) else {"non_field_errors": errors}
+    else:
+        body["detail"] = str(exc.detail)
+    if hasattr(exc, "current_version"):
+        body["current_version"] = exc.current_version
+        response["ETag"] = f'W/"{exc.current_version}"'
+    response.data = body
+    response.content_type = PROBLEM_JSON
+    return response
+
+
+def _title(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"
