@@ -51,3 +51,25 @@ def test_the_icon_and_the_verdict_symbols_show_on_every_screen(screen: Page, log
     grey = screen.locator("#article-text mark.hl-unrated").first
     assert grey.evaluate("(element) => getComputedStyle(element).borderBottomStyle") == "dashed"
     assert grey.evaluate("(element) => getComputedStyle(element).borderBottomColor") == "rgb(89, 99, 110)"
+
+
+def test_the_admin_lists_show_status_verdict_and_assignee_within_1280_px(page: Page, login, live_server):
+    admin = factories.UserFactory(is_staff=True, is_superuser=True)
+    checker = factories.FactCheckerFactory()
+    article = factories.ArticleFactory(title="A long article title about the harbour budget " * 3)
+    factories.ClaimFactory(
+        article=article, status=ClaimStatus.RESEARCHING, assignee=checker, verdict=rating("false"),
+        statement="The harbour budget doubled in two years, the mayor said at the council meeting. " * 3,
+    )
+    login(page, admin)
+    for path, columns in [
+        ("/admin/annotations/claim/", ["status", "verdict", "assignee"]),
+        ("/admin/articles/article/", ["claim_count"]),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        for column in columns:
+            header = page.locator(f"#result_list th.column-{column}")
+            expect(header).to_be_visible()
+            box = header.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1280, (path, column, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, path
