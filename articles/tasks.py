@@ -8,7 +8,14 @@ Every kind is an import :class:`~factcheck.models.Job` (it brings articles in), 
   browser's "Add by URL" when it has several addresses, the admin and
   ``import_articles --url --background``;
 * ``"watch-cycle"``: one round of polling the due feeds and watched articles
-  (``manage.py poll_watches``).
+  (``manage.py poll_watches``);
+* ``"feed-poll"`` and ``"watch-check"``: one feed polled, or one watched article read again,
+  at someone's request ("Poll now", "Check the outlet's page now").
+
+No fetch runs inside a request: even one address waits for the worker, so a slow outlet
+holds a worker thread of the job queue, never a web worker (issue 15). Where the task
+backend runs jobs at once (tests, a demo without a worker) the view finds the job finished
+and answers as if it had fetched inline.
 
 A django-tasks worker (``manage.py db_worker``) runs them, so requests return at once and
 the progress page polls the job. Claiming the job, progress, failure and the result are
@@ -27,6 +34,7 @@ from django_tasks import task
 from articles import watching, web_import
 from articles.importing import service
 from articles.importing.parsers import parse_file
+from articles.models import Feed, Watch
 from factcheck import jobs
 from factcheck.models import Job
 
@@ -35,6 +43,8 @@ AnyUser = AbstractBaseUser | AnonymousUser
 SOURCE_FILE = "file"
 SOURCE_URLS = "urls"
 SOURCE_WATCH_CYCLE = "watch-cycle"
+SOURCE_FEED_POLL = "feed-poll"
+SOURCE_WATCH_CHECK = "watch-check"
 
 
 def _outcome(summary: dict[str, Any]) -> jobs.Outcome:
@@ -68,7 +78,26 @@ def watch_cycle(job: Job) -> jobs.Outcome:
     return _outcome(report.as_dict())
 
 
-_WORK = {SOURCE_FILE: import_articles, SOURCE_URLS: import_urls, SOURCE_WATCH_CYCLE: watch_cycle}
+def feed_poll(job: Job) -> jobs.Outcome:
+    """Poll the one feed named by the job (it may have been deleted since: then nothing to do)."""
+    feed = Feed.objects.filter(pk=job.params.get("feed")).first()
+    if feed is None:
+        return jobs.Outcome(errors=[jobs.item_error(f"feed {job.params.get('feed')}", "the feed was deleted")])
+    return _outcome(watching.poll_feed(feed).as_dict())
+
+
+def watch_check(job: Job) -> jobs.Outcome:
+    """Read the one watched article's page again (the watch may have been stopped since)."""
+    watch = Watch.objects.select_related("article").filter(article_id=job.params.get("article")).first()
+    if watch is None:
+        return jobs.Outcome(errors=[jobs.item_error(f"article {job.params.get('article')}", "it is not watched")])
+    return _outcome(watching.check_watch(watch).as_dict())
+
+
+_WORK = {
+    SOURCE_FILE: import_articles, SOURCE_URLS: import_urls, SOURCE_WATCH_CYCLE: watch_cycle,
+    SOURCE_FEED_POLL: feed_poll, SOURCE_WATCH_CHECK: watch_check,
+}
 
 
 def run_import(job: Job) -> jobs.Outcome:
@@ -108,6 +137,20 @@ def enqueue_url_import(
         Job.Kind.IMPORT, owner=user, title=title[:300], total=len(wanted),
         params={"source": SOURCE_URLS, "urls": wanted, "watch": watch}, enforce_limit=enforce_limit,
     )
+    return jobs.enqueue(job, run_import_job)
+
+
+def enqueue_feed_poll(feed: Feed, user: AnyUser | None) -> Job:
+    """Queue "Poll now" for one feed (``jobs.JobLimitReached`` when the user has too many jobs)."""
+    job = jobs.create(Job.Kind.IMPORT, owner=user, title=f"Poll of the feed {feed}"[:300], total=1,
+                      params={"source": SOURCE_FEED_POLL, "feed": feed.pk}, enforce_limit=True)
+    return jobs.enqueue(job, run_import_job)
+
+
+def enqueue_watch_check(watch: Watch, user: AnyUser | None) -> Job:
+    """Queue "Check the outlet's page now" for one watched article (limited like every browser job)."""
+    job = jobs.create(Job.Kind.IMPORT, owner=user, title=f"Check of {watch.url}"[:300], total=1,
+                      params={"source": SOURCE_WATCH_CHECK, "article": watch.article_id}, enforce_limit=True)
     return jobs.enqueue(job, run_import_job)
 
 

@@ -173,6 +173,7 @@ class CycleReport:
             "created": [list(row) for row in self.created],
             "skipped": [],
             "failed": [list(row) for row in self.failed],
+            "changed": [list(row) for row in self.changed],
             "notes": [self.summary() + "."]
             + [f"{url}: changed by the outlet (article {pk}, “{title}”)." for url, pk, title in self.changed],
         }

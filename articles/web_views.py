@@ -4,9 +4,9 @@ Thin views over the services (:mod:`articles.web_import`, :mod:`articles.watchin
 :mod:`articles.inbox`, :mod:`articles.snapshots`), mounted under ``/articles/`` with the
 editing pages (namespace ``editing``):
 
-* ``new/url/`` adds articles by URL: one address is fetched during the request (a few
-  seconds, with a spinner through htmx), several become a background job whose progress
-  page (``imports/<job>/``) polls itself;
+* ``new/url/`` adds articles by URL as a background job whose progress page
+  (``imports/<job>/``) polls itself; one address lands on its article when fetched (at once
+  where jobs run at once). "Poll now" and "Check now" are jobs too: no request fetches;
 * ``inbox/`` lists what came in from watched outlets, in the order the layer above ranks it;
 * ``feeds/`` and ``watches/`` manage what is watched, each feed's page says why it failed;
 * ``snapshots/<id>/`` shows a stored fetch: a banner with the fetch time and the page itself
@@ -17,7 +17,7 @@ editing pages (namespace ``editing``):
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 from csp.decorators import csp_exempt
 from django.contrib import messages
@@ -26,14 +26,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from articles import inbox, watching, web_import
-from articles.fetching import FetchError, FetchPolicy, policy_from_settings
 from articles.forms import AddByUrlForm, FeedForm
 from articles.models import Article, Feed, Snapshot, Watch
 from articles.permissions import article_policy, feed_policy, snapshot_policy, watch_policy
 from articles.snapshots import read_snapshot
-from articles.tasks import enqueue_url_import, import_report
+from articles.tasks import (
+    SOURCE_URLS,
+    enqueue_feed_poll,
+    enqueue_url_import,
+    enqueue_watch_check,
+    import_report,
+)
 from factcheck import jobs
 from factcheck.display import count_noun
 from factcheck.htmx import redirect_to
@@ -43,54 +49,36 @@ from factcheck.models import Job
 #: forms, no pop-ups), nothing loaded from anywhere, inline styles and data: images only.
 SNAPSHOT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
-#: One address from the browser is fetched during the request, within this many seconds.
-INLINE_DEADLINE = 15.0
-
-
-def _inline_policy() -> FetchPolicy:
-    """The configured fetch policy, its deadline cut to what a person waits for in the browser."""
-    policy = policy_from_settings()
-    return policy if policy.deadline <= INLINE_DEADLINE else replace(policy, deadline=INLINE_DEADLINE)
-
 
 @require_http_methods(["GET", "POST"])
 def add_by_url(request: HttpRequest) -> HttpResponse:
     """Add articles by their web address (see the module docstring)."""
     article_policy.require(request.user, "add")
     form = AddByUrlForm(request.POST or None)
-    error = ""
-    duplicate: Article | None = None
     if request.method == "POST" and form.is_valid():
         urls: list[str] = form.cleaned_data["urls"]
-        watch = form.cleaned_data["watch"]
-        if len(urls) > 1:
-            try:
-                job = enqueue_url_import(urls, request.user, watch=watch, enforce_limit=True)
-            except jobs.JobLimitReached as refusal:
-                return _too_many_jobs(request, form, refusal)
-            return _go(request, reverse("editing:import_job", args=[job.pk]))
         try:
-            result = web_import.import_url(urls[0], request.user, policy=_inline_policy(), watch=watch)
-        except web_import.Duplicate as refusal:
-            error, duplicate = str(refusal), refusal.article
-        except FetchError as refusal:
-            error = str(refusal)
-        else:
-            article = result.articles[0]  # import_url raises rather than save nothing
-            related = len(result.articles) - 1
+            job = enqueue_url_import(urls, request.user, watch=form.cleaned_data["watch"], enforce_limit=True)
+        except jobs.JobLimitReached as refusal:
+            return _too_many_jobs(request, form, refusal)
+        report = _finished_report(job)
+        if len(urls) == 1 and report is not None and report["created"]:
+            _origin, pk, title = report["created"][0]
+            related = len(report["created"]) - 1
             extra = f" and {count_noun(related, 'related article')}" if related else ""
-            messages.success(request, f"Added “{article.title}”{extra} from {urls[0]}.")
-            return _go(request, article.get_absolute_url())
-    context = {"form": form, "error": error, "duplicate": duplicate}
+            messages.success(request, f"Added “{title}”{extra} from {urls[0]}.")
+            return _go(request, reverse("articles:detail", args=[pk]))
+        return _go(request, reverse("editing:import_job", args=[job.pk]))
+    context = {"form": form, "error": ""}
     if getattr(request, "htmx", False) and request.method == "POST":
         # htmx swaps only successful answers: the refusal is the result shown beside the form.
         return render(request, "articles/add_by_url.html#result", context)
-    return render(request, "articles/add_by_url.html", context, status=400 if error or form.errors else 200)
+    return render(request, "articles/add_by_url.html", context, status=400 if form.errors else 200)
 
 
 def _too_many_jobs(request: HttpRequest, form: AddByUrlForm, refusal: jobs.JobLimitReached) -> HttpResponse:
     """The form again with the reason, answered 429 with ``Retry-After``; nothing was queued."""
-    context = {"form": form, "error": str(refusal), "duplicate": None}
+    context = {"form": form, "error": str(refusal)}
     if getattr(request, "htmx", False):  # htmx swaps only successful answers, as for other refusals
         return render(request, "articles/add_by_url.html#result", context)
     response = render(request, "articles/add_by_url.html", context, status=429)
@@ -100,6 +88,22 @@ def _too_many_jobs(request: HttpRequest, form: AddByUrlForm, refusal: jobs.JobLi
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
     return redirect_to(request, url)
+
+
+def _finished_report(job: Job) -> dict[str, Any] | None:
+    """The import report of a job that is already done (a task backend that runs jobs at once)."""
+    job.refresh_from_db()
+    return import_report(job) if job.status == Job.Status.DONE else None
+
+
+def _single_import_landing(job: Job) -> str | None:
+    """Where a finished one-address import sends its waiting person: the article it created."""
+    if job.params.get("source") != SOURCE_URLS or len(job.params.get("urls", [])) != 1:
+        return None
+    report = import_report(job) if job.status == Job.Status.DONE else None
+    if not report or not report["created"]:
+        return None
+    return reverse("articles:detail", args=[report["created"][0][1]])
 
 
 @require_safe
@@ -112,6 +116,9 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     context = {"job": job, "report": import_report(job) if job.status == Job.Status.DONE else None}
     template = "articles/import_job.html"
     if getattr(request, "htmx", False):
+        landing = _single_import_landing(job)
+        if landing is not None:  # the person waited for one page: take them to it
+            return HttpResponseClientRedirect(landing)
         template += "#status"
     return render(request, template, context)
 
@@ -173,14 +180,21 @@ def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def feed_poll(request: HttpRequest, pk: int) -> HttpResponse:
-    """Poll one feed now (its items are fetched in the same request; a busy feed takes longer)."""
+    """Poll one feed now, as a background job; its result is shown here when the job is done at once."""
     feed_policy.require(request.user, "change")
     feed = get_object_or_404(Feed, pk=pk)
-    report = watching.poll_feed(feed)
-    if report.feeds_failed:
-        messages.error(request, f"The feed could not be read: {report.failed[0][1]}")
+    try:
+        job = enqueue_feed_poll(feed, request.user)
+    except jobs.JobLimitReached as refusal:
+        messages.error(request, str(refusal))
+        return redirect(feed)
+    report = _finished_report(job)
+    if report is None:
+        return redirect("editing:import_job", job.pk)
+    if report["failed"]:
+        messages.error(request, f"The feed could not be read: {report['failed'][0][1]}")
     else:
-        messages.success(request, report.summary() + ".")
+        messages.success(request, str(report["notes"][0]))
     return redirect(feed)
 
 
@@ -224,13 +238,20 @@ def watch_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def watch_check(request: HttpRequest, pk: int) -> HttpResponse:
-    """Read the watched article's page again now."""
+    """Read the watched article's page again now, as a background job (see :func:`feed_poll`)."""
     watch_policy.require(request.user, "change")
     watch = get_object_or_404(Watch.objects.select_related("article"), article_id=pk)
-    report = watching.check_watch(watch, policy=_inline_policy())
-    if report.watches_failed:
-        messages.error(request, f"The page could not be checked: {report.failed[0][1]}")
-    elif report.watches_changed:
+    try:
+        job = enqueue_watch_check(watch, request.user)
+    except jobs.JobLimitReached as refusal:
+        messages.error(request, str(refusal))
+        return redirect("editing:article_evidence", pk)
+    report = _finished_report(job)
+    if report is None:
+        return redirect("editing:import_job", job.pk)
+    if report["failed"]:
+        messages.error(request, f"The page could not be checked: {report['failed'][0][1]}")
+    elif report.get("changed"):
         messages.warning(request, "The outlet changed the article: a new revision was recorded and claims re-anchored.")
     else:
         messages.success(request, "Checked: the outlet's text is unchanged.")

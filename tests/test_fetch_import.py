@@ -161,15 +161,17 @@ def test_the_htmx_form_is_sent_to_the_new_article(httpserver, editor_client):
     assert response["HX-Redirect"] == Article.objects.get().get_absolute_url()
 
 
-def test_a_refused_address_is_explained_in_the_form_and_nothing_is_saved(editor_client, settings):
+def test_a_refused_address_is_explained_on_the_job_page_and_nothing_is_saved(editor_client, editor, settings):
     settings.FACTDESK_FETCH_ALLOWED_HOSTS = []
 
     response = editor_client.post(
         reverse("editing:add_url"), {"urls": "http://127.0.0.1:9/admin"}, HTTP_HX_REQUEST="true"
     )
 
-    assert response.status_code == 200  # htmx swaps only successful answers; the message is the result
-    assert "Refused to fetch 127.0.0.1: it points to a loopback address" in response.content.decode()
+    job = Job.objects.get(owner=editor)
+    assert response["HX-Redirect"] == reverse("editing:import_job", args=[job.pk])
+    page = editor_client.get(response["HX-Redirect"]).content.decode()
+    assert "Refused to fetch 127.0.0.1: it points to a loopback address" in page
     assert Article.objects.count() == 0
 
 
@@ -177,10 +179,49 @@ def test_a_duplicate_links_to_the_article_already_on_the_desk(httpserver, editor
     url = serve_story(httpserver)
     existing = factories.ArticleFactory(url=url, title="Dredging story")
 
+    response = editor_client.post(reverse("editing:add_url"), {"urls": url}, follow=True)
+
+    assert existing.get_absolute_url() in response.content.decode()
+    assert Article.objects.count() == 1
+
+
+def test_one_address_is_fetched_by_the_worker_not_by_the_request(httpserver, editor_client, editor, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # no worker yet
+    url = serve_story(httpserver)
+
     response = editor_client.post(reverse("editing:add_url"), {"urls": url})
 
-    assert response.status_code == 400
-    assert existing.get_absolute_url() in response.content.decode()
+    job = Job.objects.get(owner=editor)
+    assert response.url == reverse("editing:import_job", args=[job.pk])
+    assert job.status == Job.Status.PENDING
+    assert httpserver.log == []  # nothing was fetched during the request
+    assert Article.objects.count() == 0
+
+
+def test_the_progress_page_of_one_address_lands_on_its_article_when_done(httpserver, editor_client, editor, settings):
+    from articles.tasks import process_import_job
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    url = serve_story(httpserver)
+    editor_client.post(reverse("editing:add_url"), {"urls": url})
+    job = Job.objects.get(owner=editor)
+    waiting = editor_client.get(reverse("editing:import_job", args=[job.pk]), HTTP_HX_REQUEST="true")
+
+    process_import_job(job.pk)  # what the worker does
+    done = editor_client.get(reverse("editing:import_job", args=[job.pk]), HTTP_HX_REQUEST="true")
+
+    assert "HX-Redirect" not in waiting and "Waiting for a worker" in waiting.content.decode()
+    assert done["HX-Redirect"] == Article.objects.get().get_absolute_url()
+
+
+def test_one_address_at_the_job_limit_answers_429(editor_client, editor, settings):
+    fill_job_limit(editor, settings)
+
+    response = editor_client.post(reverse("editing:add_url"), {"urls": "https://a.test/1"})
+
+    assert response.status_code == 429
+    assert response["Retry-After"].isdigit()
+    assert Job.objects.filter(kind=Job.Kind.IMPORT).count() == 0
 
 
 def test_several_addresses_become_a_background_job_with_a_progress_page(httpserver, editor_client, editor):
@@ -304,12 +345,11 @@ def test_the_depth_limit_is_a_setting(httpserver, editor, settings):
         web_import.import_url(httpserver.url_for("/news/harbour"), editor)
 
 
-def test_the_add_by_url_form_says_a_page_is_nested_too_deep(httpserver, editor_client):
+def test_the_add_by_url_job_says_a_page_is_nested_too_deep(httpserver, editor_client):
     httpserver.expect_request("/deep").respond_with_data(DEEP_PAGE, content_type="text/html")
 
-    response = editor_client.post(reverse("editing:add_url"), {"urls": httpserver.url_for("/deep")})
+    response = editor_client.post(reverse("editing:add_url"), {"urls": httpserver.url_for("/deep")}, follow=True)
 
-    assert response.status_code == 400
     assert TOO_DEEP in response.content.decode()
     assert Article.objects.count() == 0
 

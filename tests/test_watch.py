@@ -297,6 +297,47 @@ def test_check_now_from_the_evidence_page(watched, editor_client):
     assert "The outlet changed this article 1 time since it came in." in page
 
 
+def test_check_now_waits_for_the_worker_instead_of_fetching_in_the_request(
+    watched, httpserver: HTTPServer, editor_client, editor, settings
+):
+    article, _watch, _state = watched
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # no worker yet
+    requests_before = len(httpserver.log)
+
+    response = editor_client.post(reverse("editing:watch_check", args=[article.pk]))
+
+    job = Job.objects.get(owner=editor, params__source="watch-check")
+    assert response.url == reverse("editing:import_job", args=[job.pk])
+    assert job.status == Job.Status.PENDING
+    assert len(httpserver.log) == requests_before  # the outlet was not asked during the request
+
+
+def test_poll_now_runs_as_a_job_and_reports_what_came_in(httpserver: HTTPServer, editor_client, editor):
+    httpserver.expect_request("/s1").respond_with_data(story(1), content_type="text/html")
+    feed_server(httpserver, [("guid-1", httpserver.url_for("/s1"), "Story 1")])
+    feed = Feed.objects.create(url=httpserver.url_for("/rss"), added_by=editor, watch_items=False)
+
+    response = editor_client.post(reverse("editing:feed_poll", args=[feed.pk]), follow=True)
+
+    job = Job.objects.get(owner=editor, params__source="feed-poll")
+    assert job.status == Job.Status.DONE
+    assert "1 feed checked (0 unchanged, 0 failed), 1 new article" in response.content.decode()
+    assert Article.objects.filter(in_inbox=True).count() == 1
+
+
+def test_poll_now_at_the_job_limit_queues_nothing_and_says_why(editor_client, editor, settings):
+    from factcheck import jobs
+
+    settings.FACTDESK_MAX_ACTIVE_JOBS_PER_USER = 1
+    jobs.create(Job.Kind.EXPORT, owner=editor, title="Waiting")
+    feed = Feed.objects.create(url="https://news.example/rss", added_by=editor)
+
+    response = editor_client.post(reverse("editing:feed_poll", args=[feed.pk]), follow=True)
+
+    assert "You already have 1 background job waiting or running" in response.content.decode()
+    assert not Job.objects.filter(kind=Job.Kind.IMPORT).exists()
+
+
 # --- the schedule -----------------------------------------------------------------------------------
 
 

@@ -84,7 +84,7 @@ def test_editor_adds_an_article_by_url_and_annotates_it(
     assert (claim.start, claim.end) == (article.body.index(PHRASE), article.body.index(PHRASE) + len(PHRASE))
 
 
-def test_a_refused_address_is_explained_next_to_the_form(page: Page, live_server, login, settings):
+def test_a_refused_address_is_explained_on_its_job_page(page: Page, live_server, login, settings):
     settings.FACTDESK_FETCH_ALLOWED_HOSTS = []
     login(page, factories.EditorFactory())
 
@@ -92,6 +92,6 @@ def test_a_refused_address_is_explained_next_to_the_form(page: Page, live_server
     page.get_by_label("Web address(es)").fill("http://127.0.0.1:9/internal")
     page.get_by_role("button", name="Fetch and add").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("it points to a loopback address")
-    expect(page).to_have_url(re.compile(r"/articles/new/url/$"))
+    expect(page).to_have_url(re.compile(r"/articles/imports/\d+/$"))
+    expect(page.locator(".import-failed")).to_contain_text("it points to a loopback address")
     assert not Article.objects.exists()
