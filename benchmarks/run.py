@@ -27,6 +27,8 @@ Measured (each group can be chosen with ``--only``/``--skip``):
 * ``newsroom``: a locust scenario against two gunicorn servers, 50 users for 2 minutes (20 s
   with ``--quick``): 30 fact-checkers, 10 editors, 10 readers (``benchmarks/bench_newsroom.py``,
   ``benchmarks/locustfile.py``); p50/p95/p99 per action and the error count.
+* ``webout``: the API claim list (100 per page, token) and the public claim page under load as
+  a share of ``/healthz`` in the same run (``benchmarks/bench_web_out.py``).
 
 Features that are not built yet are reported as "n/a (not implemented)", so the runner can be
 re-run as the app grows. Timings are never asserted in the test suite: they live here.
@@ -64,7 +66,7 @@ DATA_DIR = REPO_ROOT / "benchmarks" / "data"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 NOT_IMPLEMENTED = "n/a (not implemented)"
-GROUPS = ("pages", "import", "reanchor", "export", "search", "fetch", "load", "bounded", "newsroom")
+GROUPS = ("pages", "import", "reanchor", "export", "search", "fetch", "load", "bounded", "newsroom", "webout")
 
 # Targets from the performance issue (2-core machine, SQLite and PostgreSQL alike).
 MAX_ARTICLE_QUERIES = 12
@@ -1152,6 +1154,49 @@ def newsroom_results(settings: Settings, desk: Desk, env: dict[str, str]) -> lis
     return results
 
 
+def web_out_results(settings: Settings, desk: Desk, env: dict[str, str]) -> list[Result]:
+    """Issue 18: the API claim list at full size, and the public claim page's share of /healthz."""
+    from benchmarks import bench_web_out
+
+    api = bench_web_out.measure_api_claim_list(desk.editor, repeat=settings.repeat)
+    listing = Result(
+        name=f"API claim list, {bench_web_out.API_PAGE_SIZE} per page (token)", group="webout",
+        target=f"median < {bench_web_out.API_LIST_MEDIAN_MS:g} ms, ≤ {bench_web_out.API_LIST_MAX_QUERIES} queries",
+    )
+    if api.status != 200:
+        listing.status = f"error: HTTP {api.status}"
+    else:
+        listing.median_ms, listing.p95_ms, listing.queries = api.median_ms, api.p95_ms, api.queries
+        listing.value = f"{api.claims_on_page} of {api.total_claims:,} claims"
+        listing.passed = (api.median_ms < bench_web_out.API_LIST_MEDIAN_MS
+                          and api.queries <= bench_web_out.API_LIST_MAX_QUERIES)
+    results = [listing]
+    path = bench_web_out.published_claim_path()
+    page = Result(name=f"load: public claim page, {settings.connections} clients × {settings.duration:g} s",
+                  group="webout", target="share of /healthz reported, 0 errors")
+    if path is None:
+        page.status = "error: no published claim in the data set"
+        return [*results, page]
+    try:
+        with gunicorn(env, settings.workers, production_config=True) as port:
+            status, _ = http_get(port, path)
+            if status != 200:
+                page.status = f"error: HTTP {status} for {path}"
+                return [*results, page]
+            run = bench_web_out.public_page_share(
+                port, path, load_run, connections=settings.connections, seconds=settings.duration
+            )
+    except Exception as error:
+        page.status = f"error: {type(error).__name__}: {error}"[:200]
+        return [*results, page]
+    page.median_ms = run.page_p50_ms
+    page.value = (f"{run.page_rps:,.0f} req/s vs /healthz {run.floor_rps:,.0f} req/s: {run.share:.0%}; "
+                  f"p99 {run.page_p99_ms:.0f} ms, {run.errors} errors ({run.tool})")
+    page.extra = {"share_of_healthz": run.share, "floor_rps": run.floor_rps, "page_rps": run.page_rps}
+    page.passed = run.errors == 0
+    return [*results, page]
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -1222,6 +1267,7 @@ def main(argv: list[str] | None = None) -> int:
         ("load", lambda: load_results(settings, desk, env)),
         ("bounded", lambda: bounded_results(settings, desk, env)),
         ("newsroom", lambda: newsroom_results(settings, desk, env)),
+        ("webout", lambda: web_out_results(settings, desk, env)),
     ]
     for group, step in steps:
         if group not in settings.groups:
