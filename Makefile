@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(PYPROJECT_HASH)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install install-runtime lint bench serve worker clean system-deps
+.PHONY: demo test install install-runtime lint bench serve worker clean system-deps messages compilemessages
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -26,9 +26,26 @@ $(STAMP): $(RUNTIME_STAMP)
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-install-runtime: $(RUNTIME_STAMP)
+install-runtime: $(RUNTIME_STAMP) compilemessages
 
-install: $(STAMP)
+install: $(STAMP) compilemessages
+
+# Interface translations (locale/<lang>/LC_MESSAGES/*.po): compiled to .mo files at install,
+# never committed. msgfmt comes from gettext (scripts/system-deps.sh); without it the
+# interface stays in English.
+MANAGE := DJANGO_SETTINGS_MODULE=factcheck.settings_test $(BIN)/python manage.py
+LOCALES := -l ar -l es -l fr
+compilemessages: $(RUNTIME_STAMP)
+	@./scripts/system-deps.sh gettext
+	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then :; \
+	elif command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore=.venv -v0; \
+	else echo "msgfmt (gettext) not found: the interface stays in English." >&2; fi
+
+# Collect every marked string into the .po files (templates and Python: django; static/js: djangojs).
+messages: $(RUNTIME_STAMP)
+	@./scripts/system-deps.sh gettext
+	$(MANAGE) makemessages $(LOCALES) --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=benchmarks/data --ignore=tests --ignore=docs
+	$(MANAGE) makemessages -d djangojs $(LOCALES) --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=benchmarks/data --ignore=tests --ignore=docs
 
 # WeasyPrint needs Pango (PDF reports); browser tests need Debian's Chromium. Installed when missing and possible.
 system-deps:

@@ -43,6 +43,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, Streami
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from annotations import claim_corrections, limits, notifications, services, workflow
 from annotations.anchoring import AnchorError
@@ -268,7 +270,9 @@ class VersionedDeleteMixin:
         try:
             return super().delete_view(request, object_id, extra_context)
         except SERVICE_REFUSALS as refusal:
-            self.message_user(request, f"Nothing was deleted. {refusal_text(refusal)}", messages.ERROR)
+            self.message_user(
+                request, _("Nothing was deleted. %(reason)s") % {"reason": refusal_text(refusal)}, messages.ERROR
+            )
             opts = self.model._meta
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
 
@@ -283,7 +287,9 @@ class ServiceRefusalsMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except SERVICE_REFUSALS as refusal:
-            self.message_user(request, f"Nothing was saved. {refusal_text(refusal)}", messages.ERROR)
+            self.message_user(
+                request, _("Nothing was saved. %(reason)s") % {"reason": refusal_text(refusal)}, messages.ERROR
+            )
             return HttpResponseRedirect(request.get_full_path())
 
 
@@ -405,7 +411,7 @@ class ReportedBulkDeleteMixin:
     for the records a service refused; this one leaves the report to ``delete_queryset``.
     """
 
-    @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
+    @admin.action(description=gettext_lazy("Delete selected %(verbose_name_plural)s"), permissions=["delete"])
     def delete_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
         """Django's confirmation page, then :meth:`delete_queryset` (history and a report per record)."""
         if not request.POST.get("post"):
@@ -484,7 +490,7 @@ class ClaimAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDeleteM
         claim = self.get_object(request, object_id) if object_id else None
         refusal = services.edit_refusal(request.user, claim) if claim is not None else None
         if refusal and request.method == "POST":
-            self.message_user(request, f"Nothing was saved. {refusal}", messages.ERROR)
+            self.message_user(request, _("Nothing was saved. %(reason)s") % {"reason": refusal}, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         if refusal:
             self.message_user(request, self._lock_message(request, claim, refusal), messages.WARNING)
@@ -582,7 +588,7 @@ class ClaimAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDeleteM
                 skipped.append((claim, [str(refusal)]))
             else:
                 deleted.append(pk)
-        self._report(request, "Deleted", deleted, skipped)
+        self._report(request, "delete", deleted, skipped)
 
     def _bulk_action(
         self, request: HttpRequest, queryset: QuerySet[Claim], form_class: type[forms.Form], title: str, verb: str
@@ -610,32 +616,34 @@ class ClaimAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDeleteM
     def _report(self, request: HttpRequest, verb: str, done: list[int], skipped: Skipped) -> None:
         if done:
             ids = ", ".join(f"#{pk}" for pk in done)
-            self.message_user(request, f"{verb} {len(done)} claim{'s' if len(done) != 1 else ''}: {ids}.",
+            self.message_user(request, _claims_done(verb, len(done)) % {"count": len(done), "ids": ids},
                               messages.SUCCESS)
         for claim, reasons in skipped[:MAX_SKIP_MESSAGES]:
             self.message_user(
-                request, f"Skipped claim #{claim.pk} (“{workflow.short(claim, 60)}”): {' '.join(reasons)}",
+                request,
+                _("Skipped claim #%(number)s (“%(claim)s”): %(reasons)s")
+                % {"number": claim.pk, "claim": workflow.short(claim, 60), "reasons": " ".join(reasons)},
                 messages.WARNING,
             )
         if len(skipped) > MAX_SKIP_MESSAGES:
             rest = ", ".join(f"#{claim.pk}" for claim, _ in skipped[MAX_SKIP_MESSAGES:])
-            self.message_user(request, f"Also skipped: {rest}.", messages.WARNING)
+            self.message_user(request, _("Also skipped: %(claims)s.") % {"claims": rest}, messages.WARNING)
         if not done and not skipped:
-            self.message_user(request, "No claims were selected.", messages.WARNING)
+            self.message_user(request, _("No claims were selected."), messages.WARNING)
 
-    @admin.action(description="Assign to a user…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Assign to a user…"), permissions=["change"])
     def assign_to_user(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse | None:
-        return self._bulk_action(request, queryset, AssignForm, "Assign claims to a user", "Assigned")
+        return self._bulk_action(request, queryset, AssignForm, _("Assign claims to a user"), "assign")
 
-    @admin.action(description="Move to a state…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Move to a state…"), permissions=["change"])
     def move_to_state(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse | None:
-        return self._bulk_action(request, queryset, MoveForm, "Move claims to a state", "Moved")
+        return self._bulk_action(request, queryset, MoveForm, _("Move claims to a state"), "move")
 
-    @admin.action(description="Dismiss with a reason…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Dismiss with a reason…"), permissions=["change"])
     def dismiss_with_reason(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse | None:
-        return self._bulk_action(request, queryset, DismissForm, "Dismiss claims", "Dismissed")
+        return self._bulk_action(request, queryset, DismissForm, _("Dismiss claims"), "dismiss")
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=gettext_lazy("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet[Claim]) -> StreamingHttpResponse:
         """The selection as the same streamed CSV the article export produces."""
         response = StreamingHttpResponse(stream_csv(queryset), content_type="text/csv; charset=utf-8")
@@ -743,7 +751,7 @@ class ClaimCorrectionAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"claim": request.GET.get("claim")}
 
-    @admin.display(description="changes")
+    @admin.display(description=gettext_lazy("changes"))
     def what_changes(self, correction: ClaimCorrection) -> str:
         return "; ".join(str(change) for change in correction_changes(correction.changes or {}))
 
@@ -782,37 +790,40 @@ class ClaimCorrectionAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
                 step(correction)
             except RECORD_REFUSALS as refusal:
                 self.message_user(
-                    request, f"Skipped correction #{correction.pk} of claim #{correction.claim_id}: "
-                    f"{' '.join(refusal_reasons(refusal))}", messages.WARNING,
+                    request,
+                    _("Skipped correction #%(number)s of claim #%(claim)s: %(reasons)s")
+                    % {"number": correction.pk, "claim": correction.claim_id,
+                       "reasons": " ".join(refusal_reasons(refusal))},
+                    messages.WARNING,
                 )
             else:
                 done.append(correction.pk)
         if done:
             ids = ", ".join(f"#{pk}" for pk in done)
-            self.message_user(request, f"{verb} {len(done)} correction{'s' if len(done) != 1 else ''}: {ids}.",
+            self.message_user(request, _corrections_done(verb, len(done)) % {"count": len(done), "ids": ids},
                               messages.SUCCESS)
 
-    @admin.action(description="Publish selected corrections", permissions=["review"])
+    @admin.action(description=gettext_lazy("Publish selected corrections"), permissions=["review"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[ClaimCorrection]) -> None:
-        self._review_each(request, queryset, "Published",
+        self._review_each(request, queryset, "publish",
                           lambda c: claim_corrections.publish_correction(c, user=request.user))
 
-    @admin.action(description="Reject selected corrections…", permissions=["review"])
+    @admin.action(description=gettext_lazy("Reject selected corrections…"), permissions=["review"])
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[ClaimCorrection]) -> HttpResponse | None:
         form = RejectCorrectionsForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             note = form.cleaned_data["note"]
-            self._review_each(request, queryset, "Rejected",
+            self._review_each(request, queryset, "reject",
                               lambda c: claim_corrections.reject_correction(c, user=request.user, note=note))
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Reject corrections",
-            "intro": "Each selected correction is rejected on its own; corrections you may not reject are "
-                     "skipped, and the message after this page says why.",
+            "title": _("Reject corrections"),
+            "intro": _("Each selected correction is rejected on its own; corrections you may not reject are "
+                       "skipped, and the message after this page says why."),
             "form": form,
             "items": [(c.pk, f"{c} — {self.what_changes(c)}") for c in queryset.select_related("claim")],
-            "items_title": "Selected corrections",
+            "items_title": _("Selected corrections"),
             "opts": self.model._meta,
             "action_name": request.POST.get("action", ""),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -821,14 +832,38 @@ class ClaimCorrectionAdmin(ServiceRefusalsMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/annotations/claim/bulk_action.html", context)
 
-    @admin.action(description="Withdraw selected corrections (your own proposals)", permissions=["withdraw"])
+    @admin.action(
+        description=gettext_lazy("Withdraw selected corrections (your own proposals)"), permissions=["withdraw"]
+    )
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[ClaimCorrection]) -> None:
-        self._review_each(request, queryset, "Withdrew",
+        self._review_each(request, queryset, "withdraw",
                           lambda c: claim_corrections.withdraw_correction(c, user=request.user))
 
 
+def _claims_done(action: str, count: int) -> str:
+    """The success message of a bulk action on claims: a whole sentence per action (translators need them whole)."""
+    if action == "assign":
+        return ngettext("Assigned %(count)s claim: %(ids)s.", "Assigned %(count)s claims: %(ids)s.", count)
+    if action == "move":
+        return ngettext("Moved %(count)s claim: %(ids)s.", "Moved %(count)s claims: %(ids)s.", count)
+    if action == "dismiss":
+        return ngettext("Dismissed %(count)s claim: %(ids)s.", "Dismissed %(count)s claims: %(ids)s.", count)
+    return ngettext("Deleted %(count)s claim: %(ids)s.", "Deleted %(count)s claims: %(ids)s.", count)
+
+
+def _corrections_done(action: str, count: int) -> str:
+    """The success message of a bulk review of corrections, one whole sentence per action."""
+    if action == "publish":
+        return ngettext(
+            "Published %(count)s correction: %(ids)s.", "Published %(count)s corrections: %(ids)s.", count
+        )
+    if action == "reject":
+        return ngettext("Rejected %(count)s correction: %(ids)s.", "Rejected %(count)s corrections: %(ids)s.", count)
+    return ngettext("Withdrew %(count)s correction: %(ids)s.", "Withdrew %(count)s corrections: %(ids)s.", count)
+
+
 class RejectCorrectionsForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why (the proposers read it)")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=gettext_lazy("Why (the proposers read it)"))
 
 
 class NotificationPreferenceForm(forms.ModelForm):
@@ -852,7 +887,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email")
     raw_id_fields = ("user",)
 
-    @admin.display(description="mailed")
+    @admin.display(description=gettext_lazy("mailed"))
     def mailed_kinds(self, preference: NotificationPreference) -> str:
         labels = dict(Notification.Kind.choices)
         return ", ".join(str(labels.get(kind, kind)) for kind in preference.email_kinds or []) or "—"
@@ -909,14 +944,22 @@ class SourceAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDelete
                 with transaction.atomic():
                     services.remove_source(source, user=request.user)
             except RECORD_REFUSALS as refusal:
-                self.message_user(request, f"Skipped source #{pk} of claim #{source.claim_id}: "
-                                  f"{' '.join(refusal_reasons(refusal))}", messages.WARNING)
+                self.message_user(
+                    request,
+                    _("Skipped source #%(number)s of claim #%(claim)s: %(reasons)s")
+                    % {"number": pk, "claim": source.claim_id, "reasons": " ".join(refusal_reasons(refusal))},
+                    messages.WARNING,
+                )
             else:
                 removed.append(pk)
         if removed:
             ids = ", ".join(f"#{pk}" for pk in removed)
-            self.message_user(request, f"Removed {len(removed)} source{'s' if len(removed) != 1 else ''}: {ids}.",
-                              messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("Removed %(count)s source: %(ids)s.", "Removed %(count)s sources: %(ids)s.", len(removed))
+                % {"count": len(removed), "ids": ids},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(ClaimEvent)
@@ -977,7 +1020,7 @@ class ClaimGroupAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: ClaimGroup | None = None) -> bool:
         return claim_policy.user_has_permission(request.user, "link")
 
-    @admin.display(description="linked claims")
+    @admin.display(description=gettext_lazy("linked claims"))
     def members(self, group: ClaimGroup) -> str:
         claims = group.claims.select_related("article").order_by("article_id", "pk")
         return format_html(
@@ -1022,7 +1065,7 @@ class DeskArticleAdmin(ArticleAdmin):
             **per_status,
         )
 
-    @admin.display(description="claims", ordering="_claim_count")
+    @admin.display(description=gettext_lazy("claims"), ordering="_claim_count")
     def claim_count(self, article: Article) -> str:
         """"3 claims" (linked to them in the claim list), then per status, without a verdict and unassigned."""
         total = getattr(article, "_claim_count", 0)

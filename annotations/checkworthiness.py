@@ -37,6 +37,8 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "FEATURES",
     "FEATURE_SCORER",
+    "LANGUAGE_NEUTRAL_FEATURES",
+    "NEUTRAL_FEATURE_SCORER",
     "Feature",
     "FeatureScorer",
     "Metrics",
@@ -46,6 +48,7 @@ __all__ = [
     "Suggestion",
     "average_precision",
     "evaluate",
+    "feature_scorer_for",
     "precision_at_k",
     "present_features",
     "rank_by_score",
@@ -69,21 +72,63 @@ class Sentence:
     text: str
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> pysbd.Segmenter:
-    # Building the segmenter compiles many regexes; one per process is enough.
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+#: Languages pysbd has rules for (its abbreviations, numbering and punctuation); others fall
+#: back to :func:`_punctuation_segments`. Arabic is left out on purpose: pysbd's Arabic rules
+#: end a sentence at every Arabic comma "،", which would suggest half-sentences.
+PYSBD_LANGUAGES = frozenset({
+    "am", "bg", "da", "de", "el", "en", "es", "fa", "fr", "hi", "hy", "it", "ja", "kk", "mr", "my", "nl",
+    "pl", "ru", "sk", "ur", "zh",
+})
+
+#: Sentence-final punctuation of many scripts: . ! ? and the Arabic question mark ؟ (U+061F),
+#: the Arabic/Urdu full stop ۔ (U+06D4), the Devanagari danda । ॥, CJK 。！？, the Armenian ։,
+#: the Ethiopic ።, the Greek question mark ; (U+037E), optionally followed by closing quotes.
+_SENTENCE_END = re.compile(
+    "[.!?\u061f\u06d4\u0964\u0965\u3002\uff01\uff1f\u0589\u1362\u037e]+[\"'\u201d\u2019\u00bb)\\]]*(?=\\s)"
+)
 
 
-def _boundaries(paragraph: str) -> list[int]:
-    """End offsets (within ``paragraph``) of the sentences pysbd finds.
+def _language_key(language: str) -> str:
+    """The primary subtag in lower case ("pt-BR" -> "pt"): sentence rules are per language."""
+    return (language or "en").strip().replace("_", "-").split("-")[0].lower() or "en"
+
+
+@lru_cache(maxsize=8)
+def _segmenter(language: str = "en") -> pysbd.Segmenter | None:
+    """pysbd's segmenter for ``language``, or None where pysbd has no rules for it.
+
+    Building a segmenter compiles many regexes; one per language per process is enough.
+    """
+    key = _language_key(language)
+    if key not in PYSBD_LANGUAGES:
+        return None
+    return pysbd.Segmenter(language=key, clean=False, char_span=False)
+
+
+def _punctuation_segments(paragraph: str) -> list[str]:
+    """Sentences cut after sentence-final punctuation followed by a space (any script).
+
+    The fallback for languages pysbd does not know: it knows no abbreviations, so "Dr. Smith"
+    may be cut in two, which costs a suggestion, never an offset.
+    """
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        pieces.append(paragraph[start:match.end()])
+        start = match.end()
+    pieces.append(paragraph[start:])
+    return pieces
+
+
+def _boundaries(paragraph: str, language: str = "en") -> list[int]:
+    """End offsets (within ``paragraph``) of the sentences pysbd (or the fallback) finds.
 
     pysbd's own character spans drift on repeated sentences and on text it rewrites
     internally, so its segments are only used as a guide: each one is located with
     ``str.find`` from a cursor, and a segment that cannot be found is merged into the next.
     """
+    segmenter = _segmenter(_language_key(language))
     try:
-        segments = _segmenter().segment(paragraph)
+        segments = segmenter.segment(paragraph) if segmenter is not None else _punctuation_segments(paragraph)
     except Exception:  # pysbd raises on some pathological inputs; keep the paragraph whole.
         segments = []
     ends: list[int] = []
@@ -102,10 +147,11 @@ def _boundaries(paragraph: str) -> list[int]:
     return ends
 
 
-def split_sentences(body: str) -> list[Sentence]:
-    """Split ``body`` into sentences whose offsets index ``body`` exactly.
+def split_sentences(body: str, language: str = "en") -> list[Sentence]:
+    """Split ``body`` (written in ``language``) into sentences whose offsets index ``body`` exactly.
 
-    Each paragraph (text between ``\\n\\n`` breaks) is segmented on its own with pysbd, which
+    Each paragraph (text between ``\\n\\n`` breaks) is segmented on its own with pysbd's rules
+    for the article's language (a punctuation splitter that knows ؟ and ۔ where pysbd has none), which
     knows abbreviations ("Mr.", "U.S.", "No. 10"), decimals ("3.5%") and quotations. The
     paragraph is then cut at the located sentence ends, so the sentences tile the paragraph
     with nothing lost and nothing overlapping; each is trimmed of surrounding whitespace and
@@ -117,7 +163,7 @@ def split_sentences(body: str) -> list[Sentence]:
     for paragraph in body.split("\n\n"):
         if paragraph.strip():
             start = 0
-            for end in _boundaries(paragraph):
+            for end in _boundaries(paragraph, language):
                 piece = paragraph[start:end]
                 stripped = piece.strip()
                 if stripped:
@@ -207,7 +253,7 @@ _MONEY_CONTEXT = _caseless(
     r"earn(?:s|ed)?|subsid(?:y|ies))\b"
 )
 _PERCENT = _caseless(
-    r"\d\s?%|\b\d[\d,.]*\s?(?:per\s?cent|percent|percentage points?)\b"
+    r"\d\s?[%\u066a]|\b\d[\d,.]*\s?(?:per\s?cent|percent|percentage points?)\b"
     r"|\b(?:" + _NUMBER_WORDS + r")\s+(?:per\s?cent|percent)\b"
 )
 _MONTHS = (
@@ -550,7 +596,7 @@ def present_features(text: str) -> list[str]:
         present.add("quote")
     if "attributed_named" not in present and _names_someone(stripped):
         present.add("named_entity")
-    if stripped.endswith("?") or stripped.endswith('?"') or stripped.endswith("?”"):
+    if stripped.rstrip("\"”»’'").endswith(("?", "\u061f")):  # ؟ is the Arabic-script question mark
         present.add("question")
     if _OPINION_TRIGGER.fires(tokens, spaced) and _OPINION.search(lowered):
         present.add("opinion")
@@ -625,6 +671,35 @@ class FeatureScorer:
 
 FEATURE_SCORER = FeatureScorer()
 
+#: Features that read the same in any language (digits, %, ٪, question marks, length); the
+#: others look for English words and would only ever fire on English names in other text.
+LANGUAGE_NEUTRAL_FEATURES = frozenset({"percentage", "money", "figure", "date", "quote", "question", "short"})
+
+
+class NeutralFeatureScorer(FeatureScorer):
+    """The language-neutral features only: the fallback for languages without a trained model
+    or English word lists, so an Arabic sentence is not rewarded for quoting an English name."""
+
+    basis = "feature points (language-neutral)"
+
+    @staticmethod
+    def _names(text: str) -> list[str]:
+        return [name for name in present_features(text) if name in LANGUAGE_NEUTRAL_FEATURES]
+
+    def values(self, texts: Sequence[str]) -> list[float]:
+        return [round(sum(FEATURES[name].weight for name in self._names(text)), 4) for text in texts]
+
+    def reasons(self, text: str) -> tuple[str, ...]:
+        return tuple(FEATURES[name].reason for name in self._names(text) if FEATURES[name].weight > 0)
+
+
+NEUTRAL_FEATURE_SCORER = NeutralFeatureScorer()
+
+
+def feature_scorer_for(language: str) -> FeatureScorer:
+    """The hand-written features for ``language``: all of them for English, the neutral ones otherwise."""
+    return FEATURE_SCORER if _language_key(language) == "en" else NEUTRAL_FEATURE_SCORER
+
 
 def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(start < span_end and span_start < end for span_start, span_end in spans)
@@ -639,14 +714,14 @@ class ScoredSentence:
     value: float
 
 
-def score_sentences(body: str, scorer: Scorer = FEATURE_SCORER) -> list[ScoredSentence]:
+def score_sentences(body: str, scorer: Scorer = FEATURE_SCORER, language: str = "en") -> list[ScoredSentence]:
     """Every sentence of ``body`` with its score, in body order.
 
     This is the expensive half of :func:`suggest` (segmentation and scoring); it depends only
     on the body and the scorer, so callers cache it per article version and apply the cheap
     half (:func:`pick_suggestions`) on every request, when claims and dismissals change.
     """
-    sentences = split_sentences(body)
+    sentences = split_sentences(body, language)
     values = scorer.values([sentence.text for sentence in sentences])
     return [
         ScoredSentence(sentence.start, sentence.end, round(float(value), 4))
@@ -692,6 +767,7 @@ def suggest(
     limit: int = 5,
     threshold: float | None = None,
     scorer: Scorer = FEATURE_SCORER,
+    language: str = "en",
 ) -> list[Suggestion]:
     """The best check-worthy sentences of ``body``, best first, at most ``limit``.
 
@@ -705,7 +781,8 @@ def suggest(
     if limit <= 0:
         return []
     return pick_suggestions(
-        body, score_sentences(body, scorer), covered, dismissed, limit=limit, threshold=threshold, scorer=scorer
+        body, score_sentences(body, scorer, language), covered, dismissed,
+        limit=limit, threshold=threshold, scorer=scorer,
     )
 
 

@@ -26,6 +26,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotations import limits, notifications, services, signals, workflow
 from annotations.credits import credits
@@ -114,7 +115,7 @@ def _checked_proposal(claim: Claim, changes: dict[str, Any], note: str) -> tuple
     problems: list[str] = []
     recorded = _recorded_changes(claim, changes, problems)
     if not note:
-        problems.append("Write a public correction note that tells readers what changed and why.")
+        problems.append(_("Write a public correction note that tells readers what changed and why."))
     elif too_long := limits.length_error("note", note):
         problems.append(too_long)
     if ClaimCorrection.objects.filter(claim=claim, status=Status.PROPOSED).exists():
@@ -124,26 +125,25 @@ def _checked_proposal(claim: Claim, changes: dict[str, Any], note: str) -> tuple
 
 def _not_published(claim: Claim) -> str:
     if claim.status == ClaimStatus.DISMISSED:
-        return "This claim is dismissed: reopen it to change it (only published claims are corrected)."
-    return (
-        f"This claim is {workflow.status_label(claim.status)}, not published: change it directly "
-        "(corrections are for published claims)."
-    )
+        return _("This claim is dismissed: reopen it to change it (only published claims are corrected).")
+    return _(
+        "This claim is %(status)s, not published: change it directly (corrections are for published claims)."
+    ) % {"status": workflow.status_label(claim.status)}
 
 
 def _one_open_message() -> str:
     constraint = next(c for c in ClaimCorrection._meta.constraints if c.name == "claimcorrection_one_open_per_claim")
-    return f"{constraint.violation_error_message} Review or withdraw it first."
+    return _("%(reason)s Review or withdraw it first.") % {"reason": constraint.violation_error_message}
 
 
 def _recorded_changes(claim: Claim, changes: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     """``changes`` as the proposal stores them (old and new values), appending what is wrong to ``problems``."""
     if not isinstance(changes, dict):
-        problems.append("A correction's changes must be given per field.")
+        problems.append(_("A correction's changes must be given per field."))
         return {}
     unknown = set(changes) - set(CHANGE_KEYS)
     if unknown:
-        problems.append(f"These cannot be corrected: {', '.join(sorted(unknown))}.")
+        problems.append(_("These cannot be corrected: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     recorded: dict[str, Any] = {}
     for name in ("statement", "claimant", "rationale"):
         if name in changes:
@@ -158,10 +158,10 @@ def _recorded_changes(claim: Claim, changes: dict[str, Any], problems: list[str]
     if added:
         recorded["sources_added"] = added
     if sources and len(sources) - len(removed) + len(added) == 0:
-        problems.append("A published claim needs at least one source: add one in the same correction.")
+        problems.append(_("A published claim needs at least one source: add one in the same correction."))
     if not recorded and not problems:
         problems.append(
-            "A correction has to change something: the statement, claimant, verdict, rationale or sources."
+            _("A correction has to change something: the statement, claimant, verdict, rationale or sources.")
         )
     return recorded
 
@@ -186,10 +186,13 @@ def _record_text(claim: Claim, name: str, value: Any, recorded: dict[str, Any], 
 
 def _record_verdict(claim: Claim, verdict: Any, recorded: dict[str, Any], problems: list[str]) -> None:
     if not isinstance(verdict, RatingLabel):
-        problems.append("Choose a verdict from the rating scale (a published claim needs one).")
+        problems.append(_("Choose a verdict from the rating scale (a published claim needs one)."))
     elif verdict.pk != claim.verdict_id:
         if not verdict.is_active:
-            problems.append(f"“{verdict.name}” is no longer on the rating scale: choose an active verdict.")
+            problems.append(
+                _("“%(verdict)s” is no longer on the rating scale: choose an active verdict.")
+                % {"verdict": verdict.name}
+            )
             return
         recorded["verdict"] = {
             "old": claim.verdict.name if claim.verdict_id else None,
@@ -278,7 +281,9 @@ def publish_correction(
         _check_version(claim, expected_version)
         _require_open(current)
         if claim.status != ClaimStatus.PUBLISHED:
-            raise ValidationError(f"Claim #{claim.pk} is no longer published: reject this correction.")
+            raise ValidationError(
+                _("Claim #%(number)s is no longer published: reject this correction.") % {"number": claim.pk}
+            )
         changes = current.changes or {}
         fields, removed = _current_targets(claim, changes)
         public = {"note": current.note, "is_public": True, "from_status": claim.status, "to_status": claim.status}
@@ -318,7 +323,7 @@ def reject_correction(
         _check_version(claim, expected_version)
         _require_open(current)
         if not note:
-            raise ValidationError("Say why the correction is rejected: its proposer reads it.")
+            raise ValidationError(_("Say why the correction is rejected: its proposer reads it."))
         limits.check_length("note", note, "note")
         current.status = Status.REJECTED
         current.reviewed_by = user
@@ -379,8 +384,11 @@ def _locked(correction: ClaimCorrection) -> ClaimCorrection:
 def _require_open(correction: ClaimCorrection) -> None:
     if correction.status != Status.PROPOSED:
         raise ValidationError(
-            f"This correction is already {correction.get_status_display().lower()}: only a proposed correction "
-            "can be published, rejected or withdrawn."
+            _(
+                "This correction is already %(status)s: only a proposed correction "
+                "can be published, rejected or withdrawn."
+            )
+            % {"status": correction.get_status_display().lower()}
         )
 
 
@@ -395,7 +403,10 @@ def _current_targets(claim: Claim, changes: dict[str, Any]) -> tuple[dict[str, A
         if name == "verdict":
             current, fields[name] = claim.verdict_id, RatingLabel.objects.filter(pk=change["new_id"]).first()
             if fields[name] is None:
-                raise ValidationError(f"The verdict “{change['new']}” no longer exists: reject this correction.")
+                raise ValidationError(
+                    _("The verdict “%(verdict)s” no longer exists: reject this correction.")
+                    % {"verdict": change["new"]}
+                )
             expected = change["old_id"]
         else:
             current, fields[name], expected = getattr(claim, name), change["new"], change["old"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from annotations import claim_corrections, notifications, selectors
@@ -89,8 +90,10 @@ def _stale_proposal(request: HttpRequest, current: Claim) -> HttpResponse:
     again.is_valid()
     again.add_error(
         None,
-        f"Someone changed this claim since you opened it (it is now version {current.version}). "
-        "Check its current values above; your proposal is kept below: propose it again.",
+        _(
+            "Someone changed this claim since you opened it (it is now version %(version)s). "
+            "Check its current values above; your proposal is kept below: propose it again."
+        ) % {"version": current.version},
     )
     return render_panel(request, claim, status=409, correction_form=again, propose_open=True, focus="propose-title")
 

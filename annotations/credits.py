@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from annotations.models import Claim, ClaimCorrection, ClaimEvent, ClaimStatus
 from factcheck.display import display_name
@@ -122,15 +122,17 @@ RESEARCH_EVENTS = (
 )
 
 
-def researched_by(user: AbstractBaseUser | Any) -> Exists:
+def researched_by(user: AbstractBaseUser | Any) -> Q:
     """For a queryset of claims never published (those in review): whether ``user`` researched each.
 
     The queue's form of :func:`researchers`, so the review queue offers a claim to exactly
-    the editors the two-person rule lets publish it.
+    the editors the two-person rule lets publish it. An ``IN`` over the user's research
+    entries (found once through the actor index) rather than an ``EXISTS`` per claim: with
+    15,000 claims in review, SQLite probed the editor's whole history once per claim.
+    ``claim_ref`` is never NULL, so ``NOT IN`` (the queue's ``exclude``) is safe.
     """
-    return Exists(
-        ClaimEvent.objects.filter(RESEARCH_EVENTS, claim_ref=OuterRef("pk"), actor_id=getattr(user, "pk", None))
-    )
+    entries = ClaimEvent.objects.filter(RESEARCH_EVENTS, actor_id=getattr(user, "pk", None))
+    return Q(pk__in=entries.order_by().values("claim_ref"))
 
 
 def researchers(claim: Claim, until: ClaimEvent | datetime | None = None) -> list[AbstractBaseUser]:

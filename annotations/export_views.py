@@ -25,6 +25,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotations.exports import FORMATS, ExportFormat, export_filename, render_export
@@ -80,7 +81,7 @@ def article_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """
     export_format = FORMATS.get(fmt)
     if export_format is None:
-        raise Http404(f"Unknown export format “{fmt}”.")
+        raise Http404(_("Unknown export format “%(format)s”.") % {"format": fmt})
     article = get_object_or_404(Article, pk=pk)
     published_only = wants_published_only(request, fmt)
     if fmt in BACKGROUND_FORMATS:
@@ -110,7 +111,7 @@ def background_report(
     """
     fingerprint = export_jobs.report_fingerprint(article.pk, fmt=export_format.name, published_only=published_only)
     if fingerprint is None:
-        raise Http404("No such article.")
+        raise Http404(_("No such article."))
     cached = jobs.finished_with_fingerprint(Job.Kind.EXPORT, fingerprint)
     if cached is not None:
         filename = export_filename(article, export_format, published_only=published_only)
@@ -140,18 +141,22 @@ def _file_response(job: Job, filename: str, content_type: str) -> FileResponse:
 # --- W3C import ------------------------------------------------------------------------------
 
 
+def _too_large() -> str:
+    return _("The file is larger than %(size)s KB.") % {"size": settings.FACTDESK_MAX_UPLOAD_BYTES // 1024}
+
+
 def _read_upload(request: HttpRequest) -> tuple[bytes, str]:
     """The uploaded (or posted) document and its file name; ImportFormatError with a reason otherwise."""
     upload = request.FILES.get("file")
     if upload is not None:
         if upload.size > settings.FACTDESK_MAX_UPLOAD_BYTES:
-            raise ImportFormatError(f"The file is larger than {settings.FACTDESK_MAX_UPLOAD_BYTES // 1024} KB.")
+            raise ImportFormatError(_too_large())
         return upload.read(), upload.name or ""
     if request.content_type in {"application/json", "application/ld+json"}:
         if len(request.body) > settings.FACTDESK_MAX_UPLOAD_BYTES:
-            raise ImportFormatError(f"The file is larger than {settings.FACTDESK_MAX_UPLOAD_BYTES // 1024} KB.")
+            raise ImportFormatError(_too_large())
         return request.body, "annotations.json"
-    raise ImportFormatError("Choose a Web Annotation JSON-LD file to import.")
+    raise ImportFormatError(_("Choose a Web Annotation JSON-LD file to import."))
 
 
 def check_annotation_document(raw: bytes) -> int:
@@ -165,14 +170,19 @@ def check_annotation_document(raw: bytes) -> int:
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
-        raise ImportFormatError("The file is not UTF-8 text.") from error
+        raise ImportFormatError(_("The file is not UTF-8 text.")) from error
     except json.JSONDecodeError as error:
-        raise ImportFormatError(f"The file is not valid JSON: {error.msg} (line {error.lineno}).") from error
+        raise ImportFormatError(
+            _("The file is not valid JSON: %(error)s (line %(line)s).") % {"error": error.msg, "line": error.lineno}
+        ) from error
     except RecursionError as error:
-        raise ImportFormatError("The file is nested too deeply to be Web Annotations.") from error
+        raise ImportFormatError(_("The file is nested too deeply to be Web Annotations.")) from error
     count = len(annotations_in(data))
     if count > MAX_IMPORT_ANNOTATIONS:
-        raise ImportFormatError(f"Too many annotations ({count}); import at most {MAX_IMPORT_ANNOTATIONS} at once.")
+        raise ImportFormatError(
+            _("Too many annotations (%(count)s); import at most %(limit)s at once.")
+            % {"count": count, "limit": MAX_IMPORT_ANNOTATIONS}
+        )
     return count
 
 
@@ -209,7 +219,7 @@ def _job_for(request: HttpRequest, job_id: int) -> Job:
     """The user's own export or import job (any, for admins); someone else's is as missing as an unknown one."""
     job = jobs.job_for_user(request.user, job_id)
     if job is None or job.kind not in JOB_KINDS:
-        raise Http404("No such job.")
+        raise Http404(_("No such job."))
     return job
 
 
@@ -248,5 +258,5 @@ def export_job_download(request: HttpRequest, job_id: int) -> FileResponse:
         or not job.result_file
         or not default_storage.exists(job.result_file.name)
     ):
-        raise Http404("This export is not ready.")
+        raise Http404(_("This export is not ready."))
     return _file_response(job, export_jobs.download_name(job), export_jobs.download_content_type(job))

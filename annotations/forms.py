@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from annotations import limits
 from annotations.anchoring import AnchorError
@@ -77,9 +78,9 @@ class NewClaimForm(PanelFormMixin, forms.Form):
     are ready for :func:`annotations.services.create_claim`.
     """
 
-    start = forms.IntegerField(min_value=0, error_messages={"required": "Select some text in the article first."})
-    end = forms.IntegerField(min_value=0, error_messages={"required": "Select some text in the article first."})
-    exact = forms.CharField(strip=False, error_messages={"required": "Select some text in the article first."})
+    start = forms.IntegerField(min_value=0, error_messages={"required": _("Select some text in the article first.")})
+    end = forms.IntegerField(min_value=0, error_messages={"required": _("Select some text in the article first.")})
+    exact = forms.CharField(strip=False, error_messages={"required": _("Select some text in the article first.")})
 
     def __init__(self, *args: Any, article: Article, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,20 +124,20 @@ class ClaimEditForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     limited_fields = limits.CLAIM_KINDS
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
-        "required": "The page did not send the claim's version: reload the page and try again.",
-        "invalid": "The page sent a broken claim version: reload the page and try again.",
+        "required": _("The page did not send the claim's version: reload the page and try again."),
+        "invalid": _("The page sent a broken claim version: reload the page and try again."),
     })
     statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The claim in your own words.",
-        error_messages={"required": "Write the claim in your own words."},
+        help_text=_("The claim in your own words."),
+        error_messages={"required": _("Write the claim in your own words.")},
     )
-    claimant = forms.CharField(required=False, help_text="Who made the claim.")
+    claimant = forms.CharField(required=False, help_text=_("Who made the claim."))
     verdict = forms.ModelChoiceField(
         queryset=RatingLabel.objects.none(),
         required=False,
-        empty_label="Unrated",
-        error_messages={"invalid_choice": "Choose a verdict from the rating scale."},
+        empty_label=_("Unrated"),
+        error_messages={"invalid_choice": _("Choose a verdict from the rating scale.")},
     )
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
 
@@ -177,8 +178,8 @@ class SourceForm(LimitedTextMixin, PanelFormMixin, forms.ModelForm):
     limited_fields = limits.SOURCE_KINDS
 
     # "example.com/a" is read as https://example.com/a; other schemes are refused by name.
-    url = HttpURLField(label="URL")
-    archive_url = HttpURLField(label="Archived copy URL", required=False)
+    url = HttpURLField(label=_("URL"))
+    archive_url = HttpURLField(label=_("Archived copy URL"), required=False)
 
     class Meta:
         model = Source
@@ -217,36 +218,36 @@ class CorrectionForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     }
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, error_messages={
-        "required": "The page did not send the claim's version: reload the claim and try again.",
-        "invalid": "The page sent a broken claim version: reload the claim and try again.",
+        "required": _("The page did not send the claim's version: reload the claim and try again."),
+        "invalid": _("The page sent a broken claim version: reload the claim and try again."),
     })
     statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "A published claim needs a statement: write the corrected statement."},
+        error_messages={"required": _("A published claim needs a statement: write the corrected statement.")},
     )
     claimant = forms.CharField(required=False)
     verdict = forms.ModelChoiceField(
         queryset=RatingLabel.objects.none(), empty_label=None,
-        error_messages={"invalid_choice": "Choose a verdict from the rating scale."},
+        error_messages={"invalid_choice": _("Choose a verdict from the rating scale.")},
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "A published claim needs a rationale: write the corrected rationale."},
+        error_messages={"required": _("A published claim needs a rationale: write the corrected rationale.")},
     )
     remove_sources = forms.TypedMultipleChoiceField(
-        label="Remove sources", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Choose sources of this claim to remove."},
+        label=_("Remove sources"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose sources of this claim to remove.")},
     )
-    source_url = HttpURLField(label="URL of a source to add", required=False)
-    source_title = forms.CharField(label="Its title", required=False)
-    source_publisher = forms.CharField(label="Its publisher", required=False)
+    source_url = HttpURLField(label=_("URL of a source to add"), required=False)
+    source_title = forms.CharField(label=_("Its title"), required=False)
+    source_publisher = forms.CharField(label=_("Its publisher"), required=False)
     source_stance = forms.ChoiceField(
-        label="Its stance", required=False, choices=Source.Stance.choices, initial=Source.Stance.CONTEXT
+        label=_("Its stance"), required=False, choices=Source.Stance.choices, initial=Source.Stance.CONTEXT
     )
     note = forms.CharField(
-        label="Public correction note", widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Readers see it with the correction: say what changed and why.",
-        error_messages={"required": "Write a public correction note that tells readers what changed and why."},
+        label=_("Public correction note"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Readers see it with the correction: say what changed and why."),
+        error_messages={"required": _("Write a public correction note that tells readers what changed and why.")},
     )
 
     def __init__(self, *args: Any, claim: Claim, sources: list[Source], **kwargs: Any) -> None:
@@ -288,7 +289,7 @@ class CorrectionForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("source_url") and (data.get("source_title") or data.get("source_publisher")):
-            self.add_error("source_url", "Give the URL of the source to add (or clear its title and publisher).")
+            self.add_error("source_url", _("Give the URL of the source to add (or clear its title and publisher)."))
         return data
 
     def changes(self) -> dict[str, Any]:
@@ -318,10 +319,10 @@ class CommentForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     limited_fields = {"body": "comment"}
 
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Type @username to notify someone on the desk, #128 to point at claim 128.",
-        error_messages={"required": "Write something before adding a comment."},
+        help_text=_("Type @username to notify someone on the desk, #128 to point at claim 128."),
+        error_messages={"required": _("Write something before adding a comment.")},
     )
 
     def clean_body(self) -> str:
@@ -331,7 +332,7 @@ class CommentForm(LimitedTextMixin, PanelFormMixin, forms.Form):
 class DeleteClaimForm(LimitedTextMixin, PanelFormMixin, forms.Form):
     limited_fields = {"note": "note"}
 
-    note = forms.CharField(label="Reason (optional)", required=False)
+    note = forms.CharField(label=_("Reason (optional)"), required=False)
 
 
 class ReattachForm(forms.Form):
@@ -344,10 +345,10 @@ class ReattachForm(forms.Form):
     start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     exact = forms.CharField(
-        label="Text to attach the claim to",
+        label=_("Text to attach the claim to"),
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Select the words in the article above, or paste them here.",
+        help_text=_("Select the words in the article above, or paste them here."),
     )
 
     def clean_exact(self) -> str:

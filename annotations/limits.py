@@ -20,6 +20,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from annotations.models import Claim, Source
 
@@ -28,7 +32,7 @@ from annotations.models import Claim, Source
 class Limit:
     """One capped kind of text: how it is named in messages, its setting, and its column's length."""
 
-    label: str
+    label: str | Promise
     setting: str | None
     #: The database column's own length (CharField): the setting can lower it, never raise it.
     column: int | None = None
@@ -45,15 +49,15 @@ def _column(model: type, name: str) -> int | None:
 
 #: Every capped kind of text, by the name the services use for it.
 LIMITS: dict[str, Limit] = {
-    "quote": Limit("quote", "FACTDESK_MAX_QUOTE_CHARS"),
-    "statement": Limit("statement", "FACTDESK_MAX_STATEMENT_CHARS"),
-    "claimant": Limit("claimant", "FACTDESK_MAX_CLAIMANT_CHARS", _column(Claim, "claimant")),
-    "rationale": Limit("rationale", "FACTDESK_MAX_RATIONALE_CHARS"),
-    "comment": Limit("comment", "FACTDESK_MAX_COMMENT_CHARS"),
-    "source_title": Limit("source title", "FACTDESK_MAX_SOURCE_TITLE_CHARS", _column(Source, "title")),
-    "source_publisher": Limit("source publisher", None, _column(Source, "publisher")),
-    "source_excerpt": Limit("source excerpt", "FACTDESK_MAX_SOURCE_EXCERPT_CHARS"),
-    "note": Limit("note", "FACTDESK_MAX_NOTE_CHARS"),
+    "quote": Limit(gettext_lazy("quote"), "FACTDESK_MAX_QUOTE_CHARS"),
+    "statement": Limit(gettext_lazy("statement"), "FACTDESK_MAX_STATEMENT_CHARS"),
+    "claimant": Limit(gettext_lazy("claimant"), "FACTDESK_MAX_CLAIMANT_CHARS", _column(Claim, "claimant")),
+    "rationale": Limit(gettext_lazy("rationale"), "FACTDESK_MAX_RATIONALE_CHARS"),
+    "comment": Limit(gettext_lazy("comment"), "FACTDESK_MAX_COMMENT_CHARS"),
+    "source_title": Limit(gettext_lazy("source title"), "FACTDESK_MAX_SOURCE_TITLE_CHARS", _column(Source, "title")),
+    "source_publisher": Limit(gettext_lazy("source publisher"), None, _column(Source, "publisher")),
+    "source_excerpt": Limit(gettext_lazy("source excerpt"), "FACTDESK_MAX_SOURCE_EXCERPT_CHARS"),
+    "note": Limit(gettext_lazy("note"), "FACTDESK_MAX_NOTE_CHARS"),
 }
 
 #: The source fields that are capped, and their kind.
@@ -74,7 +78,12 @@ def length_error(kind: str, value: object) -> str | None:
     limit = max_chars(kind)
     if len(value) <= limit:
         return None
-    return f"The {LIMITS[kind].label} is {len(value):,} characters; the limit is {limit:,}."
+    # Translators: "what" is one of the capped kinds of text above (quote, statement, comment...).
+    return _("The %(what)s is %(length)s characters; the limit is %(limit)s.") % {
+        "what": LIMITS[kind].label,
+        "length": number_format(len(value), force_grouping=True),
+        "limit": number_format(limit, force_grouping=True),
+    }
 
 
 def check_length(kind: str, value: object, field: str | None = None) -> None:
@@ -105,7 +114,15 @@ def too_many_claims(count: int) -> str | None:
     limit = max_claims_per_article()
     if count < limit:
         return None
-    claims = f"{count:,} claim{'' if count == 1 else 's'}"
+    values = {"count": number_format(count, force_grouping=True), "limit": number_format(limit, force_grouping=True)}
     if count == limit:
-        return f"This article already has {claims}, the most one article may have."
-    return f"This article already has {claims}; one article may have at most {limit:,}."
+        return ngettext(
+            "This article already has %(count)s claim, the most one article may have.",
+            "This article already has %(count)s claims, the most one article may have.",
+            count,
+        ) % values
+    return ngettext(
+        "This article already has %(count)s claim; one article may have at most %(limit)s.",
+        "This article already has %(count)s claims; one article may have at most %(limit)s.",
+        count,
+    ) % values

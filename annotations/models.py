@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from annotations.anchoring import AnchorError, validate_anchor
 from articles.models import Article, http_url_validator
@@ -30,21 +31,23 @@ class RatingLabel(models.Model):
     value = models.SmallIntegerField(
         null=True,
         blank=True,
-        help_text="ClaimReview ratingValue (higher is more true). Leave empty for labels off the numeric "
-        "scale, such as Unverifiable.",
+        help_text=_("ClaimReview ratingValue (higher is more true). Leave empty for labels off the numeric "
+        "scale, such as Unverifiable."),
     )
     colour = models.CharField(
         max_length=7,
         default="#888888",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex colour such as #1a7f37.")],
     )
-    order = models.PositiveSmallIntegerField(default=0, help_text="Position in menus, lowest first.")
+    order = models.PositiveSmallIntegerField(default=0, help_text=_("Position in menus, lowest first."))
     description = models.CharField(max_length=300, blank=True)
-    is_active = models.BooleanField(default=True, help_text="Inactive labels stay on old claims but are not offered.")
+    is_active = models.BooleanField(
+        default=True, help_text=_("Inactive labels stay on old claims but are not offered.")
+    )
 
     class Meta:
         ordering = ["order", "name"]
-        verbose_name = "verdict label"
+        verbose_name = _("verdict label")
         constraints = [
             models.CheckConstraint(condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="ratinglabel_colour_hex"),
         ]
@@ -66,18 +69,18 @@ class ClaimGroup(models.Model):
 class ClaimStatus(models.TextChoices):
     """Where a claim is in the review workflow (transitions: annotations.workflow)."""
 
-    NEW = "new", "New"
-    RESEARCHING = "researching", "Researching"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    DISMISSED = "dismissed", "Dismissed"
+    NEW = "new", _("New")
+    RESEARCHING = "researching", _("Researching")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    DISMISSED = "dismissed", _("Dismissed")
 
 class AnchorState(models.TextChoices):
     """How well a claim's anchor survived the last article edit."""
 
-    ANCHORED = "anchored", "Anchored"
-    MOVED = "moved", "Moved (check it)"
-    ORPHANED = "orphaned", "Orphaned"
+    ANCHORED = "anchored", _("Anchored")
+    MOVED = "moved", _("Moved (check it)")
+    ORPHANED = "orphaned", _("Orphaned")
 
 
 class Claim(models.Model):
@@ -98,9 +101,13 @@ class Claim(models.Model):
     prefix = models.CharField(max_length=32, blank=True)
     suffix = models.CharField(max_length=32, blank=True)
     anchor_state = models.CharField(max_length=12, choices=AnchorState.choices, default=AnchorState.ANCHORED)
+    # Where an annotation made elsewhere came from (W3C Web Annotation Protocol, section 6.1):
+    # its ``canonical`` IRI is kept without change, and the id its client gave it becomes ``via``.
+    canonical_iri = models.CharField(max_length=2000, blank=True)
+    via_iri = models.CharField(max_length=2000, blank=True)
 
-    statement = models.TextField(blank=True, help_text="The claim in the editor's words.")
-    claimant = models.CharField(max_length=300, blank=True, help_text="Who made the claim.")
+    statement = models.TextField(blank=True, help_text=_("The claim in the editor's words."))
+    claimant = models.CharField(max_length=300, blank=True, help_text=_("Who made the claim."))
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.NEW)
     verdict = models.ForeignKey(RatingLabel, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
     rationale = models.TextField(blank=True)
@@ -111,16 +118,18 @@ class Claim(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_claims"
     )
     verdict_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Who last set the verdict."
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Who last set the verdict."),
     )
     reviewed_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="The editor who published."
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The editor who published."),
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     group = models.ForeignKey(ClaimGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims")
 
-    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped on every change.")
+    version = models.PositiveIntegerField(default=1, help_text=_("Optimistic lock: bumped on every change."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,7 +137,7 @@ class Claim(models.Model):
         ordering = ["article", "start", "end", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="claim_span_not_empty",
-                                   violation_error_message="A claim must cover at least one character."),
+                                   violation_error_message=_("A claim must cover at least one character.")),
             models.CheckConstraint(condition=~Q(exact=""), name="claim_quote_not_empty"),
             models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
             models.CheckConstraint(
@@ -136,13 +145,18 @@ class Claim(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(verdict__isnull=False), name="claim_published_has_verdict",
-                violation_error_message="A published claim needs a verdict.",
+                violation_error_message=_("A published claim needs a verdict."),
             ),
         ]
         indexes = [
             models.Index(fields=["article", "start"], name="claim_article_start"),
-            models.Index(fields=["status", "submitted_at"], name="claim_status_submitted"),
-            models.Index(fields=["assignee", "status"], name="claim_assignee_status"),
+            # The review queue: claims in review by submission, the verdict's author read from the index.
+            models.Index(fields=["status", "submitted_at", "verdict_by"], name="claim_review_queue"),
+            # The article list's status filter: the articles of the claims in one status.
+            models.Index(fields=["status", "article"], name="claim_status_article"),
+            # ... and its assignee filter (someone's claims, or nobody's).
+            models.Index(fields=["assignee", "article"], name="claim_assignee_article"),
+            models.Index(fields=["assignee", "status", "updated_at"], name="claim_assignee_status_updated"),
             models.Index(fields=["updated_at"], name="claim_updated"),
         ]
 
@@ -166,9 +180,9 @@ class Claim(models.Model):
 class Stance(models.TextChoices):
     """How a source bears on the claim."""
 
-    SUPPORTS = "supports", "Supports"
-    REFUTES = "refutes", "Refutes"
-    CONTEXT = "context", "Context"
+    SUPPORTS = "supports", _("Supports")
+    REFUTES = "refutes", _("Refutes")
+    CONTEXT = "context", _("Context")
 
 
 class Source(models.Model):
@@ -193,14 +207,14 @@ class Source(models.Model):
             models.CheckConstraint(
                 condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
                 name="source_url_http",
-                violation_error_message="Source URLs must start with http:// or https://.",
+                violation_error_message=_("Source URLs must start with http:// or https://."),
             ),
             models.CheckConstraint(
                 condition=Q(archive_url="")
                 | Q(archive_url__startswith="http://")
                 | Q(archive_url__startswith="https://"),
                 name="source_archive_url_http",
-                violation_error_message="Archive URLs must start with http:// or https://.",
+                violation_error_message=_("Archive URLs must start with http:// or https://."),
             ),
             models.CheckConstraint(condition=Q(stance__in=Stance.values), name="source_stance_valid"),
         ]
@@ -217,38 +231,38 @@ class ClaimEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        EDITED = "edited", "Edited"
-        TRANSITION = "transition", "Status change"
-        ASSIGNED = "assigned", "Assigned"
-        SOURCE_ADDED = "source_added", "Source added"
-        SOURCE_CHANGED = "source_changed", "Source changed"
-        SOURCE_REMOVED = "source_removed", "Source removed"
-        COMMENTED = "commented", "Comment"
-        CORRECTED = "corrected", "Correction"
-        REANCHORED = "reanchored", "Re-anchored"
-        LINKED = "linked", "Linked"
-        DELETED = "deleted", "Deleted"
-        CORRECTION_PROPOSED = "correction_proposed", "Correction proposed"
-        CORRECTION_REJECTED = "correction_rejected", "Correction rejected"
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        TRANSITION = "transition", _("Status change")
+        ASSIGNED = "assigned", _("Assigned")
+        SOURCE_ADDED = "source_added", _("Source added")
+        SOURCE_CHANGED = "source_changed", _("Source changed")
+        SOURCE_REMOVED = "source_removed", _("Source removed")
+        COMMENTED = "commented", _("Comment")
+        CORRECTED = "corrected", _("Correction")
+        REANCHORED = "reanchored", _("Re-anchored")
+        LINKED = "linked", _("Linked")
+        DELETED = "deleted", _("Deleted")
+        CORRECTION_PROPOSED = "correction_proposed", _("Correction proposed")
+        CORRECTION_REJECTED = "correction_rejected", _("Correction rejected")
 
     class Via(models.TextChoices):
         """The door a change came through (see annotations.entry_points)."""
 
-        BROWSER = "browser", "Browser"
-        ADMIN = "admin", "Admin"
-        API = "api", "API"
-        COMMAND = "command", "Command"
-        IMPORT = "import", "Import"
-        SYSTEM = "system", "System"
+        BROWSER = "browser", _("Browser")
+        ADMIN = "admin", _("Admin")
+        API = "api", _("API")
+        COMMAND = "command", _("Command")
+        IMPORT = "import", _("Import")
+        SYSTEM = "system", _("System")
 
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claim_events")
-    claim_ref = models.PositiveBigIntegerField(help_text="The claim's id, kept after the claim is deleted.")
+    claim_ref = models.PositiveBigIntegerField(help_text=_("The claim's id, kept after the claim is deleted."))
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     via = models.CharField(
-        max_length=12, choices=Via.choices, blank=True, help_text="The entry point the change came through."
+        max_length=12, choices=Via.choices, blank=True, help_text=_("The entry point the change came through.")
     )
     field = models.CharField(max_length=40, blank=True)
     old_value = models.TextField(blank=True)
@@ -256,14 +270,19 @@ class ClaimEvent(models.Model):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     note = models.TextField(blank=True)
-    is_public = models.BooleanField(default=False, help_text="Public notes (corrections) appear in reports.")
+    is_public = models.BooleanField(default=False, help_text=_("Public notes (corrections) appear in reports."))
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name = "claim history entry"
-        verbose_name_plural = "claim history"
-        indexes = [models.Index(fields=["claim_ref", "created_at"], name="claimevent_claim_created")]
+        verbose_name = _("claim history entry")
+        verbose_name_plural = _("claim history")
+        indexes = [
+            models.Index(fields=["claim_ref", "created_at"], name="claimevent_claim_created"),
+            # Which claims a person researched (the two-person rule, annotations.credits.researched_by),
+            # answered from the index alone: the review queue asks it for every editor's page.
+            models.Index(fields=["actor", "kind", "to_status", "field", "claim_ref"], name="claimevent_research"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on claim {self.claim_ref}"
@@ -297,17 +316,17 @@ class Notification(models.Model):
     """Something a user should know about: an assignment, requested changes, a publication."""
 
     class Kind(models.TextChoices):
-        ASSIGNED = "assigned", "Assigned to you"
-        ASSIGNED_SUMMARY = "assigned_summary", "Claims assigned to you"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        PUBLISHED = "published", "Published"
-        SUBMITTED = "submitted", "Submitted for review"
-        WITHDRAWN = "withdrawn", "Withdrawn from review"
-        CHANGED_IN_REVIEW = "changed_in_review", "Changed while in review"
-        CORRECTION_PROPOSED = "correction_proposed", "Correction proposed"
-        CORRECTED = "corrected", "Verdict corrected"
-        MENTIONED = "mentioned", "Mentioned in a comment"
-        OUTLET_CHANGED = "outlet_changed", "Quote changed by the outlet"
+        ASSIGNED = "assigned", _("Assigned to you")
+        ASSIGNED_SUMMARY = "assigned_summary", _("Claims assigned to you")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        PUBLISHED = "published", _("Published")
+        SUBMITTED = "submitted", _("Submitted for review")
+        WITHDRAWN = "withdrawn", _("Withdrawn from review")
+        CHANGED_IN_REVIEW = "changed_in_review", _("Changed while in review")
+        CORRECTION_PROPOSED = "correction_proposed", _("Correction proposed")
+        CORRECTED = "corrected", _("Verdict corrected")
+        MENTIONED = "mentioned", _("Mentioned in a comment")
+        OUTLET_CHANGED = "outlet_changed", _("Quote changed by the outlet")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
@@ -340,7 +359,7 @@ class NotificationPreference(models.Model):
     )
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")
-    email_kinds = models.JSONField(default=list, blank=True, help_text="Notification kinds also sent by email.")
+    email_kinds = models.JSONField(default=list, blank=True, help_text=_("Notification kinds also sent by email."))
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -357,16 +376,16 @@ class ClaimCorrection(models.Model):
     """
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PROPOSED = "proposed", _("Proposed")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="corrections")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
-    changes = models.JSONField(default=dict, help_text="Per field: old and new values; sources added and removed.")
-    note = models.TextField(help_text="The public correction note: what changed and why.")
-    base_version = models.PositiveIntegerField(help_text="The claim's version the proposal was written against.")
+    changes = models.JSONField(default=dict, help_text=_("Per field: old and new values; sources added and removed."))
+    note = models.TextField(help_text=_("The public correction note: what changed and why."))
+    base_version = models.PositiveIntegerField(help_text=_("The claim's version the proposal was written against."))
     proposed_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     proposed_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -383,7 +402,7 @@ class ClaimCorrection(models.Model):
             models.CheckConstraint(condition=~Q(note=""), name="claimcorrection_note_not_empty"),
             models.UniqueConstraint(
                 fields=["claim"], condition=Q(status="proposed"), name="claimcorrection_one_open_per_claim",
-                violation_error_message="This claim already has a correction waiting for review.",
+                violation_error_message=_("This claim already has a correction waiting for review."),
             ),
         ]
         indexes = [models.Index(fields=["status", "proposed_at"], name="claimcorrection_status")]

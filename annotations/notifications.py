@@ -29,11 +29,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from annotations.models import Claim, Notification, NotificationPreference
 from annotations.permissions import claim_policy
 from factcheck.display import display_name, one_line
+from factcheck.i18n import saved_language
 
 logger = logging.getLogger(__name__)
 
@@ -109,16 +111,25 @@ def _mail(notification: Notification, recipient: AbstractBaseUser) -> None:
     if not address or notification.kind not in email_kinds(recipient):
         return
     number = f" #{notification.claim_id}" if notification.claim_id else ""
-    subject = one_line(
-        f"[{settings.FACTDESK_ORGANIZATION_NAME}] {notification.get_kind_display()}{number}: {notification.message}",
-        MAX_SUBJECT_LENGTH,
-    )
     link = _absolute(reverse("review:notification_open", args=[notification.pk]))
-    body = (
-        f"{notification.message}\n\nOpen it: {link}\n\n"
-        f"Choose which notifications you receive by email: {_absolute(reverse('review:notification_settings'))}\n\n"
-        f"— {settings.FACTDESK_ORGANIZATION_NAME}\n"
-    )
+    # The email's fixed words in the recipient's interface language (their saved choice), not the actor's.
+    with translation.override(saved_language(recipient) or translation.get_language()):
+        subject = one_line(
+            _("[%(organization)s] %(kind)s%(number)s: %(message)s") % {
+                "organization": settings.FACTDESK_ORGANIZATION_NAME, "kind": notification.get_kind_display(),
+                "number": number, "message": notification.message,
+            },
+            MAX_SUBJECT_LENGTH,
+        )
+        body = _(
+            "%(message)s\n\nOpen it: %(link)s\n\n"
+            "Choose which notifications you receive by email: %(settings)s\n\n"
+            "— %(organization)s\n"
+        ) % {
+            "message": notification.message, "link": link,
+            "settings": _absolute(reverse("review:notification_settings")),
+            "organization": settings.FACTDESK_ORGANIZATION_NAME,
+        }
     transaction.on_commit(lambda: send_notification_email(address, subject, body))
 
 

@@ -51,7 +51,7 @@ def _with_public_rows(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         public_claims()
         .select_related("article")
         .only("id", "group_id", "article__id", "article__title", "article__url", "article__published_on",
-              "article__outlet")
+              "article__outlet", "article__language")
         .order_by("article_id", "id")
     )
     return claims.select_related("verdict", "article").prefetch_related(

@@ -14,10 +14,12 @@ What the world sees of Factdesk (``/fact-checks/``; URLs in :mod:`annotations.pu
 Every page reads through :mod:`annotations.public_selectors`, so nothing that is not
 published can appear, and answers 404 when ``FACTDESK_PUBLIC_PAGES`` is off. Pages are
 rendered without the request (no context processors, no session, no CSRF token), so they
-set no cookie and do not vary by cookie: one cached copy serves everyone. Each page has an
-ETag and a Last-Modified from a one-query state (:func:`cacheable`) and ``Cache-Control:
-public, max-age=FACTDESK_PUBLIC_MAX_AGE``; see :mod:`annotations.public_cache` for the
-version bumped, and the CDN purged, on publish and correct.
+set no cookie and do not vary by cookie: one cached copy serves everyone who reads it in the
+same interface language (``Vary: Accept-Language``; the language is part of every ETag and
+fragment key, and a page in a language the cookie or the user's setting picked is ``private``,
+see :func:`_language_from_browser`). Each page has an ETag and a Last-Modified from a
+one-query state (:func:`cacheable`) and ``Cache-Control: public, max-age=FACTDESK_PUBLIC_MAX_AGE``;
+see :mod:`annotations.public_cache` for the version bumped, and the CDN purged, on publish and correct.
 
 All user text is autoescaped by the templates; the JSON-LD is serialised with ``<``, ``>``
 and ``&`` as ``\\u`` escapes (:func:`json_ld`), so a claim cannot close its script element.
@@ -54,10 +56,13 @@ from django.http import (
 )
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import condition, require_safe
 
@@ -121,7 +126,7 @@ def public_pages_on(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not public_pages_enabled():
-            raise Http404("The public pages are switched off.")
+            raise Http404(_("The public pages are switched off."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -162,7 +167,7 @@ def cacheable(state: State) -> Callable[[Callable[..., HttpResponse]], Callable[
             found = read(request, kwargs)
             if found is None:
                 return None
-            parts = [view.__name__, public_version(), _templates_fingerprint(), *found[0]]
+            parts = [view.__name__, translation.get_language(), public_version(), _templates_fingerprint(), *found[0]]
             return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
         def last_modified(request: HttpRequest, *args: Any, **kwargs: Any) -> datetime | None:
@@ -175,12 +180,32 @@ def cacheable(state: State) -> Callable[[Callable[..., HttpResponse]], Callable[
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             response = conditional(request, *args, **kwargs)
             if response.status_code in (200, 304):
-                patch_cache_control(response, public=True, max_age=settings.FACTDESK_PUBLIC_MAX_AGE)
+                if _language_from_browser(request) == translation.get_language():
+                    patch_cache_control(response, public=True, max_age=settings.FACTDESK_PUBLIC_MAX_AGE)
+                else:
+                    # Chosen by the language cookie or the user's setting: a shared cache keyed on
+                    # the URL and Accept-Language would hand this copy to the wrong readers.
+                    patch_cache_control(response, private=True, max_age=settings.FACTDESK_PUBLIC_MAX_AGE)
             return response
 
         return wrapped
 
     return decorator
+
+
+def _language_from_browser(request: HttpRequest) -> str:
+    """The interface language ``Accept-Language`` alone picks (no cookie, no user setting).
+
+    ``LocaleMiddleware`` answers ``Vary: Accept-Language``, so a shared cache keeps one copy per
+    browser language; a page in any other language (picked by the cookie or a signed-in user's
+    setting) must not be stored there, or it would be served to every reader of that browser language.
+    """
+    probe = HttpRequest()
+    probe.path_info = request.path_info
+    accept = request.META.get("HTTP_ACCEPT_LANGUAGE")
+    if accept is not None:
+        probe.META["HTTP_ACCEPT_LANGUAGE"] = accept
+    return translation.get_language_from_request(probe)
 
 
 def same_for_everyone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -298,7 +323,7 @@ def claim_page(request: HttpRequest, claim_id: int, slug: str) -> HttpResponse:
     """A published fact-check; an old or missing slug redirects to the current address."""
     note = public_selectors.public_claim(claim_id)
     if note is None:
-        raise Http404("No published fact-check has this number.")
+        raise Http404(_("No published fact-check has this number."))
     if slug != claim_slug(note.claim):
         return HttpResponsePermanentRedirect(public_claim_path(note.claim))
     context = claim_context(note)
@@ -311,7 +336,7 @@ def claim_short(request: HttpRequest, claim_id: int) -> HttpResponse:
     """``/fact-checks/128/``: the short form of the address, redirected to the page."""
     claim = public_selectors.public_claims().only("pk", "statement", "exact").filter(pk=claim_id).first()
     if claim is None:
-        raise Http404("No published fact-check has this number.")
+        raise Http404(_("No published fact-check has this number."))
     return HttpResponsePermanentRedirect(public_claim_path(claim))
 
 
@@ -323,7 +348,7 @@ def embed(request: HttpRequest, claim_id: int) -> HttpResponse:
     """The card an outlet's CMS puts in an iframe: the only public page other sites may frame."""
     note = public_selectors.public_claim(claim_id)
     if note is None:
-        raise Http404("No published fact-check has this number.")
+        raise Http404(_("No published fact-check has this number."))
     return render_public("public/embed.html", claim_context(note))
 
 
@@ -332,7 +357,8 @@ def embed(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 def _article_text(article: Article, notes: list[ReportClaim]) -> SafeString:
     """The highlighted text, rendered once per public version and content (kept in the fragments cache)."""
-    parts = [str(public_version()), str(article.pk), article.content_hash]
+    # The interface language too: the fragment carries translated screen-reader labels.
+    parts = [str(public_version()), translation.get_language(), str(article.pk), article.content_hash, article.language]
     parts += [
         f"{n.claim.pk}:{n.claim.version}:{n.claim.start}:{n.claim.end}:{n.claim.anchor_state}:{n.verdict_colour}:"
         f"{n.claim.verdict.name if n.claim.verdict else ''}"
@@ -358,7 +384,7 @@ def _article_text(article: Article, notes: list[ReportClaim]) -> SafeString:
             ]
             for paragraph in highlight_paragraphs(article.body, notes)
         ]
-        html = render_to_string("public/_article_text.html", {"paragraphs": paragraphs})
+        html = render_to_string("public/_article_text.html", {"paragraphs": paragraphs, "article": article})
         if len(html.encode()) <= settings.FACTDESK_FRAGMENT_MAX_BYTES:
             fragments.set(key, html, FRAGMENT_TIMEOUT)
     return mark_safe(html)  # our template's output, escaped when it was rendered
@@ -370,7 +396,7 @@ def article_page(request: HttpRequest, article_id: int, slug: str) -> HttpRespon
     """The article with only its published claims highlighted; each highlight leads to its verdict below."""
     found = public_selectors.public_article(article_id)
     if found is None:
-        raise Http404("This article has no published fact-checks.")
+        raise Http404(_("This article has no published fact-checks."))
     article, notes = found
     if slug != article_slug(article):
         return HttpResponsePermanentRedirect(public_article_path(article))
@@ -390,18 +416,22 @@ def article_page(request: HttpRequest, article_id: int, slug: str) -> HttpRespon
 class PublicFilterForm(forms.Form):
     """The index's filters and search; an invalid value is reported and left out, never a 500."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    verdict = forms.ChoiceField(label="Verdict", required=False)
-    claimant = forms.CharField(label="Claimant", required=False, max_length=300)
-    outlet = forms.ChoiceField(label="Outlet", required=False)
-    date_from = forms.DateField(label="Checked from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="Checked until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
+    verdict = forms.ChoiceField(label=gettext_lazy("Verdict"), required=False)
+    claimant = forms.CharField(label=gettext_lazy("Claimant"), required=False, max_length=300)
+    outlet = forms.ChoiceField(label=gettext_lazy("Outlet"), required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("Checked from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("Checked until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, verdicts: list[Any], outlets: list[str], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["verdict"].choices = [("", "Any verdict"), *((label.slug, label.name) for label in verdicts)]
-        self.fields["outlet"].choices = [("", "All outlets"), *((outlet, outlet) for outlet in outlets)]
+        self.fields["verdict"].choices = [("", _("Any verdict")), *((label.slug, label.name) for label in verdicts)]
+        self.fields["outlet"].choices = [("", _("All outlets")), *((outlet, outlet) for outlet in outlets)]
 
     def filters(self) -> public_selectors.PublicFilters:
         if not self.is_bound:
@@ -471,10 +501,10 @@ class LatestFactChecks(Feed):
     feed_type = Atom1Feed
 
     def title(self) -> str:
-        return _xml_text(f"{settings.FACTDESK_ORGANIZATION_NAME}: fact-checks")
+        return _xml_text(_("%(organisation)s: fact-checks") % {"organisation": settings.FACTDESK_ORGANIZATION_NAME})
 
     def subtitle(self) -> str:
-        return "The latest published fact-checks, newest first."
+        return _("The latest published fact-checks, newest first.")
 
     def link(self) -> str:
         return site_url(reverse("public:index"))
@@ -580,7 +610,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     """One file of the sitemap: published fact-checks, or articles with one (django.contrib.sitemaps, ``?p=`` pages)."""
     if section not in SITEMAPS:
-        raise Http404("There is no such sitemap.")
+        raise Http404(_("There is no such sitemap."))
     response = django_sitemap(request, SITEMAPS, section=section, template_name="public/sitemap.xml")
     response.render()
     return response
@@ -590,7 +620,7 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
 
 
 def _iframe(src: str, claim: Claim, width: int, height: int) -> str:
-    title = f"Fact-check: {one_line(claim.statement or claim.exact, 100)}"
+    title = _("Fact-check: %(claim)s") % {"claim": one_line(claim.statement or claim.exact, 100)}
     return format_html(
         '<iframe src="{}" width="{}" height="{}" title="{}" loading="lazy" style="border:0;max-width:100%"></iframe>',
         src, width, height, title,
@@ -645,21 +675,21 @@ def oembed(request: HttpRequest) -> HttpResponse:
     """
     fmt = request.GET.get("format", "json").strip().lower() or "json"
     if fmt != "json":
-        return HttpResponse("Only format=json is available.", status=501, content_type="text/plain; charset=utf-8")
+        return HttpResponse(_("Only format=json is available."), status=501, content_type="text/plain; charset=utf-8")
     url = request.GET.get("url", "")
     if not url.strip():
-        return _oembed_error("Give the address of a fact-check as ?url=...", 400)
+        return _oembed_error(_("Give the address of a fact-check as ?url=..."), 400)
     try:
         width = _dimension(request.GET.get("maxwidth"), EMBED_WIDTH, MIN_EMBED_WIDTH)
         height = _dimension(request.GET.get("maxheight"), EMBED_HEIGHT, MIN_EMBED_HEIGHT)
     except ValueError:
-        return _oembed_error("maxwidth and maxheight must be positive whole numbers.", 400)
+        return _oembed_error(_("maxwidth and maxheight must be positive whole numbers."), 400)
     claim_id = claim_id_from_url(url, request)
     claim = None
     if claim_id is not None:
         claim = public_selectors.public_claims().select_related("verdict").filter(pk=claim_id).first()
     if claim is None:
-        return _oembed_error("This address is not a published fact-check on this site.", 404)
+        return _oembed_error(_("This address is not a published fact-check on this site."), 404)
     org = organisation()
     data = {
         "version": "1.0",

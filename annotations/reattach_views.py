@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from rapidfuzz import fuzz
 
@@ -63,10 +64,12 @@ def _resolve_selection(body: str, form: ReattachForm) -> tuple[int, int]:
         return selection_to_range(body, data["start"], data["end"], data["exact"])
     words = data["exact"].strip()
     if not words:
-        raise AnchorError("The selection contains only whitespace.")
+        raise AnchorError(_("The selection contains only whitespace."))
     first = body.find(words)
     if first == -1:
-        raise AnchorError("Those words are not in the article. Select them in the text above or paste them exactly.")
+        raise AnchorError(
+            _("Those words are not in the article. Select them in the text above or paste them exactly.")
+        )
     if body.find(words, first + 1) != -1:
         raise AnchorError(
             f"\u201c{words[:60]}\u201d appears {body.count(words)} times in the article: select the right one "
@@ -86,7 +89,7 @@ def claim_reattach(request: HttpRequest, pk: int, claim_id: int) -> HttpResponse
     if request.method == "POST":
         status = _reattach(request, article, claim, form)
         if status is None:
-            messages.success(request, f"Claim re-attached to \u201c{claim.exact[:80]}\u201d.")
+            messages.success(request, _("Claim re-attached to “%(quote)s”.") % {"quote": claim.exact[:80]})
             return redirect(article)
         claim.refresh_from_db()  # after a refusal the form offers the claim's current version
     return render(
@@ -145,7 +148,7 @@ def claim_checked(request: HttpRequest, pk: int, claim_id: int) -> HttpResponse:
         claims = selectors.article_claims(request.user, article)
         response = render(request, "articles/_corrections_panel.html", {"article": article, "claims": claims})
         return claim_changed(response, claim.pk)
-    messages.success(request, "Claim marked as checked.")
+    messages.success(request, _("Claim marked as checked."))
     return redirect(article)
 
 

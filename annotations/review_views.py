@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from annotations import notifications, selectors, workflow
@@ -29,20 +31,23 @@ from factcheck.display import display_name
 
 PARTIAL = "review/_claim_actions.html"
 RECENT_FINISHED = 20
-#: Rows per status group in My claims and per page in the review queue: a desk with
-#: thousands of open claims must not render them all (the counts say how many there are).
+#: Rows per page in the review queue: a desk with thousands of open claims must not render
+#: them all (the counts say how many there are).
 GROUP_LIMIT = 50
+#: Rows per status group in My claims: three groups and the finished list on one page, each
+#: row rendered with its links and dates, so fewer than a queue page (about 95 rows in all).
+MY_CLAIMS_GROUP_LIMIT = 25
 NOTIFICATIONS_SHOWN = 50
 
 
 def _require_fact_checker(request: HttpRequest) -> None:
     if not claim_policy.user_has_permission(request.user, "view_unpublished"):
-        raise PermissionDenied("Only fact-checkers and editors have claims and a desk.")
+        raise PermissionDenied(_("Only fact-checkers and editors have claims and a desk."))
 
 
 def _require_editor(request: HttpRequest) -> None:
     if not claim_policy.user_has_permission(request.user, "review"):
-        raise PermissionDenied("Only editors review claims.")
+        raise PermissionDenied(_("Only editors review claims."))
 
 
 # --- queues --------------------------------------------------------------------------
@@ -52,7 +57,7 @@ def _require_editor(request: HttpRequest) -> None:
 def my_claims(request: HttpRequest) -> HttpResponse:
     """Claims assigned to me: open ones grouped by status, then the latest finished ones."""
     _require_fact_checker(request)
-    mine = selectors.my_claims(request.user, group_limit=GROUP_LIMIT, finished_limit=RECENT_FINISHED)
+    mine = selectors.my_claims(request.user, group_limit=MY_CLAIMS_GROUP_LIMIT, finished_limit=RECENT_FINISHED)
     return render(
         request,
         "review/my_claims.html",
@@ -64,9 +69,10 @@ def my_claims(request: HttpRequest) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Claims in review, oldest submission first; those I set the verdict of are listed apart."""
     _require_editor(request)
-    page = Paginator(selectors.review_queue(request.user), GROUP_LIMIT).get_page(request.GET.get("page"))
+    researched = selectors.researched_in_review(request.user)  # once, for both lists
+    page = Paginator(selectors.review_queue(request.user, researched), GROUP_LIMIT).get_page(request.GET.get("page"))
     page.object_list = selectors.mark_changes_requested(page.object_list)
-    mine, mine_count = selectors.needs_other_editor(request.user, limit=GROUP_LIMIT)
+    mine, mine_count = selectors.needs_other_editor(request.user, limit=GROUP_LIMIT, researched=researched)
     return render(
         request,
         "review/queue.html",
@@ -136,7 +142,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         form = EmailPreferencesForm(request.POST)
         if form.is_valid():
             notifications.set_email_kinds(request.user, form.cleaned_data["email_kinds"])
-            messages.success(request, "Saved: your email choices apply to the next notifications.")
+            messages.success(request, _("Saved: your email choices apply to the next notifications."))
             return HttpResponseRedirect(reverse("review:notification_settings"))
         status = 400
     else:
@@ -149,7 +155,11 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     """Mark all my notifications as read."""
     count = notifications.mark_read(request.user)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    messages.success(
+        request,
+        ngettext("Marked %(count)s notification as read.", "Marked %(count)s notifications as read.", count)
+        % {"count": count},
+    )
     return HttpResponseRedirect(reverse("review:notifications"))
 
 
@@ -240,8 +250,10 @@ def _partial_context(request: HttpRequest, claim: Claim, **extra: object) -> dic
 
 def _done_message(transition_: workflow.Transition, claim: Claim) -> str:
     if transition_.name == "assign":
-        return f"Assigned to {display_name(claim.assignee)}."
-    return f"{transition_.label}: done. The claim is now {claim.get_status_display()}."
+        return _("Assigned to %(name)s.") % {"name": display_name(claim.assignee)}
+    return _("%(step)s: done. The claim is now %(status)s.") % {
+        "step": transition_.label, "status": claim.get_status_display()
+    }
 
 
 def _refused(request: HttpRequest, claim: Claim, reasons: list[str], status: int) -> HttpResponse:

@@ -28,6 +28,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from annotations import limits, mentions, notifications
 from annotations.anchoring import describe, validate_anchor
@@ -53,8 +55,8 @@ EDITABLE_FIELDS = ("statement", "claimant", "verdict", "rationale")
 
 #: Claim states that lock the research, and the sentence that names the way out.
 LOCKED_STATES = {
-    ClaimStatus.PUBLISHED: "This claim is published: propose a correction.",
-    ClaimStatus.DISMISSED: "This claim is dismissed: reopen it to change it.",
+    ClaimStatus.PUBLISHED: gettext_noop("This claim is published: propose a correction."),
+    ClaimStatus.DISMISSED: gettext_noop("This claim is dismissed: reopen it to change it."),
 }
 
 
@@ -63,8 +65,11 @@ class EditConflict(Exception):
 
     def __init__(self, current: Claim) -> None:
         super().__init__(
-            f"This claim was changed by someone else (now version {current.version}). "
-            "Review the current values and apply your change again."
+            _(
+                "This claim was changed by someone else (now version %(version)s). "
+                "Review the current values and apply your change again."
+            )
+            % {"version": current.version}
         )
         self.current = current
 
@@ -106,7 +111,8 @@ def require_fact_checker(user: AbstractBaseUser | AnonymousUser | None) -> None:
 
 def lock_reason(claim: Claim) -> str | None:
     """Why the claim's state forbids changing its research for everyone (None: it does not)."""
-    return LOCKED_STATES.get(claim.status)
+    reason = LOCKED_STATES.get(claim.status)
+    return _(reason) if reason is not None else None  # marked with gettext_noop, translated here
 
 
 def edit_refusal(user: AbstractBaseUser | AnonymousUser | None, claim: Claim) -> str | None:
@@ -167,9 +173,14 @@ def create_claim(
     user: AbstractBaseUser | None,
     statement: str = "",
     claimant: str = "",
+    canonical_iri: str = "",
+    via_iri: str = "",
     check_permission: bool = True,
 ) -> Claim:
     """Create a claim anchored at ``article.body[start:end]``.
+
+    ``canonical_iri`` and ``via_iri`` record where an annotation made elsewhere came from
+    (the W3C Protocol's ``canonical`` and the client's own ``id``); they never change after.
 
     ``exact`` is what the browser believes it selected; it must equal the body slice, so a
     stale page or a miscounted offset is refused (AnchorError) instead of anchoring the
@@ -211,6 +222,8 @@ def create_claim(
         suffix=anchor.suffix,
         statement=statement,
         claimant=claimant,
+        canonical_iri=canonical_iri[:2000],
+        via_iri=via_iri[:2000],
         created_by=user if user is not None and user.is_authenticated else None,
     )
     record_event(claim, ClaimEvent.Kind.CREATED, user, new_value=anchor.exact)
@@ -243,7 +256,9 @@ def update_claim(
     changes = _clean_strings(changes)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be edited here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     current = lock_claim(claim, expected_version)
     changed = {name: value for name, value in changes.items() if getattr(current, name) != value}
     if not changed:
@@ -253,7 +268,7 @@ def update_claim(
     if "verdict" in changed:
         verdict = changed["verdict"]
         if verdict is not None and not isinstance(verdict, RatingLabel):
-            raise ValidationError("Choose a verdict from the rating scale.")
+            raise ValidationError(_("Choose a verdict from the rating scale."))
         current.verdict_by = user if verdict is not None else None
     apply_field_changes(current, user, changed, ClaimEvent.Kind.EDITED)
     save_changed(current)
@@ -355,7 +370,7 @@ def validated_source(claim: Claim, added_by: AbstractBaseUser | None, fields: di
     """An unsaved source of ``claim`` with ``fields``, cleaned and validated (ValidationError otherwise)."""
     unknown = set(fields) - set(SOURCE_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown source field: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown source field: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     fields = _clean_strings(fields)
     limits.check_lengths(fields, limits.SOURCE_KINDS)
     return _validated_source(Source(claim=claim, added_by=actor_or_none(added_by), **fields))
@@ -411,7 +426,7 @@ def update_source(
     fields = _clean_strings(fields)
     unknown = set(fields) - set(SOURCE_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown source field: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown source field: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     limits.check_lengths({name: value for name, value in fields.items() if value != before[name]}, limits.SOURCE_KINDS)
     for name, value in fields.items():
         setattr(source, name, value)
@@ -453,7 +468,7 @@ def add_comment(
     require_fact_checker(user)
     body = strip_control_chars(body).strip()
     if not body:
-        raise ValidationError("A comment cannot be empty.")
+        raise ValidationError(_("A comment cannot be empty."))
     limits.check_length("comment", body, "body")
     lock_claim(claim, expected_version)
     comment = Comment.objects.create(claim=claim, author=user, body=body)
@@ -477,7 +492,7 @@ def delete_claim(
     since (published, reworded...) is not deleted on the strength of an old page
     (:class:`EditConflict`). Who may delete is checked again on the locked row.
     """
-    refusal = "You can delete only your own claims that are not published."
+    refusal = _("You can delete only your own claims that are not published.")
     if not can_delete_claim(user, claim):
         raise PermissionDenied(refusal)
     note = strip_control_chars(note).strip()
@@ -535,12 +550,12 @@ def link_claims(
     """
     claim_policy.require(user, "link")
     if first.pk == second.pk:
-        raise ValidationError("A claim cannot be linked to itself.")
+        raise ValidationError(_("A claim cannot be linked to itself."))
     by_pk = {claim.pk: claim for claim in _locked_claims(pk__in=[first.pk, second.pk])}
     first, second = by_pk[first.pk], by_pk[second.pk]
     _check_version(first, expected_version)
     if first.article_id == second.article_id:
-        raise ValidationError("Both claims are in the same article; link claims from different articles.")
+        raise ValidationError(_("Both claims are in the same article; link claims from different articles."))
     if first.group_id is not None and first.group_id == second.group_id:
         return first.group
     groups = sorted({pk for pk in (first.group_id, second.group_id) if pk is not None})
@@ -562,7 +577,7 @@ def unlink_claim(claim: Claim, *, user: AbstractBaseUser, expected_version: int 
     claim = _locked_claims(pk=claim.pk)[0]
     _check_version(claim, expected_version)
     if claim.group_id is None:
-        raise ValidationError("This claim is not linked to any other claim.")
+        raise ValidationError(_("This claim is not linked to any other claim."))
     group_id = claim.group_id
     _move_to_group([claim], None, user, "Unlinked from its group of linked claims.")
     rest = _locked_claims(group_id=group_id)

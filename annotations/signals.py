@@ -14,3 +14,7 @@ claim_published = Signal()
 #: Sent by :func:`annotations.claim_corrections.publish_correction` when a correction of a
 #: published claim is published, with ``claim`` (the corrected claim), ``correction`` and ``user``.
 claim_corrected = Signal()
+
+#: Sent by :func:`annotations.workflow.apply` when an editor dismisses a claim, with ``claim``
+#: (the saved, dismissed claim), ``user`` and ``reason`` (the desk's dismissal reason).
+claim_dismissed = Signal()

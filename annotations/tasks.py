@@ -6,16 +6,23 @@ request creates a job (:mod:`annotations.exports.jobs`), queues one of these tas
 sends the user to the job's progress page. Claiming the job, progress, failure and
 retention are :mod:`factcheck.jobs`'s; results are kept in the default file storage
 (shared by the web and worker processes) and the job refers to them.
+
+A worker has no request, so no interface language of its own: each task renders in the
+language the job was created in (``export_jobs.language``), the requesting user's, so a
+report's fixed words and the job's messages read as the page that asked for it.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from annotations.exports import jobs as export_jobs
@@ -34,7 +41,7 @@ class ArticleGone(jobs.WorkRefused):
 def _article(job: Job) -> Article:
     article = Article.objects.filter(pk=export_jobs.article_id(job)).first()
     if article is None:
-        raise ArticleGone("The article was deleted before the job ran.")
+        raise ArticleGone(_("The article was deleted before the job ran."))
     return article
 
 
@@ -42,7 +49,11 @@ def build_zip(job: Job) -> jobs.Outcome:
     """Write the job's ZIP to storage; articles deleted since the job was created are item errors."""
     ids = export_jobs.article_ids(job)
     found = set(Article.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    errors = [jobs.item_error(f"article {pk}", "deleted before the export ran") for pk in ids if pk not in found]
+    errors = [
+        jobs.item_error(_("article %(id)s") % {"id": pk}, _("deleted before the export ran"))
+        for pk in ids
+        if pk not in found
+    ]
     if job.fingerprint:  # file the ZIP under the input it is made from, not the one at queueing time
         jobs.set_fingerprint(job.pk, export_jobs.zip_fingerprint(ids, published_only=export_jobs.published_only(job)))
     with tempfile.TemporaryFile() as archive:
@@ -99,7 +110,7 @@ def import_annotation_file(job: Job) -> jobs.Outcome:
         counts[row.status] = counts.get(row.status, 0) + 1
         if row.status == "failed":
             if row.reason != NOT_ATTEMPTED:
-                errors.append(jobs.item_error(f"annotation {row.index}", row.message))
+                errors.append(jobs.item_error(_("annotation %(index)s") % {"index": row.index}, row.message))
         elif row.message or row.warnings:
             notes.append({"index": row.index, "status": row.status, "message": row.message,
                           "warnings": list(row.warnings)})
@@ -110,22 +121,32 @@ def import_annotation_file(job: Job) -> jobs.Outcome:
     return jobs.Outcome(result=summary, errors=errors)
 
 
+def in_job_language(work: Callable[[Job], jobs.Outcome]) -> Callable[[Job], jobs.Outcome]:
+    """``work`` run in the job's interface language (the requesting user's), not the worker's default."""
+
+    def run_in_language(job: Job) -> jobs.Outcome:
+        with translation.override(export_jobs.language(job)):
+            return work(job)
+
+    return run_in_language
+
+
 @task()
 def build_export_zip(job_id: int) -> dict[str, object]:
     """django-tasks entry point: run an export job (see :func:`run_export` and ``jobs.run``)."""
-    job = jobs.run(job_id, Job.Kind.EXPORT, run_export)
+    job = jobs.run(job_id, Job.Kind.EXPORT, in_job_language(run_export))
     return {"job_id": job_id, "status": job.status if job is not None else "skipped"}
 
 
 @task()
 def render_export_report(job_id: int) -> dict[str, object]:
     """django-tasks entry point for a report (PDF) job; the same work as :func:`build_export_zip`."""
-    job = jobs.run(job_id, Job.Kind.EXPORT, run_export)
+    job = jobs.run(job_id, Job.Kind.EXPORT, in_job_language(run_export))
     return {"job_id": job_id, "status": job.status if job is not None else "skipped"}
 
 
 @task()
 def import_web_annotations(job_id: int) -> dict[str, object]:
     """django-tasks entry point: run an annotation import job (see :func:`import_annotation_file`)."""
-    job = jobs.run(job_id, Job.Kind.ANNOTATION_IMPORT, import_annotation_file)
+    job = jobs.run(job_id, Job.Kind.ANNOTATION_IMPORT, in_job_language(import_annotation_file))
     return {"job_id": job_id, "status": job.status if job is not None else "skipped"}

@@ -36,6 +36,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from annotations import limits, notifications, signals
 from annotations.credits import researchers
@@ -136,7 +138,7 @@ class PendingNotice:
 def status_label(value: str) -> str:
     """"in_review" -> "In review" (unknown values are shown as they are)."""
     try:
-        return ClaimStatus(value).label
+        return str(ClaimStatus(value).label)
     except ValueError:
         return value
 
@@ -176,12 +178,25 @@ def _others(users: Iterable[AbstractBaseUser | None], actor: AnyUser) -> tuple[A
 def _research_complete(claim: Claim, before: str) -> list[str]:
     """What a verdict needs before it can be reviewed or published."""
     missing = []
+    # Whole sentences per step, so each language can word them its own way.
+    if before == "publishing":
+        verdict, rationale, source = (
+            _("Choose a verdict before publishing."),
+            _("Write a rationale before publishing."),
+            _("Add at least one source before publishing."),
+        )
+    else:
+        verdict, rationale, source = (
+            _("Choose a verdict before submitting for review."),
+            _("Write a rationale before submitting for review."),
+            _("Add at least one source before submitting for review."),
+        )
     if claim.verdict_id is None:
-        missing.append(f"Choose a verdict before {before}.")
+        missing.append(verdict)
     if not claim.rationale.strip():
-        missing.append(f"Write a rationale before {before}.")
+        missing.append(rationale)
     if not _has_sources(claim):
-        missing.append(f"Add at least one source before {before}.")
+        missing.append(source)
     return missing
 
 
@@ -212,9 +227,11 @@ def _assignment_notice(claim: Claim, user: AnyUser, assignee: AbstractBaseUser) 
 
 def _take_rule(claim: Claim, user: AnyUser) -> str | None:
     if _is(user, claim.assignee_id):
-        return "This claim is already assigned to you."
+        return _("This claim is already assigned to you.")
     if claim.assignee_id is not None:
-        return f"This claim is assigned to {display_name(claim.assignee)}: ask an editor to reassign it."
+        return _("This claim is assigned to %(name)s: ask an editor to reassign it.") % {
+            "name": display_name(claim.assignee)
+        }
     return None
 
 
@@ -233,11 +250,14 @@ def _take(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pendin
 def _assign_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
     assignee = params.get("assignee")
     if assignee is None:
-        return ["Choose who to assign this claim to."]
+        return [_("Choose who to assign this claim to.")]
     if not claim_policy.user_has_permission(assignee, "change"):
-        return [f"{display_name(assignee)} is not a fact-checker or editor, so they cannot be assigned claims."]
+        return [
+            _("%(name)s is not a fact-checker or editor, so they cannot be assigned claims.")
+            % {"name": display_name(assignee)}
+        ]
     if claim.assignee_id == assignee.pk:
-        return [f"This claim is already assigned to {display_name(assignee)}."]
+        return [_("This claim is already assigned to %(name)s.") % {"name": display_name(assignee)}]
     return []
 
 
@@ -257,7 +277,9 @@ def _assign(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pend
 def _submit_rule(claim: Claim, user: AnyUser) -> str | None:
     if claim.assignee_id is None or _is(user, claim.assignee_id) or claim_policy.user_has_permission(user, "assign"):
         return None
-    return f"This claim is assigned to {display_name(claim.assignee)}: only they or an editor can submit it for review."
+    return _("This claim is assigned to %(name)s: only they or an editor can submit it for review.") % {
+        "name": display_name(claim.assignee)
+    }
 
 
 def _submit_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
@@ -310,7 +332,7 @@ def _withdraw_rule(claim: Claim, user: AnyUser) -> str | None:
         return None
     if _is(user, _submitter_id(claim)):
         return None
-    return "Only the fact-checker who submitted this claim, its assignee or an editor can withdraw it from review."
+    return _("Only the fact-checker who submitted this claim, its assignee or an editor can withdraw it from review.")
 
 
 def _withdraw(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
@@ -334,7 +356,7 @@ def _withdraw(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pe
 
 
 def _request_changes_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
-    return [] if note else ["Write a note saying what needs to change."]
+    return [] if note else [_("Write a note saying what needs to change.")]
 
 
 def _request_changes(claim: Claim, user: AnyUser, note: str, params: Params) -> list[PendingNotice]:
@@ -357,9 +379,9 @@ def _request_changes(claim: Claim, user: AnyUser, note: str, params: Params) -> 
 
 def _publish_rule(claim: Claim, user: AnyUser) -> str | None:
     if _is(user, claim.verdict_by_id):
-        return "You set this verdict yourself: another editor must publish it (two-person rule)."
+        return _("You set this verdict yourself: another editor must publish it (two-person rule).")
     if any(_is(user, researcher.pk) for researcher in researchers(claim)):
-        return (
+        return _(
             "You worked on this verdict (its statement, claimant, verdict, rationale or sources, or you submitted it): "
             "another editor must publish it (two-person rule)."
         )
@@ -370,8 +392,10 @@ def _publish_preconditions(claim: Claim, user: AnyUser, note: str, params: Param
     missing = _research_complete(claim, "publishing")
     if claim.verdict_id is not None and claim.verdict_by_id is None:
         missing.append(
-            "Nobody is on record as having set this verdict, so the two-person rule cannot be checked: "
-            "request changes and have the fact-checker set it again."
+            _(
+                "Nobody is on record as having set this verdict, so the two-person rule cannot be checked: "
+                "request changes and have the fact-checker set it again."
+            )
         )
     return missing
 
@@ -401,9 +425,12 @@ def _publish(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pen
 
 def _dismiss_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
     if not note:
-        return ["Give a reason for dismissing this claim (for example: opinion, not check-worthy, duplicate)."]
+        return [_("Give a reason for dismissing this claim (for example: opinion, not check-worthy, duplicate).")]
     if len(note) > MAX_REASON_LENGTH:
-        return [f"Keep the reason to {MAX_REASON_LENGTH} characters (it has {len(note)})."]
+        return [
+            _("Keep the reason to %(max)s characters (it has %(length)s).")
+            % {"max": MAX_REASON_LENGTH, "length": len(note)}
+        ]
     return []
 
 
@@ -425,9 +452,9 @@ def _reopen_target(claim: Claim, params: Params) -> str:
 def _reopen_preconditions(claim: Claim, user: AnyUser, note: str, params: Params) -> list[str]:
     target = _reopen_target(claim, params)
     if target not in (ClaimStatus.NEW, ClaimStatus.RESEARCHING):
-        return ["A dismissed claim can be reopened as New or as Researching."]
+        return [_("A dismissed claim can be reopened as New or as Researching.")]
     if target == ClaimStatus.RESEARCHING and claim.assignee_id is None:
-        return ["Assign someone before reopening this claim into Researching, or reopen it as New."]
+        return [_("Assign someone before reopening this claim into Researching, or reopen it as New.")]
     return []
 
 
@@ -447,54 +474,64 @@ TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
         Transition(
-            name="take", label="Take this claim", description="Assign the claim to yourself and start researching.",
+            name="take", label=gettext_lazy("Take this claim"),
+            description=gettext_lazy("Assign the claim to yourself and start researching."),
             sources=frozenset({S.NEW, S.RESEARCHING}), target=S.RESEARCHING,
-            permission="take", role_refusal="Only fact-checkers and editors can take claims.",
+            permission="take", role_refusal=gettext_lazy("Only fact-checkers and editors can take claims."),
             rule=_take_rule, explain_rule=False, perform=_take, style="primary",
         ),
         Transition(
-            name="assign", label="Assign", description="Give the claim to a fact-checker.",
+            name="assign", label=gettext_lazy("Assign"), description=gettext_lazy("Give the claim to a fact-checker."),
             sources=frozenset({S.NEW, S.RESEARCHING}), target=S.RESEARCHING,
-            permission="assign", role_refusal="Only editors can assign claims to someone else.",
+            permission="assign", role_refusal=gettext_lazy("Only editors can assign claims to someone else."),
             preconditions=_assign_preconditions, perform=_assign, note="optional",
         ),
         Transition(
-            name="submit", label="Submit for review", description="Send your verdict to an editor for review.",
+            name="submit", label=gettext_lazy("Submit for review"),
+            description=gettext_lazy("Send your verdict to an editor for review."),
             sources=frozenset({S.RESEARCHING}), target=S.IN_REVIEW,
-            permission="submit", role_refusal="Only fact-checkers and editors can submit claims for review.",
+            permission="submit",
+            role_refusal=gettext_lazy("Only fact-checkers and editors can submit claims for review."),
             rule=_submit_rule, preconditions=_submit_preconditions, perform=_submit, style="primary",
         ),
         Transition(
-            name="request_changes", label="Request changes", description="Send the claim back for more research.",
+            name="request_changes", label=gettext_lazy("Request changes"),
+            description=gettext_lazy("Send the claim back for more research."),
             sources=frozenset({S.IN_REVIEW}), target=S.RESEARCHING,
-            permission="review", role_refusal="Only editors can request changes.",
+            permission="review", role_refusal=gettext_lazy("Only editors can request changes."),
             preconditions=_request_changes_preconditions, perform=_request_changes,
-            note="required", note_label="What needs to change",
+            note="required", note_label=gettext_lazy("What needs to change"),
         ),
         Transition(
-            name="publish", label="Publish", description="Approve the verdict and publish the fact-check.",
+            name="publish", label=gettext_lazy("Publish"),
+            description=gettext_lazy("Approve the verdict and publish the fact-check."),
             sources=frozenset({S.IN_REVIEW}), target=S.PUBLISHED,
-            permission="review", role_refusal="Only editors can publish claims; fact-checkers submit them for review.",
+            permission="review",
+            role_refusal=gettext_lazy("Only editors can publish claims; fact-checkers submit them for review."),
             rule=_publish_rule, preconditions=_publish_preconditions, perform=_publish, style="primary",
         ),
         Transition(
-            name="dismiss", label="Dismiss", description="Mark the claim as not worth checking.",
+            name="dismiss", label=gettext_lazy("Dismiss"),
+            description=gettext_lazy("Mark the claim as not worth checking."),
             sources=frozenset({S.NEW, S.RESEARCHING}), target=S.DISMISSED,
-            permission="review", role_refusal="Only editors can dismiss claims.",
+            permission="review", role_refusal=gettext_lazy("Only editors can dismiss claims."),
             preconditions=_dismiss_preconditions, perform=_dismiss,
-            note="required", note_label="Reason for dismissing", note_max=MAX_REASON_LENGTH, style="danger",
+            note="required", note_label=gettext_lazy("Reason for dismissing"),
+            note_max=MAX_REASON_LENGTH, style="danger",
         ),
         Transition(
-            name="reopen", label="Reopen", description="Bring a dismissed claim back into the workflow.",
+            name="reopen", label=gettext_lazy("Reopen"),
+            description=gettext_lazy("Bring a dismissed claim back into the workflow."),
             sources=frozenset({S.DISMISSED}), target=S.NEW,
-            permission="review", role_refusal="Only editors can reopen dismissed claims.",
+            permission="review", role_refusal=gettext_lazy("Only editors can reopen dismissed claims."),
             preconditions=_reopen_preconditions, perform=_reopen, note="optional",
         ),
         Transition(
-            name="withdraw", label="Withdraw from review",
-            description="Take the claim back from review to change it; the editors are told.",
+            name="withdraw", label=gettext_lazy("Withdraw from review"),
+            description=gettext_lazy("Take the claim back from review to change it; the editors are told."),
             sources=frozenset({S.IN_REVIEW}), target=S.RESEARCHING,
-            permission="submit", role_refusal="Only fact-checkers and editors can withdraw claims from review.",
+            permission="submit",
+            role_refusal=gettext_lazy("Only fact-checkers and editors can withdraw claims from review."),
             rule=_withdraw_rule, explain_rule=False, perform=_withdraw, note="optional",
         ),
     )
@@ -509,12 +546,14 @@ def get_transition(name: str) -> Transition:
     try:
         return TRANSITIONS[name]
     except KeyError:
-        raise TransitionRefused([f"There is no workflow step called “{name}”."], forbidden=False) from None
+        raise TransitionRefused(
+            [_("There is no workflow step called “%(name)s”.") % {"name": name}], forbidden=False
+        ) from None
 
 
 def _forbidden(claim: Claim, user: AnyUser, transition: Transition) -> list[str]:
     if not transition.permitted(user):
-        return [transition.role_refusal]
+        return [str(transition.role_refusal)]
     if transition.rule is not None:
         refusal = transition.rule(claim, user)
         if refusal:
@@ -525,11 +564,10 @@ def _forbidden(claim: Claim, user: AnyUser, transition: Transition) -> list[str]
 def _state_problem(claim: Claim, transition: Transition) -> str | None:
     if claim.status in transition.sources:
         return None
-    allowed = " or ".join(status_label(s) for s in sorted(transition.sources, key=list(S.values).index))
-    return (
-        f"This claim is {status_label(claim.status)}: “{transition.label}” is only possible "
-        f"for claims that are {allowed}."
-    )
+    allowed = _(" or ").join(status_label(s) for s in sorted(transition.sources, key=list(S.values).index))
+    return _("This claim is %(status)s: “%(step)s” is only possible for claims that are %(allowed)s.") % {
+        "status": status_label(claim.status), "step": transition.label, "allowed": allowed,
+    }
 
 
 def _not_ready(claim: Claim, user: AnyUser, transition: Transition, note: str, params: Params) -> list[str]:
@@ -603,7 +641,9 @@ def step_towards(claim: Claim, target: str) -> tuple[Transition, Params]:
     Raises TransitionRefused (not ready) when no single step leads there.
     """
     if claim.status == target:
-        raise TransitionRefused([f"This claim is already {status_label(target)}."], forbidden=False)
+        raise TransitionRefused(
+            [_("This claim is already %(status)s.") % {"status": status_label(target)}], forbidden=False
+        )
     for transition in TRANSITIONS.values():
         if transition.name in ("take", "assign", "withdraw"):
             continue
@@ -611,9 +651,11 @@ def step_towards(claim: Claim, target: str) -> tuple[Transition, Params]:
             params: Params = {"status": target} if transition.name == "reopen" else {}
             return transition, params
     if claim.status == S.NEW and target == S.RESEARCHING:
-        reason = "A New claim moves to Researching when someone takes it or is assigned: use “Assign to a user…”."
+        reason = _("A New claim moves to Researching when someone takes it or is assigned: use “Assign to a user…”.")
     else:
-        reason = f"No workflow step leads from {status_label(claim.status)} to {status_label(target)}."
+        reason = _("No workflow step leads from %(status)s to %(target)s.") % {
+            "status": status_label(claim.status), "target": status_label(target)
+        }
     raise TransitionRefused([reason], forbidden=False)
 
 
@@ -660,4 +702,6 @@ def apply(
                 notifications.notify(recipient, current, notice.kind, notice.message, email=notice.email)
         if transition.target == ClaimStatus.PUBLISHED:
             signals.claim_published.send(sender=Claim, claim=current, user=user)
+        elif transition.target == ClaimStatus.DISMISSED:
+            signals.claim_dismissed.send(sender=Claim, claim=current, user=user, reason=note)
     return current

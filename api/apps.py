@@ -7,3 +7,6 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from api import webhooks  # noqa: F401 - connects the webhook receivers to the lower layers' signals

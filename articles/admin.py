@@ -6,8 +6,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import URLPattern, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from articles import admin_import, watching
+from articles.forms import ArticleAdminForm
 from articles.models import Article, ArticleRevision, Feed, FeedItem, Snapshot, Watch
 
 
@@ -25,6 +27,7 @@ class ArticleRevisionInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     #: Columns and actions about claims (a claim count, the ZIP export) are added by ``annotations.admin``.
     list_display = ("title", "outlet", "published_on", "language", "added_by", "created_at")
     list_filter = ("outlet", "language", "published_on", "created_at")
@@ -55,7 +58,7 @@ class ArticleAdmin(admin.ModelAdmin):
         (name, options), *rest = fieldsets
         return ((name, {**options, "fields": (*options["fields"], "correct_text")}), *rest)
 
-    @admin.display(description="correct the text")
+    @admin.display(description=gettext_lazy("correct the text"))
     def correct_text(self, article: Article) -> str:
         return format_html(
             '<a href="{}">Edit the text</a> (keeps a revision and re-anchors the claims) · <a href="{}">Revisions</a>',
@@ -107,7 +110,7 @@ class SnapshotAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.display(description="open")
+    @admin.display(description=gettext_lazy("open"))
     def view_link(self, snapshot: Snapshot) -> str:
         return format_html(
             '<a href="{}">View</a> · <a href="{}">WARC</a>',
@@ -145,7 +148,7 @@ class FeedAdmin(admin.ModelAdmin):
             obj.added_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Poll the selected feeds now")
+    @admin.action(description=gettext_lazy("Poll the selected feeds now"))
     def poll_now(self, request: HttpRequest, queryset: object) -> None:
         report = watching.CycleReport()
         for feed in queryset:  # type: ignore[attr-defined]
@@ -166,7 +169,7 @@ class WatchAdmin(admin.ModelAdmin):
     )
     actions = ["check_now"]
 
-    @admin.action(description="Check the selected articles' pages now")
+    @admin.action(description=gettext_lazy("Check the selected articles' pages now"))
     def check_now(self, request: HttpRequest, queryset: object) -> None:
         report = watching.CycleReport()
         for watch in queryset:  # type: ignore[attr-defined]

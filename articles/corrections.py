@@ -7,7 +7,9 @@ A body edit is never a plain ``save()``: whatever points into ``Article.body`` b
 2. keeps the old text as an :class:`~articles.models.ArticleRevision`,
 3. saves the new canonical text and bumps ``Article.version``,
 4. announces the change (:data:`articles.signals.article_body_changed`); ``annotations``
-   re-anchors its claims in the same transaction and reports back what it did.
+   re-anchors its claims in the same transaction and reports back what it did; then who
+   changed it (:data:`~articles.signals.article_corrected` for the desk,
+   :data:`~articles.signals.article_changed_by_outlet` for a watch), for the API's webhooks.
 
 The browser edit page, the admin and tests all call :func:`edit_article`.
 """
@@ -22,13 +24,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from articles.models import Article, ArticleRevision
 from articles.permissions import article_policy
-from articles.signals import article_body_changed
+from articles.signals import article_body_changed, article_changed_by_outlet, article_corrected
 from articles.text import canonicalize_body, canonicalize_line, strip_control_chars
+from articles.values import normalize_language
 
-__all__ = ["ArticleEditConflict", "CorrectionReport", "FollowUp", "edit_article"]
+__all__ = ["ArticleEditConflict", "CorrectionReport", "FollowUp", "change_language", "edit_article"]
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -38,9 +42,12 @@ class ArticleEditConflict(Exception):
 
     def __init__(self, current: Article) -> None:
         super().__init__(
-            f"This article was changed by someone else since you opened it (it is now version "
-            f"{current.version}). Your text is kept below: compare it with the current version "
-            "and save again."
+            _(
+                "This article was changed by someone else since you opened it (it is now version "
+                "%(version)s). Your text is kept below: compare it with the current version "
+                "and save again."
+            )
+            % {"version": current.version}
         )
         self.current = current
 
@@ -77,8 +84,9 @@ class CorrectionReport:
     def summary(self) -> str:
         """One line for the message shown after saving, e.g. "Saved version 2. 3 claims anchored, ..."."""
         if not self.changed:
-            return "No changes: the text is the same as the current version."
-        return " ".join([f"Saved version {self.article.version}.", *(f.summary() for f in self.follow_ups)])
+            return _("No changes: the text is the same as the current version.")
+        saved = _("Saved version %(version)s.") % {"version": self.article.version}
+        return " ".join([saved, *(f.summary() for f in self.follow_ups)])
 
 
 def _validated_text(title: str, body: str) -> tuple[str, str]:
@@ -88,15 +96,17 @@ def _validated_text(title: str, body: str) -> tuple[str, str]:
     errors: dict[str, str] = {}
     title_limit = Article._meta.get_field("title").max_length or 500
     if not title:
-        errors["title"] = "An article needs a title."
+        errors["title"] = _("An article needs a title.")
     elif len(title) > title_limit:
-        errors["title"] = f"The title is {len(title):,} characters; the limit is {title_limit:,}."
+        errors["title"] = _("The title is %(length)s characters; the limit is %(limit)s.") % {
+            "length": f"{len(title):,}", "limit": f"{title_limit:,}"
+        }
     if not body:
-        errors["body"] = "The body is empty. To retire an article, delete it instead."
+        errors["body"] = _("The body is empty. To retire an article, delete it instead.")
     elif len(body) > settings.FACTDESK_MAX_BODY_CHARS:
-        errors["body"] = (
-            f"The body is {len(body):,} characters; the limit is {settings.FACTDESK_MAX_BODY_CHARS:,}."
-        )
+        errors["body"] = _("The body is %(length)s characters; the limit is %(limit)s.") % {
+            "length": f"{len(body):,}", "limit": f"{settings.FACTDESK_MAX_BODY_CHARS:,}"
+        }
     if errors:
         raise ValidationError(errors)
     return title, body
@@ -150,6 +160,30 @@ def edit_article(
     for _receiver, follow_up in responses:
         if follow_up is not None:
             report.follow_ups.append(follow_up)
+    announced = article_changed_by_outlet if source == "outlet" else article_corrected
+    announced.send(Article, article=current, revision=report.revision, user=user)
     return report
 
 
+@transaction.atomic
+def change_language(article: Article, *, user: AnyUser | None, language: str, check_permission: bool = True) -> bool:
+    """Set an article's language (an editor correcting a wrong guess); True when it changed.
+
+    The language is metadata, not text: no revision is kept and no claim moves, but it picks
+    the text direction, the sentence splitter and the search configuration, so it is changed
+    by the same people who may correct the article. ``language`` must already be a normalised
+    BCP 47 tag (``articles.values.normalize_language``); a bad one is a ``ValidationError``.
+    """
+    if check_permission:
+        article_policy.require(user, "correct")
+    try:
+        language = normalize_language(language)
+    except ValueError as error:
+        raise ValidationError({"language": str(error)}) from error
+    current = Article.objects.select_for_update().get(pk=article.pk)
+    if current.language == language:
+        return False
+    current.language = language
+    current.save(update_fields=["language", "updated_at"])
+    article.language = language
+    return True

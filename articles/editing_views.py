@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from articles import corrections
@@ -67,16 +68,18 @@ def article_new(request: HttpRequest) -> HttpResponse:
             limits=service.configured_limits(),
         )
         if isinstance(record, ParseError):
-            field = _FIELD_OF_MESSAGE.get(record.message.split(" ", 1)[0])
+            field = record.field_name or _FIELD_OF_MESSAGE.get(record.message.split(" ", 1)[0])
             form.add_error(field, _sentence(record.message))
         elif (duplicate := service.find_duplicate(record)) is not None:
-            same = "URL" if record.url and duplicate.url == record.url else "text"
-            form.add_error(None, f"This article is already on the desk (same {same}).")
+            if record.url and duplicate.url == record.url:
+                form.add_error(None, _("This article is already on the desk (same URL)."))
+            else:
+                form.add_error(None, _("This article is already on the desk (same text)."))
         else:
             report = service.ImportReport()
             article = service.save_article(record, request.user, report)
             if article is not None:
-                messages.success(request, f"Added \u201c{article.title}\u201d.")
+                messages.success(request, _("Added “%(title)s”.") % {"title": article.title})
                 return redirect(article)
             for _origin, reason in report.failed + report.skipped:
                 form.add_error(None, _sentence(reason))
@@ -116,6 +119,10 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     expected_version=data["version"],
                     note=data["note"],
                 )
+                # An old form without the field keeps the language as it is.
+                language_changed = bool(data["language"]) and corrections.change_language(
+                    article, user=request.user, language=data["language"]
+                )
             except corrections.ArticleEditConflict as error:
                 conflict = error.current
                 # Keep the editor's text; saving again now knowingly replaces the newer version.
@@ -128,15 +135,22 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
+                if language_changed:
+                    messages.success(request, _("Language set to %(language)s.") % {"language": article.language})
                 if not report.changed:
-                    messages.info(request, report.summary())
+                    if not language_changed:
+                        messages.info(request, report.summary())
                 elif report.needs_attention:
-                    messages.warning(request, f"{report.summary()} See the corrections panel.")
+                    messages.warning(
+                        request, _("%(summary)s See the corrections panel.") % {"summary": report.summary()}
+                    )
                 else:
                     messages.success(request, report.summary())
                 return redirect(report.article)
     else:
-        form = ArticleEditForm(initial={"title": article.title, "body": article.body, "version": article.version})
+        form = ArticleEditForm(initial={
+            "title": article.title, "language": article.language, "body": article.body, "version": article.version,
+        })
     return render(
         request,
         "articles/article_edit.html",

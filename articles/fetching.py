@@ -45,6 +45,7 @@ from urllib.parse import urljoin, urlsplit
 import charset_normalizer
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -203,17 +204,17 @@ def refused_address(address: str) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_loopback:
-        return "a loopback address (this server itself)"
+        return _("a loopback address (this server itself)")
     if ip.is_link_local:
-        return "a link-local address"
+        return _("a link-local address")
     if ip.is_multicast:
-        return "a multicast address"
+        return _("a multicast address")
     if ip.is_unspecified or ip.is_reserved:
-        return "a reserved address"
+        return _("a reserved address")
     if ip.is_private:
-        return "a private network address"
+        return _("a private network address")
     if not ip.is_global:
-        return "a reserved address"
+        return _("a reserved address")
     return None
 
 
@@ -315,7 +316,7 @@ def _sniff(body: bytes) -> str:
 # --- fetching --------------------------------------------------------------------------------------
 
 
-def _split(url: str) -> tuple[str, str, int, str]:
+def split_url(url: str) -> tuple[str, str, int, str]:
     """``(scheme, host, port, request target)`` of an acceptable URL, else :class:`InvalidUrl`."""
     try:
         parts = urlsplit(url.strip())
@@ -323,11 +324,11 @@ def _split(url: str) -> tuple[str, str, int, str]:
     except ValueError:
         raise InvalidUrl(f"{url!r} is not a valid web address.", url=url) from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise InvalidUrl("Only http:// and https:// addresses can be fetched.", url=url)
+        raise InvalidUrl(_("Only http:// and https:// addresses can be fetched."), url=url)
     if not parts.hostname:
         raise InvalidUrl(f"{url!r} has no host name.", url=url)
     if parts.username or parts.password:
-        raise InvalidUrl("Addresses with a user name or password are not fetched.", url=url)
+        raise InvalidUrl(_("Addresses with a user name or password are not fetched."), url=url)
     scheme = parts.scheme.lower()
     target = parts.path or "/"
     if parts.query:
@@ -335,7 +336,7 @@ def _split(url: str) -> tuple[str, str, int, str]:
     return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80), target
 
 
-def _checked_address(host: str, port: int, policy: FetchPolicy, url: str) -> str:
+def checked_address(host: str, port: int, policy: FetchPolicy, url: str) -> str:
     """Resolve ``host`` and return one address to connect to, every address having been checked."""
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
@@ -347,23 +348,35 @@ def _checked_address(host: str, port: int, policy: FetchPolicy, url: str) -> str
         try:
             addresses = (policy.resolver or _resolve)(host, port)
         except (socket.gaierror, UnicodeError):
-            raise HostNotFound(
-                f"The host {host} could not be found (DNS lookup failed). Check the address.", url=url
-            ) from None
+            raise HostNotFound(_not_found(host), url=url) from None
         except OSError as error:
-            raise HostNotFound(f"The host {host} could not be looked up: {error}.", url=url) from None
+            raise HostNotFound(
+                _("The host %(host)s could not be looked up: %(error)s.") % {"host": host, "error": error}, url=url
+            ) from None
     if not addresses:
-        raise HostNotFound(f"The host {host} could not be found (DNS lookup failed). Check the address.", url=url)
+        raise HostNotFound(_not_found(host), url=url)
     if host not in policy.allowed_hosts:
         for address in addresses:
             reason = refused_address(address)
             if reason:
                 raise RefusedAddress(
-                    f"Refused to fetch {host}: it points to {reason} ({address}). Factdesk only fetches public "
-                    "web sites; an administrator can allow an intranet host with FACTDESK_FETCH_ALLOWED_HOSTS.",
+                    _(
+                        "Refused to fetch %(host)s: it points to %(reason)s (%(address)s). Factdesk only fetches "
+                        "public web sites; an administrator can allow an intranet host with "
+                        "FACTDESK_FETCH_ALLOWED_HOSTS."
+                    ) % {"host": host, "reason": reason, "address": address},
                     url=url,
                 )
     return addresses[0]
+
+
+def _not_found(host: str) -> str:
+    return _("The host %(host)s could not be found (DNS lookup failed). Check the address.") % {"host": host}
+
+
+def _stopped_sending(policy: FetchPolicy) -> str:
+    seconds = f"{policy.read_timeout:.2g}"
+    return _("The site stopped sending for more than %(seconds)s seconds.") % {"seconds": seconds}
 
 
 def _retry_after(value: str) -> float | None:
@@ -375,27 +388,30 @@ def _retry_after(value: str) -> float | None:
 
 def _status_error(status: int, reason: str, url: str, retry_after: str) -> HttpStatusError:
     if status in (404, 410):
-        kind = "The page was not found"
+        kind = _("The page was not found (%(answer)s).")
     elif status in (401, 403, 451):
-        kind = "The site refused access"
+        kind = _("The site refused access (%(answer)s).")
     elif status == 429:
-        kind = "The site asks us to slow down"
+        kind = _("The site asks us to slow down (%(answer)s).")
     elif status >= 500:
-        kind = "The site had an error"
+        kind = _("The site had an error (%(answer)s).")
     else:
-        kind = "The site did not send the page"
+        kind = _("The site did not send the page (%(answer)s).")
     answer = f"{status} {reason}".strip()
-    return HttpStatusError(f"{kind} ({answer}).", url=url, status=status, retry_after=_retry_after(retry_after))
+    return HttpStatusError(kind % {"answer": answer}, url=url, status=status, retry_after=_retry_after(retry_after))
 
 
 def _one_request(
     url: str, policy: FetchPolicy, started: float, extra_headers: dict[str, str]
 ) -> tuple[urllib3.BaseHTTPResponse, str]:
-    scheme, host, port, target = _split(url)
-    address = _checked_address(host, port, policy, url)
+    scheme, host, port, target = split_url(url)
+    address = checked_address(host, port, policy, url)
     remaining = policy.deadline - (time.monotonic() - started)
     if remaining <= 0:
-        raise TooSlow(f"The site took longer than {policy.deadline:.2g} seconds to answer.", url=url)
+        raise TooSlow(
+            _("The site took longer than %(seconds)s seconds to answer.") % {"seconds": f"{policy.deadline:.2g}"},
+            url=url,
+        )
     timeout = urllib3.Timeout(connect=min(policy.connect_timeout, remaining), read=min(policy.read_timeout, remaining))
     default_port = 443 if scheme == "https" else 80
     host_header = host if port == default_port else f"{host}:{port}"
@@ -421,7 +437,7 @@ def _one_request(
         )
     except NewConnectionError as error:  # before ConnectTimeoutError: urllib3 makes it a subclass
         raise Unreachable(
-            f"Could not connect to {host}: the server is down or refuses connections.", url=url
+            _("Could not connect to %(host)s: the server is down or refuses connections.") % {"host": host}, url=url
         ) from error
     except ConnectTimeoutError as error:
         seconds = timeout.connect_timeout
@@ -429,11 +445,15 @@ def _one_request(
     except ReadTimeoutError as error:
         raise TooSlow(f"{host} did not answer within {timeout.read_timeout:.2g} seconds.", url=url) from error
     except SSLError as error:
-        raise Unreachable(f"The secure connection to {host} failed: {error}", url=url) from error
+        raise Unreachable(
+            _("The secure connection to %(host)s failed: %(error)s") % {"host": host, "error": error}, url=url
+        ) from error
     except (ProtocolError, HTTPError) as error:
         if "timed out" in str(error).lower():
             raise TooSlow(f"{host} did not answer within {timeout.read_timeout:.2g} seconds.", url=url) from error
-        raise Unreachable(f"The connection to {host} failed: {error}", url=url) from error
+        raise Unreachable(
+            _("The connection to %(host)s failed: %(error)s") % {"host": host, "error": error}, url=url
+        ) from error
     return response, address
 
 
@@ -441,7 +461,8 @@ def _read_body(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, started:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > policy.max_bytes and not response.headers.get("Content-Encoding"):
         raise TooLarge(
-            f"The page is {int(declared) / 1_048_576:.1f} MB; the limit is {policy.max_bytes / 1_048_576:.1f} MB.",
+            _("The page is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": f"{int(declared) / 1_048_576:.1f}", "limit": f"{policy.max_bytes / 1_048_576:.1f}"},
             url=url,
         )
     chunks: list[bytes] = []
@@ -450,7 +471,9 @@ def _read_body(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, started:
         while True:
             if time.monotonic() - started > policy.deadline:
                 raise TooSlow(
-                    f"The page took longer than {policy.deadline:.2g} seconds to download.", url=url
+                    _("The page took longer than %(seconds)s seconds to download.")
+                    % {"seconds": f"{policy.deadline:.2g}"},
+                    url=url
                 )
             chunk = response.read1(_CHUNK)
             if not chunk:
@@ -458,17 +481,19 @@ def _read_body(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, started:
             size += len(chunk)
             if size > policy.max_bytes:
                 raise TooLarge(
-                    f"The page is larger than the limit of {policy.max_bytes / 1_048_576:.1f} MB.", url=url
+                    _("The page is larger than the limit of %(limit)s MB.")
+                    % {"limit": f"{policy.max_bytes / 1_048_576:.1f}"},
+                    url=url
                 )
             chunks.append(chunk)
     except ReadTimeoutError as error:
-        raise TooSlow(f"The site stopped sending for more than {policy.read_timeout:.2g} seconds.", url=url) from error
+        raise TooSlow(_stopped_sending(policy), url=url) from error
     except (ProtocolError, HTTPError) as error:
         if "timed out" in str(error).lower():
             raise TooSlow(
-                f"The site stopped sending for more than {policy.read_timeout:.2g} seconds.", url=url
+                _stopped_sending(policy), url=url
             ) from error
-        raise Unreachable(f"The download broke off: {error}", url=url) from error
+        raise Unreachable(_("The download broke off: %(error)s") % {"error": error}, url=url) from error
     finally:
         response.release_conn()
     return b"".join(chunks)
@@ -492,7 +517,7 @@ def fetch(
     """
     policy = policy or policy_from_settings()
     accepted = frozenset(accept)
-    wanted = wanted or ("a web page (HTML)" if accepted <= HTML_TYPES else "an RSS or Atom feed")
+    wanted = wanted or (_("a web page (HTML)") if accepted <= HTML_TYPES else _("an RSS or Atom feed"))
     started = time.monotonic()
     headers = {"Accept": ", ".join(sorted(accepted)) + ", */*;q=0.1"}
     if etag:
@@ -509,14 +534,22 @@ def fetch(
             response.drain_conn()
             response.release_conn()
             if not location:
-                raise Unreachable(f"The site answered {response.status} (a redirect) without saying where to.", url=url)
+                raise Unreachable(
+                    _("The site answered %(status)s (a redirect) without saying where to.")
+                    % {"status": response.status},
+                    url=url,
+                )
             target = urljoin(current, location)
             redirects.append((response.status, target))
             if target in seen:
-                raise RedirectLoop(f"The address redirects in a loop ({current} → {target}).", url=url)
+                raise RedirectLoop(
+                    _("The address redirects in a loop (%(from)s → %(to)s).") % {"from": current, "to": target}, url=url
+                )
             if len(redirects) > policy.max_redirects:
                 raise TooManyRedirects(
-                    f"The address redirected more than {policy.max_redirects} times; stopped at {target}.", url=url
+                    _("The address redirected more than %(count)s times; stopped at %(target)s.")
+                    % {"count": policy.max_redirects, "target": target},
+                    url=url
                 )
             seen.add(target)
             current = target
@@ -537,12 +570,17 @@ def fetch(
     media_type, declared_charset = _media_type(response.headers.get("Content-Type", ""))
     if media_type and media_type not in accepted:
         response.release_conn()
-        raise NotHtml(f"The address is not {wanted}: the site sent {media_type}.", url=url)
+        raise NotHtml(
+            _("The address is not %(wanted)s: the site sent %(type)s.") % {"wanted": wanted, "type": media_type},
+            url=url,
+        )
     body = _read_body(response, policy, started, url)
     if not media_type:
         media_type = _sniff(body)
         if media_type not in accepted:
-            raise NotHtml(f"The address is not {wanted}: the site did not say what it sent.", url=url)
+            raise NotHtml(
+                _("The address is not %(wanted)s: the site did not say what it sent.") % {"wanted": wanted}, url=url
+            )
     return FetchedPage(
         requested_url=url,
         final_url=current,

@@ -7,12 +7,24 @@ written through :func:`articles.text.canonicalize_body` (see ``Article.save``).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from articles.text import canonicalize_body, canonicalize_line, content_hash
+from articles.values import normalize_language
 from factcheck.validators import http_url_validator
+
+
+def validate_language_tag(value: str) -> None:
+    """Refuse what is not a BCP 47-ish tag ("en", "pt-BR", "ku-Arab"): the rule imports follow."""
+    try:
+        normalize_language(value)
+    except ValueError as error:
+        raise ValidationError(str(error)[:1].upper() + str(error)[1:] + ".", code="language") from error
+
 
 #: Database-level guard for every URL column: empty, or http(s). ``javascript:`` never gets in.
 HTTP_URL_CHECK = Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://")
@@ -22,20 +34,24 @@ class Article(models.Model):
     """A news article whose body claims are anchored in."""
 
     title = models.CharField(max_length=500)
-    body = models.TextField(help_text="Canonical plain text: NFC, \\n newlines, blank line between paragraphs.")
+    body = models.TextField(help_text=_("Canonical plain text: NFC, \\n newlines, blank line between paragraphs."))
     outlet = models.CharField("outlet / publisher", max_length=200, blank=True, db_index=True)
     byline = models.CharField(max_length=300, blank=True)
     url = models.URLField("URL", max_length=1000, blank=True, validators=[http_url_validator])
     published_on = models.DateField("published", null=True, blank=True, db_index=True)
-    language = models.CharField(max_length=16, default="en")
+    language = models.CharField(
+        max_length=16, default="en", validators=[validate_language_tag],
+        help_text=_("BCP 47 tag (en, ar, pt-BR): picks the text direction, sentence splitting and search stemming. "
+        "Guessed from the text on import when not given (articles.language)."),
+    )
     content_hash = models.CharField(max_length=64, editable=False, db_index=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles_added"
     )
-    version = models.PositiveIntegerField(default=1, help_text="Bumped on every body edit (optimistic locking).")
+    version = models.PositiveIntegerField(default=1, help_text=_("Bumped on every body edit (optimistic locking)."))
     in_inbox = models.BooleanField(
         "in the inbox", default=False, db_index=True,
-        help_text="Came in from a watched outlet and nobody has taken it up yet (see articles.inbox).",
+        help_text=_("Came in from a watched outlet and nobody has taken it up yet (see articles.inbox)."),
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -46,16 +62,16 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=HTTP_URL_CHECK,
                 name="article_url_http",
-                violation_error_message="Article URLs must start with http:// or https://.",
+                violation_error_message=_("Article URLs must start with http:// or https://."),
             ),
             models.CheckConstraint(
                 condition=~Q(body=""),
                 name="article_body_not_empty",
-                violation_error_message="An article needs a body.",
+                violation_error_message=_("An article needs a body."),
             ),
             models.UniqueConstraint(
                 fields=["url"], condition=~Q(url=""), name="article_url_unique",
-                violation_error_message="An article with this URL already exists.",
+                violation_error_message=_("An article with this URL already exists."),
             ),
         ]
 
@@ -125,7 +141,7 @@ class Snapshot(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     charset = models.CharField(max_length=40, blank=True)
     sha256 = models.CharField("SHA-256 of the body", max_length=64, db_index=True)
-    size = models.PositiveIntegerField(help_text="Body size in bytes.")
+    size = models.PositiveIntegerField(help_text=_("Body size in bytes."))
     fetched_at = models.DateTimeField(db_index=True)
     warc_file = models.FileField(upload_to=f"{SNAPSHOT_FOLDER}/%Y/%m/", max_length=500)
     article = models.ForeignKey(
@@ -163,19 +179,19 @@ class PollState(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        NEVER = "never", "not checked yet"
-        OK = "ok", "fetched"
-        NOT_MODIFIED = "not_modified", "unchanged (304)"
-        ERROR = "error", "failed"
+        NEVER = "never", _("not checked yet")
+        OK = "ok", _("fetched")
+        NOT_MODIFIED = "not_modified", _("unchanged (304)")
+        ERROR = "error", _("failed")
 
-    interval_minutes = models.PositiveIntegerField(default=60, help_text="How often to look, in minutes.")
+    interval_minutes = models.PositiveIntegerField(default=60, help_text=_("How often to look, in minutes."))
     active = models.BooleanField(default=True, db_index=True)
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.NEVER)
-    last_error = models.TextField(blank=True, help_text="Why the last look failed, for the page that shows it.")
-    failures = models.PositiveIntegerField(default=0, help_text="Failures in a row (back-off grows with them).")
+    last_error = models.TextField(blank=True, help_text=_("Why the last look failed, for the page that shows it."))
+    failures = models.PositiveIntegerField(default=0, help_text=_("Failures in a row (back-off grows with them)."))
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     added_by = models.ForeignKey(
@@ -192,9 +208,9 @@ class Feed(PollState):
 
     url = models.URLField("feed URL", max_length=1000, unique=True, validators=[http_url_validator])
     title = models.CharField(max_length=300, blank=True)
-    outlet = models.CharField(max_length=200, blank=True, help_text="Used for items whose page does not name it.")
+    outlet = models.CharField(max_length=200, blank=True, help_text=_("Used for items whose page does not name it."))
     watch_items = models.BooleanField(
-        default=True, help_text="Also watch each new item for silent edits."
+        default=True, help_text=_("Also watch each new item for silent edits.")
     )
     items_imported = models.PositiveIntegerField(default=0)
 
@@ -217,7 +233,7 @@ class FeedItem(models.Model):
     """An item a feed listed: remembered so each item is fetched once, and why it failed if it did."""
 
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="items")
-    guid = models.CharField(max_length=1000, help_text="The item's id in the feed (its link when it has none).")
+    guid = models.CharField(max_length=1000, help_text=_("The item's id in the feed (its link when it has none)."))
     url = models.URLField(max_length=1000, blank=True)
     title = models.CharField(max_length=500, blank=True)
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="feed_items")
@@ -239,14 +255,14 @@ class Watch(PollState):
     url = models.URLField(max_length=1000, validators=[http_url_validator])
     feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.SET_NULL, related_name="watches")
     text_hash = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 of the title and text the outlet showed at the last look."
+        max_length=64, blank=True, help_text=_("SHA-256 of the title and text the outlet showed at the last look.")
     )
-    changes = models.PositiveIntegerField(default=0, help_text="Times the outlet's text was found changed.")
+    changes = models.PositiveIntegerField(default=0, help_text=_("Times the outlet's text was found changed."))
     last_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["next_check_at", "id"]
-        verbose_name_plural = "watches"
+        verbose_name_plural = _("watches")
         constraints = [
             models.CheckConstraint(
                 condition=Q(url__startswith="http://") | Q(url__startswith="https://"), name="watch_url_http"

@@ -8,6 +8,8 @@ snapshots have their own: the whole desk archives evidence, nobody edits it.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from articles.models import Article, ArticleRevision, Feed, FeedItem, Snapshot, Watch
 from factcheck.permissions import ArticlePolicy, PermissionPolicy, RevisionPolicy, Role, register
 
@@ -29,8 +31,8 @@ class SnapshotPolicy(PermissionPolicy[Snapshot]):
 
     roles = {"view": Role.READER, "add": Role.FACT_CHECKER, "change": Role.ADMIN, "delete": Role.ADMIN}
     refusals = {
-        "add": "Only fact-checkers and editors can archive pages.",
-        "delete": "Only admins can remove archived pages.",
+        "add": gettext_lazy("Only fact-checkers and editors can archive pages."),
+        "delete": gettext_lazy("Only admins can remove archived pages."),
     }
 
 

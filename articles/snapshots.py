@@ -30,6 +30,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
@@ -141,7 +142,7 @@ def snapshot_url(
     :class:`~articles.fetching.FetchError` with a message for the person when the fetch fails.
     """
     snapshot_policy.require(user, "add")
-    page = fetch(url, policy, accept=SNAPSHOT_TYPES, wanted="a web page, a PDF or a text file")
+    page = fetch(url, policy, accept=SNAPSHOT_TYPES, wanted=_("a web page, a PDF or a text file"))
     with transaction.atomic():
         return store_snapshot(page, user=user, article=article)
 

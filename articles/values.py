@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.utils.translation import gettext as _
+
 __all__ = ["normalize_language", "parse_iso_date"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -31,7 +33,7 @@ def parse_iso_date(value: str) -> datetime.date:
             return datetime.datetime.fromisoformat(text).date()
     except ValueError:
         pass
-    raise ValueError(f"published date {value!r} is not an ISO date (YYYY-MM-DD)")
+    raise ValueError(_("published date %(value)s is not an ISO date (YYYY-MM-DD)") % {"value": repr(value)})
 
 
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -41,7 +43,9 @@ def normalize_language(value: str) -> str:
     """Normalise a BCP 47 tag's case ("PT-br" -> "pt-BR"); raise ``ValueError`` if it is not one."""
     text = value.strip().replace("_", "-")
     if len(text) > 16 or not _LANGUAGE.fullmatch(text):  # 16: Article.language's column size
-        raise ValueError(f"language {value!r} is not a language code such as 'en' or 'pt-BR'")
+        raise ValueError(
+            _("language %(value)s is not a language code such as 'en' or 'pt-BR'") % {"value": repr(value)}
+        )
     primary, *rest = text.split("-")
     parts = [primary.lower()]
     for part in rest:

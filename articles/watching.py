@@ -39,13 +39,14 @@ import feedparser
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from articles.corrections import ArticleEditConflict, edit_article
 from articles.fetching import FEED_TYPES, FetchError, FetchPolicy, fetch, policy_from_settings
 from articles.models import Article, ArticleRevision, Feed, FeedItem, PollState, Snapshot, Watch
 from articles.snapshots import store_snapshot
 from articles.web_import import Duplicate, import_url, read_page, text_fingerprint
-from factcheck.display import count_noun
 
 __all__ = [
     "CycleReport",
@@ -161,12 +162,23 @@ class CycleReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # URL, why
 
     def summary(self) -> str:
-        return (
-            f"{count_noun(self.feeds_checked, 'feed')} checked ({self.feeds_unchanged} unchanged, "
-            f"{self.feeds_failed} failed), {count_noun(len(self.created), 'new article')}; "
-            f"{count_noun(self.watches_checked, 'watched article')} checked "
-            f"({self.watches_changed} changed by the outlet, {self.watches_failed} failed)"
-        )
+        """One sentence for the admin message and the job page, in the interface language."""
+        new = len(self.created)
+        feeds = ngettext("%(count)s feed checked", "%(count)s feeds checked", self.feeds_checked) % {
+            "count": f"{self.feeds_checked:,}"
+        }
+        articles = ngettext("%(count)s new article", "%(count)s new articles", new) % {"count": f"{new:,}"}
+        watches = ngettext(
+            "%(count)s watched article checked", "%(count)s watched articles checked", self.watches_checked
+        ) % {"count": f"{self.watches_checked:,}"}
+        return _(
+            "%(feeds)s (%(feeds_unchanged)s unchanged, %(feeds_failed)s failed), %(new_articles)s; "
+            "%(watches)s (%(watches_changed)s changed by the outlet, %(watches_failed)s failed)"
+        ) % {
+            "feeds": feeds, "feeds_unchanged": self.feeds_unchanged, "feeds_failed": self.feeds_failed,
+            "new_articles": articles, "watches": watches, "watches_changed": self.watches_changed,
+            "watches_failed": self.watches_failed,
+        }
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -175,7 +187,11 @@ class CycleReport:
             "failed": [list(row) for row in self.failed],
             "changed": [list(row) for row in self.changed],
             "notes": [self.summary() + "."]
-            + [f"{url}: changed by the outlet (article {pk}, “{title}”)." for url, pk, title in self.changed],
+            + [
+                _("%(url)s: changed by the outlet (article %(pk)s, “%(title)s”).")
+                % {"url": url, "pk": pk, "title": title}
+                for url, pk, title in self.changed
+            ],
         }
 
 
@@ -204,7 +220,10 @@ def _feed_entries(body: bytes, url: str) -> tuple[str, list[tuple[str, str, str]
             entries.append((guid[:1000], link[:1000], str(entry.get("title") or "")[:500]))
     if not entries and (parsed.bozo or not parsed.feed):
         problem = getattr(parsed, "bozo_exception", None)
-        raise ValueError(f"The address did not give a readable RSS or Atom feed{f' ({problem})' if problem else ''}.")
+        if problem:
+            message = _("The address did not give a readable RSS or Atom feed (%(problem)s).")
+            raise ValueError(message % {"problem": problem})
+        raise ValueError(_("The address did not give a readable RSS or Atom feed."))
     return str(parsed.feed.get("title") or "")[:300], entries
 
 
@@ -358,7 +377,7 @@ def check_watch(
     except ArticleEditConflict as conflict:
         report.watches_failed += 1
         report.failed.append((watch.url, str(conflict)))
-        _record_failure(Watch, watch, now, "The article was being corrected on the desk; the change waits a turn.")
+        _record_failure(Watch, watch, now, _("The article was being corrected on the desk; the change waits a turn."))
         return report
     if correction.revision is not None:
         ArticleRevision.objects.filter(pk=correction.revision.pk).update(snapshot=snapshot)
@@ -420,7 +439,7 @@ def run_cycle(
         except Exception:  # one broken item must not stop the cycle; it is logged and retried later
             logger.exception("Polling %s failed", item.url)
             if not isinstance(item, NewItem):
-                _record_failure(type(item), item, now, "An unexpected error stopped this check; it will be retried.")
+                _record_failure(type(item), item, now, _("An unexpected error stopped this check; it will be retried."))
         if not work and new_items:
             # The feeds' new items come last, interleaved by host like everything else.
             work, new_items = list(_interleaved(new_items)), []

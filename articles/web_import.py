@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles.fetching import FetchedPage, FetchError, FetchPolicy, InvalidUrl, fetch
 from articles.html_limits import too_deep_message
@@ -86,6 +87,10 @@ class UrlImport:
         return self.articles[0] if self.articles else None
 
 
+def _nothing_saved(reason: str) -> str:
+    return _("Nothing was saved: %(reason)s.") % {"reason": reason}
+
+
 def read_page(page: FetchedPage) -> list[ParsedArticle]:
     """The article(s) a fetched page holds; :class:`EmptyExtraction` when it holds none.
 
@@ -99,8 +104,8 @@ def read_page(page: FetchedPage) -> list[ParsedArticle]:
         raise PageTooDeep(too_deep, url=page.requested_url)
     if not outcome.articles:
         reasons = [error.message for error in outcome.errors if isinstance(error, ParseError)]
-        reason = reasons[0] if reasons else "found no article text on the page"
-        raise EmptyExtraction(f"Nothing was saved: {reason}.".replace("..", "."), url=page.requested_url)
+        reason = reasons[0] if reasons else _("found no article text on the page")
+        raise EmptyExtraction(_nothing_saved(reason).replace("..", "."), url=page.requested_url)
     return outcome.articles
 
 
@@ -163,10 +168,14 @@ def import_url(
         article_policy.require(user, "add")
     url = url.strip()
     if not is_http_url(url):
-        raise InvalidUrl(f"{url!r} is not an http:// or https:// address.", url=url)
+        raise InvalidUrl(_("%(url)s is not an http:// or https:// address.") % {"url": repr(url)}, url=url)
     existing = Article.objects.filter(url=url).exclude(url="").only("id", "title").first()
     if existing is not None:
-        raise Duplicate(f"This article is already on the desk: “{existing.title}”.", url=url, article=existing)
+        raise Duplicate(
+            _("This article is already on the desk: “%(title)s”.") % {"title": existing.title},
+            url=url,
+            article=existing,
+        )
     page = fetch(url, policy)
     records = read_page(page)
     result = UrlImport(url=url)
@@ -185,12 +194,15 @@ def import_url(
             result.articles.append(article)
         if not result.articles:
             duplicate = service.find_duplicate(records[0])
-            reason = (report.skipped + report.failed)[0][1] if report.skipped or report.failed else "not saved"
+            reason = (report.skipped + report.failed)[0][1] if report.skipped or report.failed else _("not saved")
             if duplicate is not None:
                 raise Duplicate(
-                    f"This article is already on the desk: “{duplicate.title}” ({reason}).", url=url, article=duplicate
+                    _("This article is already on the desk: “%(title)s” (%(reason)s).")
+                    % {"title": duplicate.title, "reason": reason},
+                    url=url,
+                    article=duplicate,
                 )
-            raise EmptyExtraction(f"Nothing was saved: {reason}.", url=url)
+            raise EmptyExtraction(_nothing_saved(reason), url=url)
         result.snapshot = store_snapshot(page, user=actor, article=result.articles[0])
         if watch:
             watch_article(result.articles[0], user=actor, url=page.final_url, page=page, feed_id=feed_id)

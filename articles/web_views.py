@@ -24,9 +24,10 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_htmx.http import HttpResponseClientRedirect
 
 from articles import inbox, watching, web_import
 from articles.forms import AddByUrlForm, FeedForm
@@ -41,7 +42,6 @@ from articles.tasks import (
     import_report,
 )
 from factcheck import jobs
-from factcheck.display import count_noun
 from factcheck.htmx import redirect_to
 from factcheck.models import Job
 
@@ -65,8 +65,15 @@ def add_by_url(request: HttpRequest) -> HttpResponse:
         if len(urls) == 1 and report is not None and report["created"]:
             _origin, pk, title = report["created"][0]
             related = len(report["created"]) - 1
-            extra = f" and {count_noun(related, 'related article')}" if related else ""
-            messages.success(request, f"Added “{title}”{extra} from {urls[0]}.")
+            if related:
+                message = ngettext(
+                    "Added “%(title)s” and %(count)s related article from %(url)s.",
+                    "Added “%(title)s” and %(count)s related articles from %(url)s.",
+                    related,
+                ) % {"title": title, "count": f"{related:,}", "url": urls[0]}
+            else:
+                message = _("Added “%(title)s” from %(url)s.") % {"title": title, "url": urls[0]}
+            messages.success(request, message)
             return _go(request, reverse("articles:detail", args=[pk]))
         return _go(request, reverse("editing:import_job", args=[job.pk]))
     context = {"form": form, "error": ""}
@@ -111,14 +118,14 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A URL import job's progress (polled by htmx while it runs), then its report; 404 for others' jobs."""
     job = jobs.job_for_user(request.user, job_id, kind=Job.Kind.IMPORT)
     if job is None:
-        raise Http404("No such import.")
+        raise Http404(_("No such import."))
     job = jobs.sync_with_task(job)
     context = {"job": job, "report": import_report(job) if job.status == Job.Status.DONE else None}
     template = "articles/import_job.html"
     if getattr(request, "htmx", False):
         landing = _single_import_landing(job)
         if landing is not None:  # the person waited for one page: take them to it
-            return HttpResponseClientRedirect(landing)
+            return redirect_to(request, landing)
         template += "#status"
     return render(request, template, context)
 
@@ -141,7 +148,7 @@ def inbox_done(request: HttpRequest, pk: int) -> HttpResponse:
     """Take an article out of the inbox (it stays on the desk)."""
     article = get_object_or_404(Article, pk=pk)
     inbox.take_from_inbox(article, request.user)
-    messages.info(request, f"“{article.title}” left the inbox.")
+    messages.info(request, _("“%(title)s” left the inbox.") % {"title": article.title})
     return redirect("editing:inbox")
 
 
@@ -160,7 +167,9 @@ def feed_list(request: HttpRequest) -> HttpResponse:
             feed = form.save(commit=False)
             feed.added_by = request.user
             feed.save()
-            messages.success(request, f"Watching {feed}. Its items come into the inbox from the next round.")
+            messages.success(
+                request, _("Watching %(feed)s. Its items come into the inbox from the next round.") % {"feed": feed}
+            )
             return redirect(feed)
     feeds = Feed.objects.order_by("title", "url")
     return render(request, "articles/feed_list.html", {"feeds": feeds, "form": form, "can_manage": can_manage})
@@ -192,7 +201,7 @@ def feed_poll(request: HttpRequest, pk: int) -> HttpResponse:
     if report is None:
         return redirect("editing:import_job", job.pk)
     if report["failed"]:
-        messages.error(request, f"The feed could not be read: {report['failed'][0][1]}")
+        messages.error(request, _("The feed could not be read: %(reason)s") % {"reason": report["failed"][0][1]})
     else:
         messages.success(request, str(report["notes"][0]))
     return redirect(feed)
@@ -204,7 +213,10 @@ def feed_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     feed_policy.require(request.user, "change")
     feed = get_object_or_404(Feed, pk=pk)
     Feed.objects.filter(pk=feed.pk).update(active=not feed.active, next_check_at=None)
-    messages.info(request, f"{feed} is {'paused' if feed.active else 'watched again'}.")
+    messages.info(
+        request,
+        (_("%(feed)s is paused.") if feed.active else _("%(feed)s is watched again.")) % {"feed": feed},
+    )
     return redirect(feed)
 
 
@@ -229,10 +241,10 @@ def watch_start(request: HttpRequest, pk: int) -> HttpResponse:
     watch_policy.require(request.user, "add")
     article = get_object_or_404(Article, pk=pk)
     if not article.url:
-        messages.error(request, "This article has no web address to watch.")
+        messages.error(request, _("This article has no web address to watch."))
     else:
         web_import.watch_article(article, user=request.user)
-        messages.success(request, "The article is watched: the outlet's page will be read again regularly.")
+        messages.success(request, _("The article is watched: the outlet's page will be read again regularly."))
     return redirect("editing:article_evidence", pk)
 
 
@@ -250,11 +262,13 @@ def watch_check(request: HttpRequest, pk: int) -> HttpResponse:
     if report is None:
         return redirect("editing:import_job", job.pk)
     if report["failed"]:
-        messages.error(request, f"The page could not be checked: {report['failed'][0][1]}")
+        messages.error(request, _("The page could not be checked: %(reason)s") % {"reason": report["failed"][0][1]})
     elif report.get("changed"):
-        messages.warning(request, "The outlet changed the article: a new revision was recorded and claims re-anchored.")
+        messages.warning(
+            request, _("The outlet changed the article: a new revision was recorded and claims re-anchored.")
+        )
     else:
-        messages.success(request, "Checked: the outlet's text is unchanged.")
+        messages.success(request, _("Checked: the outlet's text is unchanged."))
     return redirect("editing:article_evidence", pk)
 
 
@@ -301,7 +315,7 @@ def snapshot_content(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         content = read_snapshot(snapshot)
     except (OSError, ValueError) as error:
-        raise Http404("The stored file of this snapshot cannot be read.") from error
+        raise Http404(_("The stored file of this snapshot cannot be read.")) from error
     if snapshot.is_html:
         response = HttpResponse(content.body, content_type=f"text/html; charset={snapshot.charset or 'utf-8'}")
     else:
@@ -321,6 +335,6 @@ def snapshot_download(request: HttpRequest, pk: int) -> FileResponse:
     try:
         handle = snapshot.warc_file.open("rb")
     except OSError as error:
-        raise Http404("The stored file of this snapshot cannot be read.") from error
+        raise Http404(_("The stored file of this snapshot cannot be read.")) from error
     name = f"factdesk-snapshot-{snapshot.pk}-{snapshot.fetched_at:%Y%m%dT%H%M%SZ}.warc.gz"
     return FileResponse(handle, as_attachment=True, filename=name, content_type="application/warc")

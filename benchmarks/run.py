@@ -252,7 +252,10 @@ class Settings:
 
     @property
     def label(self) -> str:
-        return f"{self.db}-quick" if self.quick else self.db
+        """Names the data set (database, results file): other sizes than the default get their own."""
+        if self.quick:
+            return f"{self.db}-quick"
+        return self.db if self.articles == 10_000 else f"{self.db}-{self.articles}"
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -299,11 +302,12 @@ def parse_args(argv: list[str] | None = None) -> Settings:
 
 
 def database_url(settings: Settings) -> str:
+    size = "" if settings.quick or settings.articles == 10_000 else f"_{settings.articles}"
     if settings.db == "postgres":
-        name = "factdesk_bench_quick" if settings.quick else "factdesk_bench"
+        name = "factdesk_bench_quick" if settings.quick else f"factdesk_bench{size}"
         return f"{POSTGRES_SERVER_URL}/{name}"
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    name = "bench-quick.sqlite3" if settings.quick else "bench.sqlite3"
+    name = "bench-quick.sqlite3" if settings.quick else f"bench{size}.sqlite3"
     return f"sqlite:///{DATA_DIR / name}"
 
 

@@ -11,3 +11,11 @@ class FactcheckConfig(AppConfig):
     name = "factcheck"
     verbose_name = "Factdesk"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the login receiver that brings back a person's saved interface language.
+        # Connects the receivers that drop a cached user when the user or their groups change.
+        from factcheck import (
+            i18n,  # noqa: F401
+            user_cache,  # noqa: F401
+        )

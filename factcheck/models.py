@@ -108,3 +108,22 @@ class Job(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.processed / self.total) if self.total else 0
+
+
+class UserPreference(models.Model):
+    """A person's own settings that follow them from browser to browser: the interface language.
+
+    The language cookie holds the choice for one browser; this row brings it back on every
+    new login (see :mod:`factcheck.i18n`). An empty ``language`` means "as the browser asks".
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="Interface language; empty: the browser's choice.",
+    )
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

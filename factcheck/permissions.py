@@ -34,6 +34,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from factcheck.display import display_name
 
@@ -193,7 +194,7 @@ class PermissionPolicy(Generic[M]):
         return None if self.instance_allows(user, action, instance) else self.refusal(action)
 
     def refusal(self, action: str) -> str:
-        return self.refusals.get(action, "You do not have permission to do that.")
+        return str(self.refusals.get(action) or gettext("You do not have permission to do that."))
 
     def _least_role(self, action: str) -> Role:
         try:
@@ -219,12 +220,12 @@ class ArticlePolicy(PermissionPolicy[M]):
         "import_annotations": Role.EDITOR,
     }
     refusals = {
-        "add": "Only editors can add articles.",
-        "import": "Only editors can import articles.",
-        "correct": "Only editors can correct article text.",
-        "change": "Only editors can correct article text.",
-        "delete": "Only editors can delete articles.",
-        "import_annotations": "Only editors can import annotations.",
+        "add": gettext_lazy("Only editors can add articles."),
+        "import": gettext_lazy("Only editors can import articles."),
+        "correct": gettext_lazy("Only editors can correct article text."),
+        "change": gettext_lazy("Only editors can correct article text."),
+        "delete": gettext_lazy("Only editors can delete articles."),
+        "import_annotations": gettext_lazy("Only editors can import annotations."),
     }
 
 
@@ -232,7 +233,7 @@ class RevisionPolicy(PermissionPolicy[M]):
     """Earlier versions of articles: the desk reads them; nobody edits them by hand."""
 
     roles = {"view": Role.FACT_CHECKER, "add": Role.ADMIN, "change": Role.ADMIN, "delete": Role.ADMIN}
-    refusals = {"view": "Only the desk's staff can see revisions."}
+    refusals = {"view": gettext_lazy("Only the desk's staff can see revisions.")}
 
 
 #: Claim statuses the rules need, by their stored values (``annotations.models.ClaimStatus``).
@@ -273,18 +274,18 @@ class ClaimPolicy(PermissionPolicy[M]):
         "export_unpublished": Role.FACT_CHECKER,
     }
     refusals = {
-        "view": "You cannot see this claim.",
-        "view_unpublished": "Only the desk sees claims that are not published.",
-        "add": "Only fact-checkers and editors can add claims.",
-        "change": "Only fact-checkers and editors can change claims.",
-        "comment": "Only fact-checkers and editors can comment on claims.",
-        "take": "Only fact-checkers and editors can take claims.",
-        "submit": "Only fact-checkers and editors can submit claims for review.",
-        "delete": "You can delete only your own claims that are not published.",
-        "assign": "Only editors can assign claims to someone else.",
-        "review": "Only editors can review, publish, dismiss and correct claims.",
-        "link": "Only editors can link claims.",
-        "reanchor": "Only editors can re-attach claims.",
+        "view": gettext_lazy("You cannot see this claim."),
+        "view_unpublished": gettext_lazy("Only the desk sees claims that are not published."),
+        "add": gettext_lazy("Only fact-checkers and editors can add claims."),
+        "change": gettext_lazy("Only fact-checkers and editors can change claims."),
+        "comment": gettext_lazy("Only fact-checkers and editors can comment on claims."),
+        "take": gettext_lazy("Only fact-checkers and editors can take claims."),
+        "submit": gettext_lazy("Only fact-checkers and editors can submit claims for review."),
+        "delete": gettext_lazy("You can delete only your own claims that are not published."),
+        "assign": gettext_lazy("Only editors can assign claims to someone else."),
+        "review": gettext_lazy("Only editors can review, publish, dismiss and correct claims."),
+        "link": gettext_lazy("Only editors can link claims."),
+        "reanchor": gettext_lazy("Only editors can re-attach claims."),
     }
 
     def instance_allows(self, user: AnyUser | None, action: str, instance: M) -> bool:
@@ -315,9 +316,11 @@ class ClaimPolicy(PermissionPolicy[M]):
         mine = claim.assignee_id is not None and claim.assignee_id == getattr(user, "pk", None)
         if claim.status == IN_REVIEW:
             if mine:
-                return "This claim is in review: withdraw it from review to change it."
+                return gettext("This claim is in review: withdraw it from review to change it.")
             if not editor:
-                return "This claim is in review: only an editor can change it until it is withdrawn or sent back."
+                return gettext(
+                    "This claim is in review: only an editor can change it until it is withdrawn or sent back."
+                )
             return None
         if claim.assignee_id is not None and not mine and not editor:
             return (
@@ -364,10 +367,10 @@ class CorrectionPolicy(PermissionPolicy[M]):
         "delete": Role.ADMIN,
     }
     refusals = {
-        "view": "Only the desk sees proposed corrections.",
-        "add": "Only fact-checkers and editors can propose corrections.",
-        "review": "Only editors can publish or reject corrections.",
-        "withdraw": "Only the person who proposed a correction can withdraw it.",
+        "view": gettext_lazy("Only the desk sees proposed corrections."),
+        "add": gettext_lazy("Only fact-checkers and editors can propose corrections."),
+        "review": gettext_lazy("Only editors can publish or reject corrections."),
+        "withdraw": gettext_lazy("Only the person who proposed a correction can withdraw it."),
     }
 
     def instance_allows(self, user: AnyUser | None, action: str, instance: M) -> bool:
@@ -377,7 +380,7 @@ class CorrectionPolicy(PermissionPolicy[M]):
         proposer = getattr(instance, "proposed_by_id", None)
         mine = proposer is not None and proposer == getattr(user, "pk", None)
         if action == "review" and mine:
-            return "You proposed this correction: another editor must publish or reject it (two-person rule)."
+            return gettext("You proposed this correction: another editor must publish or reject it (two-person rule).")
         if action == "withdraw" and not mine:
             return self.refusal("withdraw")
         return None
@@ -395,7 +398,7 @@ class OwnedPolicy(PermissionPolicy[M]):
     """Objects that belong to one user (notifications, jobs): the owner, and admins, see them."""
 
     roles = {"view": Role.READER, "change": Role.READER, "delete": Role.READER}
-    refusals = {"view": "This belongs to someone else."}
+    refusals = {"view": gettext_lazy("This belongs to someone else.")}
 
     def __init__(self, model: type[M], owner_field: str) -> None:
         super().__init__(model)
@@ -414,7 +417,7 @@ class UserPolicy(PermissionPolicy[M]):
     """Accounts and roles: managed by admins only."""
 
     roles = {"view": Role.ADMIN, "add": Role.ADMIN, "change": Role.ADMIN, "delete": Role.ADMIN, "manage": Role.ADMIN}
-    refusals = {"manage": "Only admins can manage users."}
+    refusals = {"manage": gettext_lazy("Only admins can manage users.")}
 
 
 class AdminOnlyPolicy(PermissionPolicy[M]):

@@ -24,9 +24,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils.translation import ngettext
 
 from factcheck.client_ip import client_ip
-from factcheck.display import count_noun
 
 logger = logging.getLogger("factcheck.ratelimit")
 
@@ -88,9 +88,17 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     """The 429 page (htmx requests get the short message as their swap target)."""
     minutes = max(1, math.ceil(retry_after / 60))
     message = (
-        f"Too many requests: please wait {count_noun(retry_after, 'second')} before trying again."
+        ngettext(
+            "Too many requests: please wait %(count)s second before trying again.",
+            "Too many requests: please wait %(count)s seconds before trying again.",
+            retry_after,
+        ) % {"count": f"{retry_after:,}"}
         if retry_after < 120
-        else f"Too many requests: please wait about {count_noun(minutes, 'minute')} before trying again."
+        else ngettext(
+            "Too many requests: please wait about %(count)s minute before trying again.",
+            "Too many requests: please wait about %(count)s minutes before trying again.",
+            minutes,
+        ) % {"count": f"{minutes:,}"}
     )
     content = loader.render_to_string("429.html", {"message": message}, request)
     response = HttpResponse(content, status=429)

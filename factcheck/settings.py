@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "search",
     "benchmarks",
     "rest_framework",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
@@ -77,11 +78,19 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "factcheck.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS for /api/ only (see FACTDESK_API_CORS_ORIGINS): before anything that may answer.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The interface language: the language cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # With a shared cache (Redis), the signed-in user and their role from the cache (factcheck/user_cache.py).
+    "factcheck.user_cache.CachedUserMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A signed-in user's saved interface language wins over the cookie and the browser.
+    "factcheck.middleware.UserLanguageMiddleware",
     "factcheck.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -147,6 +156,17 @@ LOGIN_REDIRECT_URL = "/articles/"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
+# Interface languages: English is the source language; translations live in
+# locale/<code>/LC_MESSAGES (django.po for templates and Python, djangojs.po for static/js),
+# compiled by `make install`/`make install-runtime`. Arabic is written right to left: the
+# pages take `dir` from get_current_language_bidi and the CSS uses logical properties.
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("ar", "العربية"),
+    ("es", "Español"),
+    ("fr", "Français"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -344,6 +364,11 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
+# The signed-in user and their role, cached per user id in the *shared* cache only (a per-process
+# cache could not learn that another process changed a user); invalidated on every change by
+# signals (factcheck/user_cache.py), the timeout is a backstop. 0 turns it off.
+FACTDESK_USER_CACHE_SECONDS = int(os.environ.get("FACTDESK_USER_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -427,6 +452,32 @@ FACTDESK_RATE_LIMITS["public:search"] = (os.environ.get("FACTDESK_RATE_PUBLIC_SE
 # errors as problem+json, 100 per page at most, throttled per token at FACTDESK_API_RATE.
 FACTDESK_API_RATE = os.environ.get("FACTDESK_API_RATE", "600/hour")
 FACTDESK_API_THROTTLE_ENABLED = env_bool("FACTDESK_API_THROTTLE_ENABLED", True)
+# Cross-origin reads and writes of /api/ (django-cors-headers), so an annotation client running on
+# another site (a Hypothesis-style sidebar, a CMS plug-in) can use the W3C Protocol and the API with
+# a token. Never with credentials: cookies are not accepted cross-origin, so a session cannot be
+# ridden from another site. FACTDESK_API_CORS_ORIGINS lists the allowed origins; "*" allows any.
+FACTDESK_API_CORS_ORIGINS = env_list("FACTDESK_API_CORS_ORIGINS", "*")
+CORS_URLS_REGEX = r"^/api/(?!tokens/).*$"
+CORS_ALLOW_ALL_ORIGINS = FACTDESK_API_CORS_ORIGINS == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else FACTDESK_API_CORS_ORIGINS
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "if-match", "if-none-match", "prefer", "slug")
+CORS_EXPOSE_HEADERS = ("etag", "location", "link", "content-location", "allow", "accept-post", "retry-after")
+
+# Webhooks (api/webhooks.py, docs/webhooks.md): endpoints registered in the admin get signed POSTs
+# from the background worker. A failed attempt is retried after BACKOFF_BASE * 2^(n-1) seconds (at
+# most BACKOFF_MAX), up to MAX_ATTEMPTS attempts; DISABLE_AFTER failed deliveries in a row switch the
+# endpoint off and the admins are emailed. Addresses are checked like fetches (no private networks)
+# unless the host is in FACTDESK_WEBHOOK_ALLOWED_HOSTS; redirects are never followed; at most
+# RESPONSE_MAX_BYTES of an answer are read. `manage.py retry_webhooks` (cron) sends retries that are due.
+FACTDESK_WEBHOOK_ALLOWED_HOSTS = env_list("FACTDESK_WEBHOOK_ALLOWED_HOSTS")
+FACTDESK_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("FACTDESK_WEBHOOK_MAX_ATTEMPTS", "8"))
+FACTDESK_WEBHOOK_BACKOFF_BASE = float(os.environ.get("FACTDESK_WEBHOOK_BACKOFF_BASE", "60"))
+FACTDESK_WEBHOOK_BACKOFF_MAX = float(os.environ.get("FACTDESK_WEBHOOK_BACKOFF_MAX", str(6 * 3600)))
+FACTDESK_WEBHOOK_DISABLE_AFTER = int(os.environ.get("FACTDESK_WEBHOOK_DISABLE_AFTER", "5"))
+FACTDESK_WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("FACTDESK_WEBHOOK_CONNECT_TIMEOUT", "5"))
+FACTDESK_WEBHOOK_READ_TIMEOUT = float(os.environ.get("FACTDESK_WEBHOOK_READ_TIMEOUT", "10"))
+FACTDESK_WEBHOOK_RESPONSE_MAX_BYTES = int(os.environ.get("FACTDESK_WEBHOOK_RESPONSE_MAX_BYTES", str(64 * 1024)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiTokenAuthentication",

@@ -45,3 +45,6 @@ if REDIS_URL:  # noqa: F405
     # save that query, so the suite keeps one session engine for one set of counts.
     # tests/test_redis_cache.py runs cached_db sessions through a Redis outage.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Likewise the user cache (it saves the user and role queries); tests/test_article_page_cache.py
+    # turns it on and checks it.
+    FACTDESK_USER_CACHE_SECONDS = 0

@@ -2,14 +2,19 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from factcheck import views
+from factcheck import i18n, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="articles:list", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # The interface language: the switcher (Django's set_language, also saved per user) and
+    # the JavaScript catalogue; both open to everyone (login and public pages translate too).
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
+    path("jsi18n/", i18n.javascript_catalog, name="javascript-catalog"),
     path("", include("search.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("articles/", include("annotations.article_urls")),
@@ -25,6 +30,6 @@ urlpatterns = [
 
 handler500 = "factcheck.views.server_error"
 
-admin.site.site_header = "Factdesk administration"
-admin.site.site_title = "Factdesk admin"
-admin.site.index_title = "Desk data"
+admin.site.site_header = _("Factdesk administration")
+admin.site.site_title = _("Factdesk admin")
+admin.site.index_title = _("Desk data")

@@ -21,6 +21,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from annotations.checkworthiness_model import ModelFileError, TrainingDataError, read_labelled
 from search import training
@@ -31,20 +33,26 @@ MAX_LABELLED_UPLOAD = 20 * 1024 * 1024
 
 
 class RetrainForm(forms.Form):
-    language = forms.CharField(max_length=16, initial="en", help_text="The articles' language, e.g. “en”.")
+    language = forms.CharField(
+        max_length=16, initial="en", label=gettext_lazy("Language"),
+        help_text=gettext_lazy("The articles' language, e.g. “en”."),
+    )
     on_top_of_default = forms.BooleanField(
         required=False,
         initial=True,
-        label="On top of the shipped model",
-        help_text="Adjust the model that ships with Factdesk instead of learning from the desk's decisions alone.",
+        label=gettext_lazy("On top of the shipped model"),
+        help_text=gettext_lazy(
+            "Adjust the model that ships with Factdesk instead of learning from the desk's decisions alone."
+        ),
     )
     labelled_file = forms.FileField(
         required=False,
-        label="Labelled sentences (optional)",
-        help_text="A .json, .jsonl or .csv file with text and label (1 = check-worthy, 0 = not) columns.",
+        label=gettext_lazy("Labelled sentences (optional)"),
+        help_text=gettext_lazy("A .json, .jsonl or .csv file with text and label (1 = check-worthy, 0 = not) columns."),
     )
     force = forms.BooleanField(
-        required=False, label="Activate even if not better", help_text="Otherwise it is kept but not used."
+        required=False, label=gettext_lazy("Activate even if not better"),
+        help_text=gettext_lazy("Otherwise it is kept but not used."),
     )
 
     def clean_language(self) -> str:
@@ -91,19 +99,19 @@ class CheckworthinessModelAdmin(admin.ModelAdmin):
 
     # --- Columns -------------------------------------------------------------------
 
-    @admin.display(description="model", ordering="version")
+    @admin.display(description=gettext_lazy("model"), ordering="version")
     def label(self, version: CheckworthinessModel) -> str:
         return version.label
 
-    @admin.display(description="held-out AP")
+    @admin.display(description=gettext_lazy("held-out AP"))
     def held_out_ap(self, version: CheckworthinessModel) -> str:
         return _metric(version, "held_out", "average_precision")
 
-    @admin.display(description="held-out F1")
+    @admin.display(description=gettext_lazy("held-out F1"))
     def held_out_f1(self, version: CheckworthinessModel) -> str:
         return _metric(version, "held_out", "f1")
 
-    @admin.display(description="compared with")
+    @admin.display(description=gettext_lazy("compared with"))
     def compared_with(self, version: CheckworthinessModel) -> str:
         compared = version.metrics.get("compared_with", "")
         if not compared:
@@ -112,13 +120,17 @@ class CheckworthinessModelAdmin(admin.ModelAdmin):
 
     # --- Actions -------------------------------------------------------------------
 
-    @admin.action(description="Activate the selected version (roll back or forward)", permissions=["train"])
+    @admin.action(
+        description=gettext_lazy("Activate the selected version (roll back or forward)"), permissions=["train"]
+    )
     def activate_version(self, request: HttpRequest, queryset: QuerySet[CheckworthinessModel]) -> None:
         chosen: dict[str, CheckworthinessModel] = {}
         for version in queryset:
             if version.language in chosen:
                 self.message_user(
-                    request, f"Select one version per language: two “{version.language}” versions were selected.",
+                    request,
+                    _("Select one version per language: two “%(language)s” versions were selected.")
+                    % {"language": version.language},
                     messages.ERROR,
                 )
                 return
@@ -127,16 +139,26 @@ class CheckworthinessModelAdmin(admin.ModelAdmin):
             try:
                 training.activate(version)
             except ModelFileError as error:
-                self.message_user(request, f"{version.label} was not activated: {error}", messages.ERROR)
+                self.message_user(
+                    request, _("%(model)s was not activated: %(error)s") % {"model": version.label, "error": error},
+                    messages.ERROR,
+                )
                 continue
-            self.message_user(request, f"{version.label} is now the active model for “{version.language}”.")
+            self.message_user(
+                request,
+                _("%(model)s is now the active model for “%(language)s”.")
+                % {"model": version.label, "language": version.language},
+            )
 
-    @admin.action(description="Use the shipped model again for these languages", permissions=["train"])
+    @admin.action(description=gettext_lazy("Use the shipped model again for these languages"), permissions=["train"])
     def use_shipped_model(self, request: HttpRequest, queryset: QuerySet[CheckworthinessModel]) -> None:
         for language in sorted(set(queryset.values_list("language", flat=True))):
             training.deactivate(language)
             fallback = training.current_label(training.scorer_for(language))
-            self.message_user(request, f"“{language}” articles are now scored by {fallback}.")
+            self.message_user(
+                request,
+                _("“%(language)s” articles are now scored by %(model)s.") % {"language": language, "model": fallback},
+            )
 
     def has_train_permission(self, request: HttpRequest) -> bool:
         return self.may_train(request)
@@ -154,13 +176,13 @@ class CheckworthinessModelAdmin(admin.ModelAdmin):
         """Train a new version from the desk's decisions; the result and the comparison are
         reported as a message, and a bad file or too little data changes nothing."""
         if not self.may_train(request):
-            self.message_user(request, "Only admins can retrain the check-worthiness model.", messages.ERROR)
+            self.message_user(request, _("Only admins can retrain the check-worthiness model."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:search_checkworthinessmodel_changelist"))
         form = RetrainForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                version, _ = training.retrain_from_desk(
+                version, _result = training.retrain_from_desk(
                     data["language"],
                     user=request.user,
                     on_top_of_default=data["on_top_of_default"],
@@ -171,7 +193,9 @@ class CheckworthinessModelAdmin(admin.ModelAdmin):
                 form.add_error(None, str(error))
             else:
                 level = messages.SUCCESS if version.is_active else messages.WARNING
-                self.message_user(request, f"Trained {version.label}. {version.note}", level)
+                self.message_user(
+                    request, _("Trained %(model)s. %(note)s") % {"model": version.label, "note": version.note}, level
+                )
                 return HttpResponseRedirect(reverse("admin:search_checkworthinessmodel_changelist"))
         context = {
             **self.admin_site.each_context(request),

@@ -50,7 +50,7 @@ def articles_by_unclaimed_checkworthiness(queryset: QuerySet[Article]) -> list[A
     # Score all open sentences of one language in one batch: the trained model is vectorised.
     open_texts: dict[str, list[tuple[Article, str]]] = defaultdict(list)
     for article in articles:
-        for sentence in split_sentences(article.body):
+        for sentence in split_sentences(article.body, article.language):
             if sentence.text in dismissed[article.pk] or _overlaps(sentence.start, sentence.end, claimed[article.pk]):
                 continue
             open_texts[language_key(article.language)].append((article, sentence.text))

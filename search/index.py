@@ -60,7 +60,8 @@ from django.db import DatabaseError, transaction
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from search.query import WORD, ParsedQuery, fts5_match, websearch_text
+from search.normalize import WORD_WITH_MARKS, fold, fold_sql_postgres, fold_sql_sqlite
+from search.query import ParsedQuery, fts5_match, websearch_text
 
 START = "\x02"
 STOP = "\x03"
@@ -119,14 +120,28 @@ def search_slot(wait_seconds: float | None = None) -> Iterator[None]:
 # Schema: SQLite
 # --------------------------------------------------------------------------------------
 
-_SQLITE_TOKENIZER = "porter unicode61 remove_diacritics 0"
+#: Latin accents folded by the tokenizer (``remove_diacritics 2``); nonspacing marks (``Mn``)
+#: count as word characters, so a haraka left in the stored text does not cut a word in two
+#: when FTS5 re-reads that text for ``highlight()`` (token positions then agree with the
+#: folded text the index holds: see :mod:`search.normalize`).
+_SQLITE_TOKENIZER = "porter unicode61 remove_diacritics 2 categories ''L* N* Co Mn''"
+
+
+def _sqlite_folded(prefix: str, columns: Sequence[str]) -> str:
+    """The columns as the index holds them: folded (:func:`search.normalize.fold_sql_sqlite`)."""
+    return ", ".join(fold_sql_sqlite(f"{prefix}{c}") for c in columns)
 
 
 def _sqlite_fts(name: str, table: str, columns: Sequence[str]) -> list[str]:
-    """DDL for an external-content FTS5 table over ``table`` plus the triggers that sync it."""
+    """DDL for an external-content FTS5 table over ``table`` plus the triggers that sync it.
+
+    The index holds the *folded* columns (Arabic harakat and tatweel, Hebrew points removed),
+    so the ``delete`` commands pass the folded old values too: FTS5 removes exactly the
+    tokens that were added.
+    """
     cols = ", ".join(columns)
-    new = ", ".join(f"new.{c}" for c in columns)
-    old = ", ".join(f"old.{c}" for c in columns)
+    new = _sqlite_folded("new.", columns)
+    old = _sqlite_folded("old.", columns)
     changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
     return [
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5({cols}, content='{table}', content_rowid='id', "
@@ -158,6 +173,41 @@ def _sqlite_objects() -> list[str]:
 # Schema: PostgreSQL
 # --------------------------------------------------------------------------------------
 
+#: The PostgreSQL text search configuration for each language (primary subtag); a language
+#: not listed, or whose configuration this server lacks, is indexed with ``simple``
+#: (lower-cased words, no stemming, no stop words).
+POSTGRES_CONFIGS: dict[str, str] = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french", "ga": "irish", "hi": "hindi",
+    "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
+    "nb": "norwegian", "ne": "nepali", "nl": "dutch", "nn": "norwegian", "no": "norwegian", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil", "tr": "turkish",
+    "yi": "yiddish",
+}
+_available_configs: dict[str, tuple[str, ...]] = {}
+
+
+def postgres_configs(connection: BaseDatabaseWrapper = default_connection) -> tuple[str, ...]:
+    """The configurations of :data:`POSTGRES_CONFIGS` this server has, plus ``simple`` (read once)."""
+    alias = connection.alias
+    if alias not in _available_configs:
+        wanted = sorted(set(POSTGRES_CONFIGS.values()))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cfgname FROM pg_ts_config WHERE cfgname = ANY(%s)", [wanted])
+            present = {row[0] for row in cursor.fetchall()}
+        _available_configs[alias] = (*[name for name in wanted if name in present], "simple")
+    return _available_configs[alias]
+
+
+def postgres_config_sql(language: str, configs: Sequence[str]) -> str:
+    """SQL for the ``regconfig`` of a row whose language tag is the SQL expression ``language``."""
+    cases = " ".join(
+        f"WHEN '{code}' THEN '{name}'" for code, name in POSTGRES_CONFIGS.items() if name in configs
+    )
+    primary = f"lower(split_part(replace(coalesce({language}, ''), '_', '-'), '-', 1))"
+    return f"(CASE {primary} {cases} ELSE 'simple' END)::regconfig"
+
+
 @dataclass(frozen=True)
 class PostgresDoc:
     """A side table of search vectors for one source table.
@@ -172,23 +222,46 @@ class PostgresDoc:
     table: str
     weighted: dict[str, str]
     plain: tuple[str, ...] = ()
+    #: SQL for the row's language tag, ``{prefix}`` standing for how its columns are read.
+    language: str = "{prefix}language"
 
-    def vectors(self, prefix: str) -> dict[str, str]:
-        """SQL for each vector column, reading source columns as ``{prefix}column``."""
+    def vectors(self, prefix: str, config: str) -> dict[str, str]:
+        """SQL for each vector column, reading source columns as ``{prefix}column``.
+
+        ``document`` uses the row's own configuration (``config``, SQL for a ``regconfig``)
+        over the folded text (:func:`search.normalize.fold_sql_postgres`); the stored text is
+        untouched, so ``ts_headline`` still shows (and places) the original words. The
+        ``wording`` vector for similar claims stays on ``english`` (folded too).
+        """
         document = " || ".join(
-            f"setweight(to_tsvector('english'::regconfig, coalesce({prefix}{column}, '')), '{weight}')"
+            f"setweight(to_tsvector({config}, {fold_sql_postgres(f'coalesce({prefix}{column}, {EMPTY})')}), '{weight}')"
             for weight, column in self.weighted.items()
         )
-        vectors = {"document": document}
+        vectors = {"config": config, "document": document}
         if self.plain:
             text = " || ' ' || ".join(f"coalesce({prefix}{column}, '')" for column in self.plain)
-            vectors["wording"] = f"to_tsvector('english'::regconfig, {text})"
+            vectors["wording"] = f"to_tsvector('english'::regconfig, {fold_sql_postgres(text)})"
         return vectors
+
+    def select(self, configs: Sequence[str], where: str = "") -> str:
+        """A SELECT of the key and every vector column for the source rows matching ``where``."""
+        config = postgres_config_sql(self.language.format(prefix="t."), configs)
+        vectors = self.vectors("s.", "s.cfg")
+        vectors["config"] = "s.cfg"
+        return (
+            f"SELECT s.id, {', '.join(vectors.values())} "
+            f"FROM (SELECT t.*, {config} AS cfg FROM {self.table} t{where}) AS s"
+        )
 
     @property
     def sources(self) -> list[str]:
-        return list(dict.fromkeys([*self.weighted.values(), *self.plain]))
+        columns = [*self.weighted.values(), *self.plain]
+        if self.language == "{prefix}language":
+            columns.append("language")
+        return list(dict.fromkeys(columns))
 
+
+EMPTY = "''"
 
 POSTGRES_INDEXES = {
     "search_article_doc": PostgresDoc("article_id", "articles_article", {"A": "title", "B": "outlet", "D": "body"}),
@@ -197,18 +270,40 @@ POSTGRES_INDEXES = {
         "annotations_claim",
         {"A": "statement", "B": "exact", "C": "claimant", "D": "rationale"},
         plain=("statement", "exact"),
+        # A claim is in its article's language.
+        language="(SELECT a.language FROM articles_article a WHERE a.id = {prefix}article_id)",
     ),
 }
 
 
-def _postgres_ddl(name: str, doc: PostgresDoc) -> list[str]:
+def _upsert(name: str, doc: PostgresDoc, configs: Sequence[str], where: str) -> str:
+    """Re-index the source rows matching ``where`` into side table ``name``."""
+    columns = ", ".join(doc.vectors("", "''"))
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in doc.vectors("", "''"))
+    return (
+        f"INSERT INTO {name} ({doc.key}, {columns}) {doc.select(configs, where)} "
+        f"ON CONFLICT ({doc.key}) DO UPDATE SET {updates}"
+    )
+
+
+def _postgres_ddl(name: str, doc: PostgresDoc, configs: Sequence[str]) -> list[str]:
     key, table = doc.key, doc.table
     unchanged = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in doc.sources)
-    vectors = doc.vectors("NEW.")
+    vectors = doc.vectors("NEW.", "cfg")
     columns = ", ".join(vectors)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in vectors)
+    config = postgres_config_sql(doc.language.format(prefix="NEW."), configs)
+    # An article's new language re-indexes its claims, which are indexed in its language.
+    follow = ""
+    if table == "articles_article":
+        claims = POSTGRES_INDEXES["search_claim_doc"]
+        follow = (
+            "IF TG_OP = 'UPDATE' AND NEW.language IS DISTINCT FROM OLD.language THEN "
+            f"{_upsert('search_claim_doc', claims, configs, ' WHERE t.article_id = NEW.id')}; END IF;"
+        )
     statements = [
         f"CREATE TABLE IF NOT EXISTS {name} ({key} bigint PRIMARY KEY, document tsvector NOT NULL)",
+        f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS config regconfig NOT NULL DEFAULT 'simple'",
         f"CREATE INDEX IF NOT EXISTS {name}_gin ON {name} USING gin (document)",
     ]
     if "wording" in vectors:
@@ -219,6 +314,8 @@ def _postgres_ddl(name: str, doc: PostgresDoc) -> list[str]:
     return [
         *statements,
         f"""CREATE OR REPLACE FUNCTION {name}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          cfg regconfig;
         BEGIN
           IF TG_OP = 'DELETE' THEN
             DELETE FROM {name} WHERE {key} = OLD.id;
@@ -227,6 +324,8 @@ def _postgres_ddl(name: str, doc: PostgresDoc) -> list[str]:
           IF TG_OP = 'UPDATE' AND {unchanged} THEN
             RETURN NEW;
           END IF;
+          {follow}
+          cfg := {config};
           INSERT INTO {name} ({key}, {columns}) VALUES (NEW.id, {", ".join(vectors.values())})
           ON CONFLICT ({key}) DO UPDATE SET {updates};
           RETURN NEW;
@@ -274,8 +373,9 @@ def install(connection: BaseDatabaseWrapper = default_connection) -> None:
                         ) from error
                     raise
         elif connection.vendor == "postgresql":
+            configs = postgres_configs(connection)
             for name, doc in POSTGRES_INDEXES.items():
-                for statement in _postgres_ddl(name, doc):
+                for statement in _postgres_ddl(name, doc, configs):
                     cursor.execute(statement)
         else:
             return
@@ -303,16 +403,18 @@ def rebuild(connection: BaseDatabaseWrapper = default_connection) -> None:
     """Recompute the whole index from the article and claim tables."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            for name in SQLITE_INDEXES:
-                cursor.execute(f"INSERT INTO {name}({name}) VALUES ('rebuild')")
-        elif connection.vendor == "postgresql":
-            for name, doc in POSTGRES_INDEXES.items():
-                vectors = doc.vectors("")
-                cursor.execute(f"DELETE FROM {name}")
+            # Not FTS5's 'rebuild', which would index the stored (unfolded) text.
+            for name, (table, columns) in SQLITE_INDEXES.items():
+                cursor.execute(f"INSERT INTO {name}({name}) VALUES ('delete-all')")
                 cursor.execute(
-                    f"INSERT INTO {name} ({doc.key}, {', '.join(vectors)}) "
-                    f"SELECT id, {', '.join(vectors.values())} FROM {doc.table}"
+                    f"INSERT INTO {name}(rowid, {', '.join(columns)}) "
+                    f"SELECT id, {_sqlite_folded('', columns)} FROM {table}"
                 )
+        elif connection.vendor == "postgresql":
+            configs = postgres_configs(connection)
+            for name, doc in POSTGRES_INDEXES.items():
+                cursor.execute(f"DELETE FROM {name}")
+                cursor.execute(_upsert(name, doc, configs, ""))
 
 
 def missing_objects(connection: BaseDatabaseWrapper = default_connection) -> list[str]:
@@ -462,14 +564,16 @@ def window_snippet(text: str | None, start: int, window: int, terms: HighlightTe
     text = text or ""
     cut_before, cut_after = start > 1, len(text) > window
     text = text[:window]
-    tokens = list(WORD.finditer(text))
+    # Words with their marks, compared folded: "كَتَبَ" in the text is the query's "كتب", and
+    # the spans stay positions in the original text.
+    tokens = list(WORD_WITH_MARKS.finditer(text))
     if cut_before and tokens and tokens[0].start() == 0:
         tokens = tokens[1:]
     if cut_after and tokens and tokens[-1].end() == len(text):
         tokens = tokens[:-1]
     if not tokens:
         return ""
-    spans = terms.spans([_light_stem(token.group().lower()) for token in tokens])
+    spans = terms.spans([_light_stem(fold(token.group()).lower()) for token in tokens])
     first_hit = spans[0][0] if spans else 0
     last = min(len(tokens), max(0, first_hit - SNIPPET_WORDS // 4) + SNIPPET_WORDS)
     first = max(0, last - SNIPPET_WORDS)
@@ -703,6 +807,14 @@ class SQLiteIndex(_ClaimIndex):
             )
             return cursor.fetchone()[0]
 
+    def article_ids(self, query: ParsedQuery) -> tuple[str, list[object]]:
+        """SQL (and its parameters) selecting the ids of the articles matching ``query``, unranked.
+
+        For filtering a list by text (``annotations.selectors.article_list``): the FTS index
+        answers instead of a ``LIKE`` scan of every body.
+        """
+        return "SELECT rowid FROM search_article_fts WHERE search_article_fts MATCH %s", [fts5_match(query)]
+
     def articles(self, query: ParsedQuery, offset: int, limit: int) -> list[ArticleRow]:
         # ``page`` ranks the hits and places each body's window, for the page's rows only; its
         # LIMIT also keeps SQLite from folding it into the outer query, which would scan each
@@ -858,14 +970,38 @@ class PostgresIndex(_ClaimIndex):
             return "search_claim_doc d JOIN annotations_claim c ON c.id = d.claim_id"
         return "search_claim_doc d"
 
+    def _tsquery(self) -> str:
+        """SQL for the query (one ``%s``) as a tsquery that matches documents of every language.
+
+        Each document is indexed with its own language's configuration, so the query is parsed
+        with each configuration the server has (:func:`postgres_configs`) and the results ORed:
+        a constant tsquery, so the GIN index still answers ``@@``.
+        """
+        # Configurations without stemming parse alike ("zebra" is 'zebra' in most): each distinct
+        # parse is kept once, and one that is empty (all stop words there) is left out.
+        configs = ", ".join(f"'{name}'" for name in postgres_configs(self.connection))
+        return (
+            "(SELECT string_agg(DISTINCT '(' || w.q::text || ')', ' | ')::tsquery "
+            f"FROM unnest(ARRAY[{configs}]::regconfig[]) AS c(cfg), "
+            "LATERAL (SELECT websearch_to_tsquery(c.cfg, %s::text) AS q) AS w WHERE numnode(w.q) > 0)"
+        )
+
+    #: The query again for ``ts_headline``, parsed in each row's own configuration.
+    HEADLINE_QUERY = "(SELECT %s::text AS t) AS qt"
+
     def count_articles(self, query: ParsedQuery) -> int:
         with self.connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM search_article_doc d "
-                "WHERE d.document @@ websearch_to_tsquery('english', %s)",
+                f"SELECT count(*) FROM search_article_doc d WHERE d.document @@ {self._tsquery()}",
                 [websearch_text(query)],
             )
             return cursor.fetchone()[0]
+
+    def article_ids(self, query: ParsedQuery) -> tuple[str, list[object]]:
+        """See :meth:`SQLiteIndex.article_ids` (the GIN index on the article documents answers)."""
+        return f"SELECT d.article_id FROM search_article_doc d WHERE d.document @@ {self._tsquery()}", [
+            websearch_text(query)
+        ]
 
     def articles(self, query: ParsedQuery, offset: int, limit: int) -> list[ArticleRow]:
         # ts_headline reads only the body's window (see the module docstring); ``start`` is
@@ -874,18 +1010,20 @@ class PostgresIndex(_ClaimIndex):
         start = _window_start("strpos", "body.text", len(needles), window)
         sql = f"""
             SELECT a.id, top.score,
-                   ts_headline('english', a.title, q, {self.HEADLINE_ALL}),
-                   ts_headline('english', substr(body.text, {start}, {window}), q, {self.HEADLINE})
+                   ts_headline(top.config, a.title, websearch_to_tsquery(top.config, qt.t), {self.HEADLINE_ALL}),
+                   ts_headline(top.config, substr(body.text, {start}, {window}),
+                               websearch_to_tsquery(top.config, qt.t), {self.HEADLINE})
             FROM (
-                SELECT d.article_id, ts_rank('{self.ARTICLE_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
+                SELECT d.article_id, d.config,
+                       ts_rank('{self.ARTICLE_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
                 FROM search_article_doc d,
-                     websearch_to_tsquery('english', %s) q
+                     {self._tsquery()} AS q(q)
                 WHERE d.document @@ q
                 ORDER BY score DESC, d.article_id DESC LIMIT %s OFFSET %s
             ) AS top
             JOIN articles_article a ON a.id = top.article_id
             CROSS JOIN LATERAL ({self.DETOASTED.format(column="a.body")}) AS body,
-            websearch_to_tsquery('english', %s) q
+            {self.HEADLINE_QUERY}
             ORDER BY top.score DESC, a.id DESC
         """
         text = websearch_text(query)
@@ -897,7 +1035,7 @@ class PostgresIndex(_ClaimIndex):
         where, params = self._claim_where(filters)
         sql = (
             f"SELECT count(*) FROM {self._claim_source(filters)} "
-            f"WHERE d.document @@ websearch_to_tsquery('english', %s){where}"
+            f"WHERE d.document @@ {self._tsquery()}{where}"
         )
         with self.connection.cursor() as cursor:
             cursor.execute(sql, [websearch_text(query), *params])
@@ -911,20 +1049,23 @@ class PostgresIndex(_ClaimIndex):
         rationale_start = _window_start("strpos", "rationale.text", len(needles), window)
         sql = f"""
             SELECT c.id, top.score,
-                   ts_headline('english', c.statement, q, {self.HEADLINE_ALL}),
-                   ts_headline('english', substr(quote.text, {quote_start}, {window}), q, {self.HEADLINE}),
-                   ts_headline('english', substr(rationale.text, {rationale_start}, {window}), q, {self.HEADLINE})
+                   ts_headline(top.config, c.statement, websearch_to_tsquery(top.config, qt.t), {self.HEADLINE_ALL}),
+                   ts_headline(top.config, substr(quote.text, {quote_start}, {window}),
+                               websearch_to_tsquery(top.config, qt.t), {self.HEADLINE}),
+                   ts_headline(top.config, substr(rationale.text, {rationale_start}, {window}),
+                               websearch_to_tsquery(top.config, qt.t), {self.HEADLINE})
             FROM (
-                SELECT d.claim_id, ts_rank('{self.CLAIM_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
+                SELECT d.claim_id, d.config,
+                       ts_rank('{self.CLAIM_WEIGHTS}', d.document, q, {self.NORMALIZATION}) AS score
                 FROM {self._claim_source(filters)},
-                     websearch_to_tsquery('english', %s) q
+                     {self._tsquery()} AS q(q)
                 WHERE d.document @@ q{where}
                 ORDER BY score DESC, d.claim_id DESC LIMIT %s OFFSET %s
             ) AS top
             JOIN annotations_claim c ON c.id = top.claim_id
             CROSS JOIN LATERAL ({self.DETOASTED.format(column="c.exact")}) AS quote
             CROSS JOIN LATERAL ({self.DETOASTED.format(column="c.rationale")}) AS rationale,
-            websearch_to_tsquery('english', %s) q
+            {self.HEADLINE_QUERY}
             ORDER BY top.score DESC, c.id DESC
         """
         text = websearch_text(query)

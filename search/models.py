@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 #: Storage folder of the model files.
 MODEL_FOLDER = "checkworthiness"
@@ -21,17 +22,19 @@ MODEL_FOLDER = "checkworthiness"
 class CheckworthinessModel(models.Model):
     """One trained version of the check-worthiness model for one language."""
 
-    language = models.CharField(max_length=16, help_text="Primary language subtag, e.g. “en”.")
-    version = models.PositiveIntegerField(help_text="1, 2, 3… per language, in training order.")
+    language = models.CharField(max_length=16, help_text=_("Primary language subtag, e.g. “en”."))
+    version = models.PositiveIntegerField(help_text=_("1, 2, 3… per language, in training order."))
     file = models.FileField(upload_to=f"{MODEL_FOLDER}/", max_length=300)
-    sha256 = models.CharField(max_length=64, help_text="Checksum of the file: checked on loading, and the cache key.")
+    sha256 = models.CharField(
+        max_length=64, help_text=_("Checksum of the file: checked on loading, and the cache key.")
+    )
     metrics = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Held-out precision, recall, F1, AP, MAP of this model and of the one it was compared with.",
+        help_text=_("Held-out precision, recall, F1, AP, MAP of this model and of the one it was compared with."),
     )
-    training = models.JSONField(default=dict, blank=True, help_text="What it was trained on.")
-    note = models.CharField(max_length=500, blank=True, help_text="Why it was or was not activated.")
+    training = models.JSONField(default=dict, blank=True, help_text=_("What it was trained on."))
+    note = models.CharField(max_length=500, blank=True, help_text=_("Why it was or was not activated."))
     trained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -40,7 +43,7 @@ class CheckworthinessModel(models.Model):
 
     class Meta:
         ordering = ["language", "-version"]
-        verbose_name = "check-worthiness model"
+        verbose_name = _("check-worthiness model")
         constraints = [
             models.UniqueConstraint(fields=["language", "version"], name="checkworthiness_model_version_unique"),
             models.UniqueConstraint(

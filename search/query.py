@@ -6,7 +6,8 @@ quoted phrase) on both, the search box text is parsed here, once, into plain wor
 phrases, and each backend compiles that structure into its own syntax
 (:mod:`search.index`). Parsing rules, deliberately small:
 
-* words are runs of letters and digits (``[^\\W_]+``), lower-cased;
+* words are runs of letters and digits (``[^\\W_]+``), lower-cased, after folding optional
+  marks away (Arabic harakat and tatweel, Hebrew points, accents: :mod:`search.normalize`);
 * text in double quotes is a phrase (its words must appear in that order);
 * every word and phrase must match (AND);
 * stop words ("the", "of", ...) are dropped from plain words and trimmed from the ends of
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from search.normalize import fold
 
 #: PostgreSQL's (Snowball's) English stop word list, so both databases ignore the same words.
 _STOP_WORDS_TEXT = """
@@ -54,8 +57,13 @@ class ParsedQuery:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased words of ``text``: the units both databases' tokenizers agree on."""
-    return [word.lower() for word in WORD.findall(text)]
+    """Lower-cased, folded words of ``text``: the units both databases' tokenizers agree on.
+
+    Folded (:func:`search.normalize.fold`) because the index holds folded text: "كَتَبَ" and
+    "كتب" are one word, and a haraka would otherwise cut a word in pieces (``WORD`` stops at
+    nonspacing marks).
+    """
+    return [word.lower() for word in WORD.findall(fold(text))]
 
 
 def significant_words(text: str) -> list[str]:

@@ -75,7 +75,9 @@ def scores_cache_key(article: Article, scorer: Scorer) -> str:
     The body's digest is part of the key too: a restored backup or a reused id on SQLite can
     bring back a version number with different text, and scores must never describe other text.
     """
-    digest = hashlib.sha256(f"{scorer.basis}|{scorer.threshold}|{article.body}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(
+        f"{scorer.basis}|{scorer.threshold}|{article.language}|{article.body}".encode()
+    ).hexdigest()[:24]
     return f"factdesk:suggestion-scores:{article.pk}:{article.version}:{digest}"
 
 
@@ -88,7 +90,7 @@ def scored_sentences(article: Article, scorer: Scorer) -> list[ScoredSentence]:
     cached = cache.get(key)
     if cached is not None:
         return [ScoredSentence(*row) for row in cached]
-    scored = checkworthiness.score_sentences(article.body, scorer)
+    scored = checkworthiness.score_sentences(article.body, scorer, article.language)
     cache.set(key, [(row.start, row.end, row.value) for row in scored], SCORES_TIMEOUT)
     return scored
 

@@ -36,7 +36,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
 
-from annotations.checkworthiness import FEATURE_SCORER, Scorer, split_sentences
+from annotations.checkworthiness import Scorer, feature_scorer_for, split_sentences
 from annotations.checkworthiness_model import (
     MAX_MODEL_BYTES,
     Evaluation,
@@ -143,7 +143,7 @@ def scorer_for(language: str) -> Scorer:
     except (ModelFileError, OSError):
         logger.exception("The shipped check-worthiness model for %r could not be loaded", key)
         model = None
-    return model if model is not None else FEATURE_SCORER
+    return model if model is not None else feature_scorer_for(key)
 
 
 def current_label(scorer: Scorer) -> str:
@@ -191,7 +191,7 @@ def desk_sentences(language: str) -> list[LabelledSentence]:
         positives = {text for _, _, text, _, anchor in article_claims if anchor == AnchorState.ORPHANED}
         negatives: set[str] = set(dismissed.get(article.pk, []))
         unmarked: set[str] = set()
-        for sentence in split_sentences(article.body):
+        for sentence in split_sentences(article.body, article.language):
             if _overlaps(sentence.start, sentence.end, spans):
                 positives.add(sentence.text)
             else:

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations.anchoring import AnchorError
@@ -103,9 +105,9 @@ def _span(request: HttpRequest) -> tuple[int, int, str]:
     try:
         start, end = int(request.POST["start"]), int(request.POST["end"])
     except (KeyError, ValueError) as error:
-        raise ValidationError("The suggestion's position is missing or not a number.") from error
+        raise ValidationError(_("The suggestion's position is missing or not a number.")) from error
     if not 0 <= start < end:
-        raise ValidationError("The suggestion's position is not a valid range.")
+        raise ValidationError(_("The suggestion's position is not a valid range."))
     return start, end, request.POST.get("sentence", "")
 
 
@@ -120,7 +122,7 @@ def accept_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a claim on exactly the suggested sentence."""
     article = get_object_or_404(Article, pk=pk)
     if not claim_policy.user_has_permission(request.user, "add"):
-        return _suggestion_list(request, article, error="Only fact-checkers and editors can accept suggestions.",
+        return _suggestion_list(request, article, error=_("Only fact-checkers and editors can accept suggestions."),
                                 status=403)
     try:
         start, end, sentence = _span(request)
@@ -142,7 +144,7 @@ def dismiss_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     """Hide the suggested sentence for everyone."""
     article = get_object_or_404(Article, pk=pk)
     if not claim_policy.user_has_permission(request.user, "add"):
-        return _suggestion_list(request, article, error="Only fact-checkers and editors can dismiss suggestions.",
+        return _suggestion_list(request, article, error=_("Only fact-checkers and editors can dismiss suggestions."),
                                 status=403)
     try:
         start, end, sentence = _span(request)
@@ -183,11 +185,11 @@ def _other_claim(request: HttpRequest, field: str) -> Claim:
     try:
         pk = int(request.POST[field])
     except (KeyError, ValueError) as error:
-        raise ValidationError("Choose a claim: its number is missing.") from error
+        raise ValidationError(_("Choose a claim: its number is missing.")) from error
     try:
         return selectors.panel_claims(request.user).get(pk=pk)
     except Claim.DoesNotExist as error:
-        raise ValidationError(f"There is no claim number {pk}.") from error
+        raise ValidationError(_("There is no claim number %(number)s.") % {"number": pk}) from error
 
 
 def _refused_for_version(request: HttpRequest, claim: Claim, error: Exception) -> HttpResponse:
@@ -195,7 +197,7 @@ def _refused_for_version(request: HttpRequest, claim: Claim, error: Exception) -
     if isinstance(error, VersionRequired):
         return _similar_panel(request, claim, error=str(error), status=error.status_code)
     claim.refresh_from_db()
-    message = "This claim was changed by someone else since you opened it; the panel has been refreshed."
+    message = _("This claim was changed by someone else since you opened it; the panel has been refreshed.")
     return _similar_panel(request, claim, error=message, status=409)
 
 
@@ -221,7 +223,8 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()
-    return claim_changed(_similar_panel(request, claim, notice=f"Linked with claim #{other.pk}."), claim.pk)
+    notice = _("Linked with claim #%(number)s.") % {"number": other.pk}
+    return claim_changed(_similar_panel(request, claim, notice=notice), claim.pk)
 
 
 @require_POST
@@ -238,7 +241,7 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()
-    return claim_changed(_similar_panel(request, claim, notice="Unlinked."), claim.pk)
+    return claim_changed(_similar_panel(request, claim, notice=_("Unlinked.")), claim.pk)
 
 
 @require_POST
@@ -258,6 +261,6 @@ def copy_sources(request: HttpRequest, pk: int) -> HttpResponse:
         return _similar_panel(request, claim, error=_messages(error), status=400)
     claim.refresh_from_db()
     if not copied:
-        return _similar_panel(request, claim, notice="Nothing to copy: this claim already has all those sources.")
-    noun = "source" if len(copied) == 1 else "sources"
-    return claim_changed(_similar_panel(request, claim, notice=f"Copied {len(copied)} {noun}."), claim.pk)
+        return _similar_panel(request, claim, notice=_("Nothing to copy: this claim already has all those sources."))
+    notice = ngettext("Copied %(count)s source.", "Copied %(count)s sources.", len(copied)) % {"count": len(copied)}
+    return claim_changed(_similar_panel(request, claim, notice=notice), claim.pk)

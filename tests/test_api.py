@@ -413,7 +413,11 @@ def test_the_schema_is_openapi_3_and_lists_the_endpoints(fmt):
     assert {
         "/api/articles/", "/api/articles/{id}/", "/api/claims/", "/api/claims/{id}/",
         "/api/claims/{id}/transitions/{name}/", "/api/claims/{id}/sources/",
+        "/api/articles/by-url/", "/api/claims/{id}/sources/{source_pk}/", "/api/claims/{id}/comments/",
+        "/api/claims/{id}/assignment/", "/api/search/", "/api/notifications/", "/api/notifications/read/",
+        "/api/notifications/{id}/", "/api/notifications/{id}/read/", "/api/jobs/", "/api/jobs/{id}/",
     } <= set(schema["paths"])
+    assert "post" in schema["paths"]["/api/articles/"] and "patch" in schema["paths"]["/api/articles/{id}/"]
     assert "patch" in schema["paths"]["/api/claims/{id}/"]
 
 

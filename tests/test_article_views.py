@@ -562,3 +562,43 @@ def test_every_instance_of_a_location_shares_one_budget():
     second.set("l", "w" * 300)
     assert first.size == second.size == 300
     assert first.get("k") is None and first.get("l") == "w" * 300
+
+
+# --- the list at desk size: filters answered by indexes (docs/benchmarks.md) ----------------
+
+
+def test_text_filter_finds_word_forms_through_the_search_index(checker_client):
+    factories.ArticleFactory(title="Port works", body="The channel was dredged last spring.")
+    factories.ArticleFactory(title="Dredging plan", body="Costs rose.")
+    factories.ArticleFactory(title="Weather", body="Rain over the dredge-free bay.")
+    factories.ArticleFactory(title="Unrelated", body="Nothing about it.")
+    # The full-text index answers (search.list_filter): stems match as on the search page.
+    assert sorted(titles_of(checker_client.get("/articles/?q=dredging"))) == [
+        "Dredging plan", "Port works", "Weather",
+    ]
+
+
+def test_text_filter_of_stop_words_only_falls_back_to_the_substring_match(checker_client):
+    factories.ArticleFactory(title="The harbour", body="Text.")
+    factories.ArticleFactory(title="Harbour", body="Plain words.")
+    assert titles_of(checker_client.get("/articles/?q=The")) == ["The harbour"]
+
+
+@pytest.mark.parametrize(
+    "query", ["status=in_review", "assignee=me", "assignee=none", "q=residents", "status=published&outlet=x"]
+)
+def test_each_list_filter_costs_at_most_twelve_queries(checker_client, fact_checker, query,
+                                                       django_assert_max_num_queries):
+    fill_desk(30, fact_checker)
+    with django_assert_max_num_queries(12):
+        assert checker_client.get(f"/articles/?{query}").status_code == 200
+
+
+def test_claim_filters_list_each_article_once_newest_first(checker_client, fact_checker):
+    older = factories.ArticleFactory(title="Older")
+    newer = factories.ArticleFactory(title="Newer")
+    for article in (older, newer, newer):
+        factories.ClaimFactory(article=article, assignee=fact_checker, status=ClaimStatus.IN_REVIEW)
+    page = checker_client.get("/articles/?status=in_review&assignee=me")
+    assert titles_of(page) == ["Newer", "Older"]
+    assert page.context["page"].paginator.count == 2

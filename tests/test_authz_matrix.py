@@ -318,6 +318,9 @@ EXPECTED: dict[str, Rule] = {
     "home": Rule(get=logged_in(302), post=logged_in(302), other=logged_in(302), note="RedirectView: every method."),
     "healthz": Rule(get=anyone(200), post=anyone(405)),
     "favicon": Rule(get=anyone(302), post=anyone(405)),
+    # The interface language (factcheck/i18n.py): the switcher is POST only, the catalogue GET only; both public.
+    "set_language": Rule(get=anyone(405), post=anyone(302), other=anyone(405)),
+    "javascript-catalog": Rule(get=anyone(200), post=anyone(405), other=anyone(405)),
     "admin:index": Rule(
         get=by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200), post=None,
         other=by_role(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200),
@@ -642,6 +645,99 @@ EXPECTED.update({
     # The user's own tokens page: a desk page (login, CSRF); an empty form is a 400 with its error.
     "api:tokens": Rule(get=logged_in(200), post=logged_in(400)),
     "api:token-revoke": Rule(get=not_allowed(), post=logged_in(302), kwargs=own_api_token),
+})
+
+
+# --- the REST API, issue 18 item 2 (second slice): articles, research, search, inbox, jobs -------------
+
+
+def claim_and_source(w: World, u: Any) -> dict[str, object]:
+    """For ``/api/claims/<pk>/sources/<source_pk>/``: the claim's own source."""
+    return {"pk": w.claim.pk, "source_pk": w.source.pk}
+
+
+def own_notification_pk(w: World, u: Any) -> dict[str, object]:
+    return {"pk": own_notification(w, u)}
+
+
+def export_job_pk(w: World, u: Any) -> dict[str, object]:
+    """The fact-checker's export job: theirs to see (and every job is an admin's)."""
+    return {"pk": w.export_job}
+
+
+API_405 = by_role(401, 405, 405, 405, 405)
+#: A read of something about a claim: readers see published claims only.
+API_CLAIM_READ = by_role(401, 404, 200, 200, 200)
+
+EXPECTED.update({
+    # POST with an empty form: editors get past the policy to a 400 (title and body missing).
+    "api:article-list": Rule(get=by_role(401, 200, 200, 200, 200), post=by_role(401, 403, 403, 400, 400),
+                             other=API_405),
+    "api:article-detail": Rule(
+        get=by_role(401, 200, 200, 200, 200), post=API_405,
+        other=by_role(401, either(403, 405), either(403, 405), either(405, 428), either(405, 428)),
+        note="PATCH (a correction) without If-Match: 428 for editors, 403 below; PUT and DELETE: 405.",
+    ),
+    "api:article-by-url": Rule(get=API_405, post=by_role(401, 403, 403, 400, 400), other=API_405),
+    "api:claim-sources": Rule(
+        get=API_CLAIM_READ, post=API_WRITE, kwargs=claim_pk,
+        published=Expect(get=by_role(401, 200, 200, 200, 200), post=API_WRITE_PUBLISHED),
+        other=API_405,
+    ),
+    "api:claim-source": Rule(
+        get=API_CLAIM_READ, post=API_405, kwargs=claim_and_source,
+        other=by_role(401, either(404, 405), either(405, 428), either(405, 428), either(405, 428)),
+        note="PATCH and DELETE without If-Match: 428 past the policy (404 to readers); PUT: 405.",
+    ),
+    "api:claim-comments": Rule(
+        get=API_CLAIM_READ, post=by_role(401, 404, 400, 400, 400), kwargs=claim_pk,
+        published=Expect(get=by_role(401, 200, 200, 200, 200), post=by_role(401, 403, 400, 400, 400)),
+        other=API_405, note="An empty comment is a 400 past the policy.",
+    ),
+    "api:claim-assignment": Rule(
+        get=API_CLAIM_READ, post=API_405, kwargs=claim_pk,
+        published=Expect(get=by_role(401, 200, 200, 200, 200), post=API_405),
+        other=by_role(401, either(404, 405), either(400, 405), either(400, 405), either(400, 405)),
+        note="PUT without an assignee: 400 (404 to readers); PATCH and DELETE: 405.",
+    ),
+    "api:search": Rule(get=by_role(401, 400, 400, 400, 400), post=API_405, other=API_405,
+                       note="No q: 400."),
+    "api:notification-list": Rule(get=by_role(401, 200, 200, 200, 200), post=API_405, other=API_405),
+    "api:notifications-read": Rule(get=API_405, post=by_role(401, 200, 200, 200, 200), other=API_405),
+    "api:notification-detail": Rule(get=by_role(401, 200, 200, 200, 200), post=API_405, other=API_405,
+                                    kwargs=own_notification_pk),
+    "api:notification-read": Rule(get=API_405, post=by_role(401, 200, 200, 200, 200), other=API_405,
+                                  kwargs=own_notification_pk),
+    "api:job-list": Rule(get=by_role(401, 200, 200, 200, 200), post=API_405, other=API_405),
+    "api:job-detail": Rule(get=by_role(401, 404, 200, 404, 200), post=API_405, other=API_405,
+                           kwargs=export_job_pk, note="The fact-checker's job: theirs and the admin's only."),
+})
+
+
+# --- the W3C Web Annotation Protocol (issue 18 item 3): a container per article, an annotation per claim
+
+
+def w3c_container(w: World, u: Any) -> dict[str, object]:
+    return {"article_id": w.article.pk}
+
+
+def w3c_annotation(w: World, u: Any) -> dict[str, object]:
+    return {"article_id": w.claim.article_id, "claim_id": w.claim.pk}
+
+
+EXPECTED.update({
+    # An empty POST: past the policy it is refused as no annotation (400/415); readers may not create.
+    "api:w3c-container": Rule(
+        get=by_role(401, 200, 200, 200, 200), post=by_role(401, 403, either(400, 415), either(400, 415),
+                                                            either(400, 415)),
+        kwargs=w3c_container, other=API_405,
+    ),
+    "api:w3c-annotation": Rule(
+        get=API_CLAIM_READ, post=API_405, kwargs=w3c_annotation,
+        published=Expect(get=by_role(401, 200, 200, 200, 200), post=API_405),
+        other=by_role(401, either(404, 405), either(405, 428, 403), either(405, 428), either(405, 428)),
+        note="PUT and DELETE without If-Match: 428 past the policy (404 to readers of unpublished claims).",
+    ),
 })
 
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from annotations.checkworthiness import FEATURE_SCORER
+from annotations.checkworthiness import NEUTRAL_FEATURE_SCORER
 from annotations.checkworthiness_model import LabelledSentence, TrainedModel, TrainingDataError
 from annotations.models import AnchorState, ClaimStatus
 from articles.models import Article
@@ -93,7 +93,8 @@ def test_desk_sentences_are_kept_per_language(db):
 def test_english_uses_the_shipped_model_and_other_languages_the_features(db):
     english = training.scorer_for("en-GB")
     assert isinstance(english, TrainedModel) and english.label == "en default"
-    assert training.scorer_for("fr") is FEATURE_SCORER
+    # No model and no French word lists: the language-neutral features (figures, %, dates...).
+    assert training.scorer_for("fr") is NEUTRAL_FEATURE_SCORER
 
 
 def test_suggestions_say_which_model_scored_them_and_why(db, checker_client):
@@ -102,7 +103,7 @@ def test_suggestions_say_which_model_scored_them_and_why(db, checker_client):
     assert found and all(s.basis == "probability, en default" and 0 < s.score <= 1 for s in found)
     assert all(s.reasons for s in found)
     french = ArticleFactory(language="fr", body=article.body)
-    assert {s.basis for s in suggestions.suggestions_for(french)} == {"feature points"}
+    assert {s.basis for s in suggestions.suggestions_for(french)} == {"feature points (language-neutral)"}
     page = checker_client.get(reverse("search:suggestions", args=[article.pk])).content.decode()
     assert "(probability, en default)" in page and "Score 0." in page
 

@@ -69,6 +69,7 @@ def test_first_pdf_request_queues_a_job_and_redirects_to_its_page(checker_client
     assert job.params == {
         "format": "pdf", "article_id": data.article.pk, "published_only": False,
         "filename": "budget-what-the-mayor-said-factcheck.pdf",
+        "language": "en-gb",  # the requesting user's interface language: the report is rendered in it
     }
     assert job.fingerprint == export_jobs.report_fingerprint(data.article.pk, published_only=False)
 

@@ -51,8 +51,9 @@ def test_claim_review_has_the_schema_org_fields(settings):
     assert item["@type"] == "Claim"
     assert item["author"] == {"@type": "Person", "name": "The mayor"}
     assert item["datePublished"] == "2024-03-05"
+    assert item["inLanguage"] == "en"
     assert item["appearance"] == [{
-        "@type": "CreativeWork", "url": data.article.url, "headline": data.article.title,
+        "@type": "CreativeWork", "url": data.article.url, "headline": data.article.title, "inLanguage": "en",
         "datePublished": "2024-03-05", "publisher": {"@type": "Organization", "name": "The Daily Example"},
     }]
 

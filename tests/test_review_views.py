@@ -451,7 +451,7 @@ def test_review_pages_cost_constant_queries(client, editor, fact_checker, url_na
 
 #: Exact queries per review page, whatever the number of claims and notifications (session,
 #: user, role, the page's selectors, the navigation's unread count).
-PAGE_QUERIES = {"review:queue": 7, "review:my_claims": 9, "review:desk": 6, "review:notifications": 5}
+PAGE_QUERIES = {"review:queue": 8, "review:my_claims": 10, "review:desk": 8, "review:notifications": 5}
 
 
 @pytest.mark.parametrize("url_name", sorted(PAGE_QUERIES))
@@ -582,14 +582,14 @@ def test_review_queue_pages_a_long_queue(editor_client):
 
 
 def test_my_claims_shows_the_oldest_of_a_long_group_and_the_full_count(client, fact_checker):
-    from annotations.review_views import GROUP_LIMIT
+    from annotations.review_views import MY_CLAIMS_GROUP_LIMIT as LIMIT
 
-    factories.ClaimFactory.create_batch(GROUP_LIMIT + 2, assignee=fact_checker, status=ClaimStatus.RESEARCHING)
+    factories.ClaimFactory.create_batch(LIMIT + 2, assignee=fact_checker, status=ClaimStatus.RESEARCHING)
     client.force_login(fact_checker)
     response = client.get("/review/my-claims/")
     group = next(g for g in response.context["groups"] if g["status"] == ClaimStatus.RESEARCHING)
-    assert (len(group["claims"]), group["count"]) == (GROUP_LIMIT, GROUP_LIMIT + 2)
-    assert f"of {GROUP_LIMIT + 2}." in response.content.decode()
+    assert (len(group["claims"]), group["count"]) == (LIMIT, LIMIT + 2)
+    assert f"of {LIMIT + 2}." in response.content.decode()
 
 
 # --- notifications close the loop (issue 14) ------------------------------------------------------
@@ -760,3 +760,31 @@ def test_opening_a_notification_costs_a_fixed_number_of_queries(editor_client, e
     # session, user, the notification with its claim, mark it read, mark the claim's others read
     with django_assert_num_queries(5):
         assert editor_client.get(reverse("review:notification_open", args=[items[0].pk])).status_code == 302
+
+
+# --- the desk overview at desk size: counts cached per desk version ------------------------------
+
+
+def test_the_desk_counts_follow_every_claim_change_at_once(checker_client, fact_checker, editor):
+    from annotations import workflow
+
+    claim = factories.ClaimFactory(status=S.NEW)
+    factories.ClaimFactory(status=S.RESEARCHING, assignee=fact_checker)
+
+    def counts() -> dict:
+        response = checker_client.get(reverse("review:desk"))
+        return {row["status"]: row["count"] for row in response.context["status_rows"]}
+
+    assert counts()[S.NEW] == 1
+    workflow.apply(claim, editor, "assign", assignee=fact_checker)  # a change through the services
+    assert (counts()[S.NEW], counts()[S.RESEARCHING]) == (0, 2)
+    factories.ClaimFactory(status=S.DISMISSED)  # a new claim
+    assert counts()[S.DISMISSED] == 1
+
+
+def test_an_unchanged_desk_is_counted_once(checker_client, django_assert_max_num_queries):
+    factories.ClaimFactory(status=S.NEW)
+    with CaptureQueriesContext(connection) as first:
+        assert checker_client.get(reverse("review:desk")).status_code == 200
+    with django_assert_max_num_queries(len(first.captured_queries) - 2):  # no grouped count, no oldest
+        assert checker_client.get(reverse("review:desk")).status_code == 200

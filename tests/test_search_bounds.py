@@ -75,7 +75,7 @@ def test_long_quotes_and_rationales_are_cut_to_a_window_around_the_match(db):
 def _headline_and_snippet_arguments(sql: str) -> list[str]:
     """The text argument of every snippet-making call in ``sql`` (PostgreSQL ts_headline,
     FTS5 snippet/highlight: for FTS5 the column number)."""
-    found = re.findall(r"ts_headline\('english', ([^,]+?(?:\([^)]*\))?),", sql)
+    found = re.findall(r"ts_headline\((?:'english'|top\.config), ([^,]+?(?:\([^)]*\))?),", sql)
     found += re.findall(r"(?:snippet|highlight)\(search_\w+_fts, (\d+)", sql)
     return found
 

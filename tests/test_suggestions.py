@@ -66,9 +66,9 @@ class CountingScoring:
         self.calls = 0
         real = suggestions.checkworthiness.score_sentences
 
-        def counted(body, scorer):
+        def counted(body, scorer, language="en"):
             self.calls += 1
-            return real(body, scorer)
+            return real(body, scorer, language)
 
         monkeypatch.setattr(suggestions.checkworthiness, "score_sentences", counted)
 

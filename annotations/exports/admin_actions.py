@@ -14,6 +14,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from annotations.exports import jobs as export_jobs
 from annotations.exports.data import may_see_unpublished
@@ -36,7 +38,7 @@ def export_articles_zip(
     ) or jobs.active_with_fingerprint(request.user, Job.Kind.EXPORT, fingerprint)
     if same is not None:  # nothing changed since this user's last export of these articles
         modeladmin.message_user(
-            request, "These articles have not changed since your last export of them: here it is.", messages.INFO
+            request, _("These articles have not changed since your last export of them: here it is."), messages.INFO
         )
         return HttpResponseRedirect(reverse("exports:job", args=[same.pk]))
     try:
@@ -50,6 +52,11 @@ def export_articles_zip(
     job = jobs.enqueue(job, build_export_zip)
     count = len(article_ids)
     modeladmin.message_user(
-        request, f"Exporting {count} article{'s' if count != 1 else ''} in the background.", level=messages.INFO
+        request,
+        ngettext(
+            "Exporting %(count)s article in the background.", "Exporting %(count)s articles in the background.", count
+        )
+        % {"count": count},
+        level=messages.INFO,
     )
     return HttpResponseRedirect(reverse("exports:job", args=[job.pk]))

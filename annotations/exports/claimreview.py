@@ -64,6 +64,7 @@ def claimant_type(claimant: str) -> str:
 def _appearance(article: Article) -> dict[str, Any]:
     appearance: dict[str, Any] = {
         "@type": "CreativeWork", "url": article_public_url(article), "headline": article.title,
+        "inLanguage": article.language or "en",
     }
     if article.published_on:
         appearance["datePublished"] = article.published_on.isoformat()
@@ -118,6 +119,8 @@ def claim_review(article: Article, note: ReportClaim, scale: RatingScale) -> dic
     claim = note.claim
     item: dict[str, Any] = {
         "@type": "Claim",
+        # The claim is made in the article's language (each appearance names its own).
+        "inLanguage": article.language or "en",
         "appearance": [_appearance(article)] + [_appearance(other) for other in note.linked_articles],
     }
     if claim.claimant:

@@ -173,7 +173,7 @@ def report_claims(article: Article, *, published_only: bool) -> list[ReportClaim
     """
     linked = Claim.objects.select_related("article").only(
         "id", "group_id", "article__id", "article__title", "article__url", "article__published_on",
-        "article__outlet",
+        "article__outlet", "article__language",
     )
     if published_only:  # another appearance is named only where its claim is published too
         linked = linked.filter(status=ClaimStatus.PUBLISHED)

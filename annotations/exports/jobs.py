@@ -11,6 +11,11 @@ at ``/exports/jobs/<id>/`` and run by :mod:`annotations.tasks`:
   cache: the next request for the same report gets its file, whoever asked first;
 * an **import of Web Annotations** into one article (kind ``ANNOTATION_IMPORT``): the
   uploaded JSON is the job's input file, ``params = {"article_id", "filename"}``.
+
+Every job also keeps ``params["language"]``: the interface language active when it was
+created (the requesting user's). The task renders in it (:func:`language`), so a report's
+fixed words ("Verdict", "Sources"...) and the job's messages are in the language of the
+person who asked, and a report's fingerprint includes it (a French PDF is not the English one).
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ from django.core.files.base import ContentFile
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.expressions import Expression
 from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from annotations.exports import FORMATS, export_filename
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Source
 from articles.models import Article
 from factcheck import jobs
-from factcheck.display import count_noun
+from factcheck.i18n import saved_language, supported_language
 from factcheck.models import Job
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -67,12 +75,30 @@ def create(
     return jobs.create(
         Job.Kind.EXPORT,
         owner=owner,
-        title=f"Export of {count_noun(len(ids), 'article')}",
-        params={"article_ids": ids, "published_only": published_only},
+        title=ngettext("Export of %(count)s article", "Export of %(count)s articles", len(ids))
+        % {"count": formats.number_format(len(ids), force_grouping=True)},
+        params={"article_ids": ids, "published_only": published_only, "language": current_language()},
         total=len(ids),
         enforce_limit=enforce_limit,
         fingerprint=fingerprint,
     )
+
+
+def current_language() -> str:
+    """The active interface language (the request's, else the site's default), kept on a new job."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def language(job: Job) -> str:
+    """The language a job renders in: the one it was created in, else its owner's saved choice, else the default.
+
+    Jobs queued before languages were kept have none; their owner's preference is the next
+    best guess of the interface language they read.
+    """
+    code = supported_language(str(job.params.get("language") or ""))
+    if code is None and job.owner_id is not None:
+        code = saved_language(job.owner)
+    return code or settings.LANGUAGE_CODE
 
 
 def export_format(job: Job) -> str:
@@ -160,6 +186,8 @@ def _digest(rows: list[dict[str, Any]], *, fmt: str, published_only: bool) -> st
         "report_version": REPORT_VERSION,
         "organization": [settings.FACTDESK_ORGANIZATION_NAME, settings.FACTDESK_ORGANIZATION_URL],
         "site": settings.FACTDESK_SITE_URL,
+        # The report's fixed words are in the interface language it is rendered in.
+        "language": current_language(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -202,6 +230,7 @@ def create_report(
             "article_id": article.pk,
             "published_only": published_only,
             "filename": export_filename(article, export_format, published_only=published_only),
+            "language": current_language(),
         },
         fingerprint=fingerprint,
         total=1,
@@ -225,8 +254,8 @@ def create_annotation_import(
     return jobs.create(
         Job.Kind.ANNOTATION_IMPORT,
         owner=owner,
-        title=f"Import of {name} into “{article.title}”"[:300],
-        params={"article_id": article.pk, "filename": name},
+        title=(_("Import of %(filename)s into “%(title)s”") % {"filename": name, "title": article.title})[:300],
+        params={"article_id": article.pk, "filename": name, "language": current_language()},
         total=total,
         input_file=ContentFile(data, name=name),
         enforce_limit=True,

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from annotations.exports.data import ReportClaim, http_url, report_claims
 from annotations.exports.html import report_spans
 from annotations.highlight import highlight
 from articles.models import Article
-from factcheck.display import count_noun
 
 #: Markdown punctuation that can start or end inline syntax anywhere in a line.
 _INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
@@ -98,45 +99,46 @@ def _indented(text: str) -> str:
 
 def _footnote(note: ReportClaim, *, published_only: bool) -> str:
     claim = note.claim
-    verdict = escape_inline(claim.verdict.name) if claim.verdict else "No verdict yet"
+    verdict = escape_inline(claim.verdict.name) if claim.verdict else _("No verdict yet")
     lines = [
         f"[^{note.number}]: **#{note.number} · {verdict}** — {escape_inline(claim.statement or claim.exact)}", "",
     ]
-    facts = [f"Quote: “{escape_inline(claim.exact)}”"]
+    facts = [_("Quote: “%(quote)s”") % {"quote": escape_inline(claim.exact)}]
     if not note.highlighted:
-        facts.append("This passage is no longer in the current text of the article.")
-    facts.append(f"Claimant: {escape_inline(claim.claimant) or '—'}")
-    facts.append(f"Status: {claim.get_status_display()}")
+        facts.append(_("This passage is no longer in the current text of the article."))
+    facts.append(_("Claimant: %(claimant)s") % {"claimant": escape_inline(claim.claimant) or "—"})
+    facts.append(_("Status: %(status)s") % {"status": claim.get_status_display()})
     if note.checked_by:
-        facts.append(f"Checked by: {escape_inline(note.checked_by)}")
+        facts.append(_("Checked by: %(people)s") % {"people": escape_inline(note.checked_by)})
     if note.reviewed_by:
-        facts.append(f"Reviewed by: {escape_inline(note.reviewed_by)}")
+        facts.append(_("Reviewed by: %(people)s") % {"people": escape_inline(note.reviewed_by)})
     if note.corrected_by:
-        facts.append(f"Corrected by: {escape_inline(note.corrected_by)}")
+        facts.append(_("Corrected by: %(people)s") % {"people": escape_inline(note.corrected_by)})
     if not published_only and note.assignee:
-        facts.append(f"Assigned to: {escape_inline(note.assignee)}")
-    dates = [f"added {claim.created_at:%Y-%m-%d}"]
+        facts.append(_("Assigned to: %(person)s") % {"person": escape_inline(note.assignee)})
+    # Dates stay ISO (YYYY-MM-DD): unambiguous in every language, and what a CMS parses.
+    dates = [_("added %(date)s") % {"date": f"{claim.created_at:%Y-%m-%d}"}]
     if claim.published_at:
-        dates.append(f"published {claim.published_at:%Y-%m-%d}")
-    dates.append(f"updated {claim.updated_at:%Y-%m-%d}")
-    facts.append("Dates: " + ", ".join(dates))
+        dates.append(_("published %(date)s") % {"date": f"{claim.published_at:%Y-%m-%d}"})
+    dates.append(_("updated %(date)s") % {"date": f"{claim.updated_at:%Y-%m-%d}"})
+    facts.append(_("Dates: %(dates)s") % {"dates": ", ".join(dates)})
     lines.append(_INDENT + ("\\\n" + _INDENT).join(facts))
     if claim.rationale.strip():
-        lines += ["", _INDENT + "**Rationale**", "", _indented(claim.rationale)]
+        lines += ["", _INDENT + "**" + _("Rationale") + "**", "", _indented(claim.rationale)]
     if note.sources:
-        lines += ["", _INDENT + "**Sources**", ""]
+        lines += ["", _INDENT + "**" + _("Sources") + "**", ""]
         for link in note.source_links:
             item = markdown_link(link.label, link.url)
             if link.source.publisher:
                 item += f" — {escape_inline(link.source.publisher)}"
             item += f" ({link.source.get_stance_display()})"
             if link.archive_url:
-                item += f", {markdown_link('archived copy', link.archive_url)}"
+                item += f", {markdown_link(_('archived copy'), link.archive_url)}"
             if link.source.excerpt.strip():
                 item += f": “{escape_inline(link.source.excerpt)}”"
             lines.append(f"{_INDENT}- {item}")
     if note.corrections:
-        lines += ["", _INDENT + "**Corrections**", ""]
+        lines += ["", _INDENT + "**" + _("Corrections") + "**", ""]
         for correction in note.corrections:
             item = f"{correction.date:%Y-%m-%d}"
             if correction.note:
@@ -146,9 +148,9 @@ def _footnote(note: ReportClaim, *, published_only: bool) -> str:
             lines.append(f"{_INDENT}  *{escape_inline(correction.people)}.*")
     if note.linked_articles:
         titles = ", ".join(markdown_link(other.title, other.url) for other in note.linked_articles)
-        lines += ["", f"{_INDENT}Also appeared in: {titles}"]
+        lines += ["", _INDENT + _("Also appeared in: %(titles)s") % {"titles": titles}]
     if note.public_url:
-        lines += ["", f"{_INDENT}Fact-check: {markdown_link(note.public_url, note.public_url)}"]
+        lines += ["", _INDENT + _("Fact-check: %(link)s") % {"link": markdown_link(note.public_url, note.public_url)}]
     return "\n".join(lines)
 
 
@@ -165,18 +167,27 @@ def render_report_markdown(
     if meta:
         blocks.append("*" + " · ".join(meta) + "*")
     if http_url(article.url):
-        blocks.append("Original: " + markdown_link(article.url, article.url))
-    version = "Published fact-checks" if published_only else "Internal version — includes unpublished claims"
+        blocks.append(_("Original: %(link)s") % {"link": markdown_link(article.url, article.url)})
+    version = _("Published fact-checks") if published_only else _("Internal version — includes unpublished claims")
     organisation = escape_inline(settings.FACTDESK_ORGANIZATION_NAME)
-    blocks.append(f"{organisation} fact-check report. {version}. {count_noun(len(notes), 'claim')}.")
+    claims = ngettext("%(count)s claim", "%(count)s claims", len(notes)) % {"count": f"{len(notes):,}"}
     blocks.append(
-        "Two-person rule: every verdict is checked by the fact-checkers named under “Checked by” and published "
-        "by a different editor (“Reviewed by”); every correction is published by an editor who did not propose it."
+        _("%(organisation)s fact-check report. %(version)s. %(claims)s.")
+        % {"organisation": organisation, "version": version, "claims": claims}
+    )
+    blocks.append(
+        _(
+            "Two-person rule: every verdict is checked by the fact-checkers named under “Checked by” and published "
+            "by a different editor (“Reviewed by”); every correction is published by an editor who did not propose it."
+        )
     )
     blocks += _body_markdown(article, notes)
     orphans = [note for note in notes if not note.highlighted]
     if orphans:
-        blocks.append("Claims no longer found in the text: " + " ".join(f"[^{note.number}]" for note in orphans))
+        blocks.append(
+            _("Claims no longer found in the text: %(claims)s")
+            % {"claims": " ".join(f"[^{note.number}]" for note in orphans)}
+        )
     if notes:
         blocks.append("---")
         blocks += [_footnote(note, published_only=published_only) for note in notes]

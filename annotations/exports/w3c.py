@@ -41,6 +41,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from annotations import services
 from annotations.anchoring import Anchor, AnchorError, AnchorTimeout, reanchor
@@ -56,6 +57,7 @@ from annotations.exports.data import (
     site_url,
 )
 from annotations.models import Claim, RatingLabel
+from articles.language import text_direction
 from articles.models import Article
 from articles.permissions import article_policy
 from factcheck.entry_points import IMPORT, entry_point
@@ -67,7 +69,10 @@ MAX_IMPORT_ANNOTATIONS = 5000
 
 
 def _textual_body(value: str, purpose: str, language: str) -> dict[str, Any]:
-    return {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain", "language": language}
+    body = {"type": "TextualBody", "purpose": purpose, "value": value, "format": "text/plain", "language": language}
+    if text_direction(language) == "rtl":
+        body["textDirection"] = "rtl"  # W3C model 3.2.1: only said where it is not the default
+    return body
 
 
 def _agent(user: AbstractBaseUser) -> dict[str, Any]:
@@ -121,12 +126,19 @@ def annotation_for(article: Article, note: ReportClaim) -> dict[str, Any]:
         "generator": {"id": site_url("/"), "type": "Software", "name": GENERATOR_NAME},
         "target": {
             "source": article_public_url(article),
+            # The text the selectors point into is in the article's language (and direction).
+            "language": language,
+            **({"textDirection": "rtl"} if text_direction(language) == "rtl" else {}),
             "selector": [
                 {"type": "TextQuoteSelector", "exact": claim.exact, "prefix": claim.prefix, "suffix": claim.suffix},
                 {"type": "TextPositionSelector", "start": claim.start, "end": claim.end},
             ],
         },
     }
+    if claim.canonical_iri:
+        annotation["canonical"] = claim.canonical_iri
+    if claim.via_iri:
+        annotation["via"] = claim.via_iri
     if claim.created_by is not None:
         annotation["creator"] = _agent(claim.created_by)
     if bodies:
@@ -257,7 +269,7 @@ def annotations_in(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if not isinstance(data, dict):
-        raise ImportFormatError("Expected a JSON object or list of Web Annotations.")
+        raise ImportFormatError(_("Expected a JSON object or list of Web Annotations."))
     kinds = _types(data)
     if "AnnotationCollection" in kinds:
         first = data.get("first")
@@ -268,7 +280,7 @@ def annotations_in(data: Any) -> list[Any]:
         return _as_list(data.get("items"))
     if "Annotation" in kinds:
         return [data]
-    raise ImportFormatError("No Annotation, AnnotationPage or AnnotationCollection found (check the \"type\").")
+    raise ImportFormatError(_("No Annotation, AnnotationPage or AnnotationCollection found (check the \"type\")."))
 
 
 def _selectors(annotation: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -308,7 +320,7 @@ def lookup_for(annotation: dict[str, Any]) -> Lookup:
     quote, position = _selectors(annotation)
     exact = quote.get("exact") if quote else None
     if exact is not None and not isinstance(exact, str):
-        raise AnchorError("The TextQuoteSelector's exact text must be a string.")
+        raise AnchorError(_("The TextQuoteSelector's exact text must be a string."))
     start = end = None
     if position is not None:
         start, end = _offset(position.get("start")), _offset(position.get("end"))
@@ -340,12 +352,14 @@ def find(body: str, lookup: Lookup, *, deadline: float | None = None) -> tuple[i
         return lookup.start, lookup.end, False
     exact = lookup.exact
     if not exact:
-        raise AnchorError("No TextQuoteSelector to find the passage with, and the TextPositionSelector does not fit.")
+        raise AnchorError(
+            _("No TextQuoteSelector to find the passage with, and the TextPositionSelector does not fit.")
+        )
     hint = lookup.start if lookup.start is not None else 0
     end = lookup.end if lookup.end is not None else hint
     result = reanchor(body, Anchor(hint, end, exact, lookup.prefix, lookup.suffix), deadline=deadline)
     if result.start is None or result.end is None:
-        raise QuoteNotFound(f"The quoted passage “{exact[:60]}” is not in this article.")
+        raise QuoteNotFound(_("The quoted passage “%(quote)s” is not in this article.") % {"quote": exact[:60]})
     return result.start, result.end, True
 
 
@@ -455,7 +469,7 @@ def _import_one(
     run: _Run,
 ) -> None:
     if not isinstance(annotation, dict) or "Annotation" not in _types(annotation):
-        raise ImportFormatError("Not an Annotation object.")
+        raise ImportFormatError(_("Not an Annotation object."))
     _refuse_surrogates(annotation)
     start, end, searched = run.find(lookup_for(annotation))
     if Claim.objects.filter(article=article, start=start, end=end, exact=article.body[start:end]).exists():

@@ -46,8 +46,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from articles.importing.formats import DEFAULT_LIMITS, ImportLimits, ParseError, ParseOutcome, build_article
-from factcheck.display import count_noun
 
 __all__ = [
     "BOILERPLATE_PATTERNS",
@@ -155,23 +157,23 @@ def outlet_from_label(label: str) -> tuple[str, str]:
     """
     label = " ".join(label.split())
     if not label:
-        return "", "the entry names no outlet"
+        return "", _("the entry names no outlet")
     if _DOMAIN.fullmatch(label):
         return label, ""
     if is_boilerplate(label):
-        return "", "it is page furniture, not an outlet"
+        return "", _("it is page furniture, not an outlet")
     words = re.findall(r"[^\W\d_]+|&", label.casefold())
     if words and all(word in SECTION_WORDS or word in _LABEL_GLUE for word in words) and any(
         word in SECTION_WORDS for word in words
     ):
-        return "", "it looks like a section label, not an outlet"
+        return "", _("it looks like a section label, not an outlet")
     if (
         not words
         or len(label.split()) > MAX_OUTLET_WORDS
         or re.search(r"[!?:;]\s|[.!?]$", label)
         or label == label.lower()
     ):
-        return "", "it does not look like an outlet's name"
+        return "", _("it does not look like an outlet's name")
     return label, ""
 
 
@@ -280,18 +282,24 @@ def parse_aggregator_page(text: str, origin: str, limits: ImportLimits = DEFAULT
     main = _content(lines[:main_end])
     if not main:
         outcome.notes.append(
-            f"{origin}: no main article before the related articles; imported the related articles only."
+            _("%(origin)s: no main article before the related articles; imported the related articles only.")
+            % {"origin": origin}
         )
     elif len(main) == 1:
-        outcome.records.append(ParseError(origin, f"main article {main[0]!r} has no body text"))
+        message = _("main article %(title)s has no body text") % {"title": repr(main[0])}
+        outcome.records.append(ParseError(origin, message))
     else:
         outcome.records.append(build_article(origin=origin, title=main[0], body="\n\n".join(main[1:]), limits=limits))
 
     stray = _content(lines[main_end:first_header])
     if stray:
         outcome.notes.append(
-            f"{origin}: ignored {count_noun(len(stray), 'unrecognised line')} after the main article: "
-            + ", ".join(repr(line[:60]) for line in stray)
+            ngettext(
+                "%(origin)s: ignored %(count)s unrecognised line after the main article: %(lines)s",
+                "%(origin)s: ignored %(count)s unrecognised lines after the main article: %(lines)s",
+                len(stray),
+            )
+            % {"origin": origin, "count": f"{len(stray):,}", "lines": ", ".join(repr(line[:60]) for line in stray)}
         )
 
     for number, header in enumerate(headers, start=1):
@@ -299,20 +307,22 @@ def parse_aggregator_page(text: str, origin: str, limits: ImportLimits = DEFAULT
         stop = headers[number].start if number < len(headers) else len(lines)
         entry = _content(lines[header.end : stop])
         if not entry:
-            outcome.records.append(ParseError(entry_origin, f"related entry from {header.outlet} has no title or body"))
+            message = _("related entry from %(outlet)s has no title or body") % {"outlet": header.outlet}
+            outcome.records.append(ParseError(entry_origin, message))
         elif len(entry) == 1:
             outcome.records.append(
                 ParseError(
                     entry_origin,
-                    f"related article {entry[0]!r} from {header.outlet} has a title but no body text",
+                    _("related article %(title)s from %(outlet)s has a title but no body text")
+                    % {"title": repr(entry[0]), "outlet": header.outlet},
                 )
             )
         else:
             outlet, why_not = outlet_from_label(header.outlet)
             if why_not:
                 outcome.notes.append(
-                    f"{entry_origin}: left the outlet blank for the editor: the entry is labelled "
-                    f"{header.outlet!r} and {why_not}."
+                    _("%(origin)s: left the outlet blank for the editor: the entry is labelled %(label)s and %(why)s.")
+                    % {"origin": entry_origin, "label": repr(header.outlet), "why": why_not}
                 )
             outcome.records.append(
                 build_article(
@@ -325,7 +335,19 @@ def parse_aggregator_page(text: str, origin: str, limits: ImportLimits = DEFAULT
             )
 
     outcome.notes.append(
-        f"{origin}: aggregator page with {'a' if main else 'no'} main article and "
-        f"{count_noun(len(headers), 'related article')}."
+        (
+            ngettext(
+                "%(origin)s: aggregator page with a main article and %(count)s related article.",
+                "%(origin)s: aggregator page with a main article and %(count)s related articles.",
+                len(headers),
+            )
+            if main
+            else ngettext(
+                "%(origin)s: aggregator page with no main article and %(count)s related article.",
+                "%(origin)s: aggregator page with no main article and %(count)s related articles.",
+                len(headers),
+            )
+        )
+        % {"origin": origin, "count": f"{len(headers):,}"}
     )
     return outcome

@@ -20,7 +20,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from articles.html_limits import DEFAULT_MAX_HTML_DEPTH
+from articles.language import detect_language
 from articles.text import canonicalize_body, canonicalize_line
 from articles.values import normalize_language, parse_iso_date
 from factcheck.validators import is_http_url
@@ -69,6 +72,9 @@ class ParseError:
 
     origin: str
     message: str
+    #: The article field the message is about ("title", "body", ...), when it is about one: the
+    #: edit form puts the error beside that field whatever the interface language.
+    field_name: str = field(default="", compare=False)
 
 
 Record = ParsedArticle | ParseError
@@ -205,6 +211,13 @@ def surrogate_problem(what: str, value: str, *, escaped: bool) -> str | None:
     )
 
 
+def _too_long(name: str, length: int, limit: int) -> str:
+    """ "title is 1,234 characters; the limit is 500": ``name`` is the field's name, as in the file."""
+    return _("%(field)s is %(length)s characters; the limit is %(limit)s") % {
+        "field": name, "length": f"{length:,}", "limit": f"{limit:,}"
+    }
+
+
 def build_article(
     *,
     origin: str,
@@ -235,34 +248,31 @@ def build_article(
     byline = canonicalize_line(byline)
     url = url.strip()
     if not title:
-        return ParseError(origin, "missing title")
+        return ParseError(origin, _("missing title"), field_name="title")
     if len(title) > limits.max_title_chars:
-        return ParseError(
-            origin,
-            f"title is {len(title):,} characters; the limit is {limits.max_title_chars:,}",
-        )
+        return ParseError(origin, _too_long("title", len(title), limits.max_title_chars), field_name="title")
     if not body:
-        return ParseError(origin, f"article {title!r} has an empty body")
+        return ParseError(origin, _("article %(title)s has an empty body") % {"title": repr(title)}, field_name="body")
     if len(body) > limits.max_body_chars:
-        return ParseError(
-            origin,
-            f"body is {len(body):,} characters; the limit is {limits.max_body_chars:,}",
-        )
+        return ParseError(origin, _too_long("body", len(body), limits.max_body_chars), field_name="body")
     for name, value, limit in (
         ("outlet", outlet, limits.max_outlet_chars),
         ("byline", byline, limits.max_byline_chars),
     ):
         if len(value) > limit:
-            return ParseError(origin, f"{name} is {len(value):,} characters; the limit is {limit:,}")
+            return ParseError(origin, _too_long(name, len(value), limit), field_name=name)
     if url:
         if len(url) > limits.max_url_chars:
-            return ParseError(origin, f"url is {len(url):,} characters; the limit is {limits.max_url_chars:,}")
+            return ParseError(origin, _too_long("url", len(url), limits.max_url_chars), field_name="url")
         if not is_http_url(url):
-            return ParseError(origin, f"url {url!r} is not an http:// or https:// address")
+            return ParseError(
+                origin, _("url %(url)s is not an http:// or https:// address") % {"url": repr(url)}, field_name="url"
+            )
     try:
-        language = normalize_language(language) if language.strip() else "en"
+        # Not given: guessed from the body (confident or the default, see articles.language).
+        language = normalize_language(language) if language.strip() else detect_language(body)
     except ValueError as error:
-        return ParseError(origin, str(error))
+        return ParseError(origin, str(error), field_name="language")
     return ParsedArticle(
         title=title,
         body=body,
@@ -322,7 +332,7 @@ def record_from_mapping(record: Mapping[str, object], origin: str, limits: Impor
             values[name] = value
         else:
             kind = _JSON_KINDS.get(type(value).__name__, type(value).__name__)
-            return ParseError(origin, f"field {key!r} must be text, got {kind}")
+            return ParseError(origin, _("field %(key)s must be text, got %(kind)s") % {"key": repr(key), "kind": kind})
     for name, value in values.items():
         # JSON values are decoded strictly and CSV rows checked for bad bytes by the parser,
         # so a lone surrogate here is a JSON escape.

@@ -9,6 +9,7 @@ split by the aggregator rules instead, from the text the page shows.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from selectolax.lexbor import LexborHTMLParser
 
 from articles.extraction import ExtractedPage, extract_article, page_lines
@@ -19,7 +20,7 @@ from articles.importing.formats import DEFAULT_LIMITS, ImportLimits, ParseError,
 __all__ = ["EMPTY_EXTRACTION", "page_record", "parse_html", "visible_text"]
 
 #: What an editor is told when a page holds no article text.
-EMPTY_EXTRACTION = (
+EMPTY_EXTRACTION = gettext_lazy(
     "found no article text on the page (a front page, a video page, a consent wall or a paywall?); "
     "nothing was saved"
 )
@@ -43,7 +44,7 @@ def page_record(
 ) -> Record:
     """The article an extracted page makes, or the reason it makes none."""
     if page.title and not page.paragraphs:
-        return ParseError(origin, EMPTY_EXTRACTION)
+        return ParseError(origin, str(EMPTY_EXTRACTION))
     return build_article(
         origin=origin,
         title=page.title,

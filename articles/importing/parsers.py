@@ -19,6 +19,8 @@ import json
 import re
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 from articles.importing.aggregator import looks_like_aggregator_page, parse_aggregator_page
 from articles.importing.formats import (
     DEFAULT_LIMITS,
@@ -183,15 +185,20 @@ def _json_items_one_by_one(text: str, origin: str, limits: ImportLimits) -> Pars
             item, position = decoder.raw_decode(text, position)
         except RecursionError:
             end = _end_of_value(text, position, budget)
-            outcome.records.append(ParseError(item_origin, "not valid JSON: nested too deeply"))
+            outcome.records.append(ParseError(item_origin, _("not valid JSON: nested too deeply")))
             after_deep_item = True
             if end is None:
-                outcome.records.append(ParseError(origin, f"the items after item {number} could not be read"))
+                message = _("the items after item %(number)s could not be read")
+                outcome.records.append(ParseError(origin, message % {"number": number}))
                 return outcome
             position = end
         except json.JSONDecodeError as error:
             outcome.records.append(
-                ParseError(item_origin, f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})")
+                ParseError(
+                    item_origin,
+                    _("not valid JSON: %(error)s (line %(line)s, column %(column)s)")
+                    % {"error": error.msg, "line": error.lineno, "column": error.colno},
+                )
             )
             return outcome
         else:
@@ -200,7 +207,8 @@ def _json_items_one_by_one(text: str, origin: str, limits: ImportLimits) -> Pars
         if text.startswith(",", position):
             position = _SPACE.match(text, position + 1).end()
         elif not text.startswith("]", position):
-            outcome.records.append(ParseError(origin, f"not valid JSON after item {number}: expected ',' or ']'"))
+            message = _("not valid JSON after item %(number)s: expected ',' or ']'")
+            outcome.records.append(ParseError(origin, message % {"number": number}))
             return outcome
     return outcome
 
@@ -209,7 +217,7 @@ def _json_record(item: object, origin: str, limits: ImportLimits) -> Record:
     """One item of a JSON list or one JSON Lines line: an article object, else an error."""
     if isinstance(item, dict):
         return record_from_mapping(item, origin, limits)
-    return ParseError(origin, f"expected an article object, got {_json_kind(item)}")
+    return ParseError(origin, _("expected an article object, got %(kind)s") % {"kind": _json_kind(item)})
 
 
 def parse_json(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
@@ -239,11 +247,13 @@ def parse_json(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) ->
             return outcome
     if not isinstance(data, list):
         outcome.records.append(
-            ParseError(origin, f"expected a JSON object or a list of objects, got {_json_kind(data)}")
+            ParseError(
+                origin, _("expected a JSON object or a list of objects, got %(kind)s") % {"kind": _json_kind(data)}
+            )
         )
         return outcome
     if not data:
-        outcome.records.append(ParseError(origin, "the JSON list is empty: no articles to import"))
+        outcome.records.append(ParseError(origin, _("the JSON list is empty: no articles to import")))
     for number, item in enumerate(data, start=1):
         outcome.records.append(_json_record(item, f"{origin} item {number}", limits))
     return outcome
@@ -326,13 +336,14 @@ def parse_csv(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> 
                     name for name in ("title", "body") if not any(alias in header for alias in FIELD_ALIASES[name])
                 ]
                 if missing:
-                    found = ", ".join(repr(cell) for cell in header if cell) or "nothing"
+                    found = ", ".join(repr(cell) for cell in header if cell) or _("nothing")
                     outcome.records.append(
                         ParseError(
                             origin,
-                            f"the CSV header has no {' or '.join(repr(m) for m in missing)} column "
-                            f"(found {found}); the first row must name the columns, "
-                            "and title and body are required",
+                            _(
+                                "the CSV header has no %(columns)s column (found %(found)s); the first row must "
+                                "name the columns, and title and body are required"
+                            ) % {"columns": _(" or ").join(repr(m) for m in missing), "found": found},
                         )
                     )
                     return outcome
@@ -342,8 +353,10 @@ def parse_csv(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> 
                 outcome.records.append(
                     ParseError(
                         row_origin,
-                        f"row has {len(row)} cells but the header has {len(header)} columns "
-                        "(is there an unquoted comma in a cell?)",
+                        _(
+                            "row has %(cells)s cells but the header has %(columns)s columns "
+                            "(is there an unquoted comma in a cell?)"
+                        ) % {"cells": len(row), "columns": len(header)},
                     )
                 )
                 continue
@@ -354,12 +367,15 @@ def parse_csv(text: str, origin: str, limits: ImportLimits = DEFAULT_LIMITS) -> 
             outcome.records.append(_csv_record(record, row_origin, limits))
     except csv.Error as error:
         outcome.records.append(
-            ParseError(f"{origin} row {row_number + 1}", f"the CSV could not be read from here on: {error}")
+            ParseError(
+                f"{origin} row {row_number + 1}",
+                _("the CSV could not be read from here on: %(error)s") % {"error": error},
+            )
         )
     if header is None:
-        outcome.records.append(ParseError(origin, "the CSV has no header row"))
+        outcome.records.append(ParseError(origin, _("the CSV has no header row")))
     elif not outcome.records:
-        outcome.records.append(ParseError(origin, "the CSV has a header but no rows: no articles to import"))
+        outcome.records.append(ParseError(origin, _("the CSV has a header but no rows: no articles to import")))
     return outcome
 
 
@@ -403,16 +419,23 @@ def parse_file(name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS) ->
     extension = _extension(name)
     parser = PARSERS.get(extension)
     if parser is None:
-        shown = f"'{extension}'" if extension else "(no extension)"
+        shown = f"'{extension}'" if extension else _("(no extension)")
         return ParseOutcome(
-            records=[ParseError(origin, f"Unsupported file type {shown}: use {SUPPORTED_EXTENSIONS_TEXT}.")]
+            records=[
+                ParseError(
+                    origin,
+                    _("Unsupported file type %(type)s: use %(supported)s.")
+                    % {"type": shown, "supported": SUPPORTED_EXTENSIONS_TEXT},
+                )
+            ]
         )
     if len(data) > limits.max_file_bytes:
         return ParseOutcome(
             records=[
                 ParseError(
                     origin,
-                    f"file is too large ({human_size(len(data))}); the limit is {human_size(limits.max_file_bytes)}",
+                    _("file is too large (%(size)s); the limit is %(limit)s")
+                    % {"size": human_size(len(data)), "limit": human_size(limits.max_file_bytes)},
                 )
             ]
         )
@@ -421,7 +444,7 @@ def parse_file(name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS) ->
     except DecodeError as error:
         return ParseOutcome(records=[ParseError(origin, str(error))])
     if not text.strip():
-        return ParseOutcome(records=[ParseError(origin, "file is empty")])
+        return ParseOutcome(records=[ParseError(origin, _("file is empty"))])
     outcome = parser(text, origin, limits)
     if printable(text) != text:
         outcome.notes.append(

@@ -30,6 +30,12 @@ import { draftKey, loadDraft, removeDraft, saveDraft } from "./drafts.js";
 import { REFUSALS, swapRefusalsFrom } from "./htmx-errors.js";
 import { utf16OffsetWithin } from "./offsets.js";
 
+// Interface text comes from the JavaScript catalogue (/jsi18n/, loaded by base.html before
+// this module); if it failed to load, the English source text is shown.
+const gettext = window.gettext ?? ((text) => text);
+const interpolate =
+  window.interpolate ?? ((format, values) => format.replace(/%\((\w+)\)s/g, (_match, name) => String(values[name])));
+
 const htmx = window.htmx;
 const annotator = document.getElementById("annotator");
 const PANEL_ID = "claim-panel";
@@ -484,7 +490,7 @@ function closePanel() {
   area.replaceChildren();
   const placeholder = document.createElement("p");
   placeholder.className = "muted panel-placeholder";
-  placeholder.textContent = "Choose a claim in the text or in the list to see and edit it.";
+  placeholder.textContent = gettext("Choose a claim in the text or in the list to see and edit it.");
   area.append(placeholder);
   markSelected(null);
   syncSheet();
@@ -551,7 +557,7 @@ function openChooser(mark, ids) {
     button.className = "button small";
     button.dataset.chooseClaim = id;
     const title = item?.querySelector(".claim-title")?.textContent.trim() ?? "";
-    button.textContent = `Claim #${id}: ${title}`;
+    button.textContent = interpolate(gettext("Claim #%(id)s: %(title)s"), { id, title }, true);
     const entry = document.createElement("li");
     entry.append(button);
     list.append(entry);
@@ -716,19 +722,23 @@ function showDraftNotice(panel, restored, clashes) {
   notice.setAttribute("role", "status");
   if (restored.length) {
     const text = document.createElement("p");
-    text.textContent = `Draft restored: your unsaved ${restored.join(", ")}. `;
+    text.textContent = `${interpolate(gettext("Draft restored: your unsaved %(fields)s."), { fields: restored.join(", ") }, true)} `;
     const discard = document.createElement("button");
     discard.type = "button";
     discard.className = "button small";
     discard.dataset.discardDraft = "";
-    discard.textContent = "Discard";
+    discard.textContent = gettext("Discard");
     text.append(discard);
     notice.append(text);
   }
   for (const { label, value } of clashes) {
     const details = document.createElement("details");
     const summary = document.createElement("summary");
-    summary.textContent = `Not restored: ${label} was changed by someone since your draft. Your draft text`;
+    summary.textContent = interpolate(
+      gettext("Not restored: %(field)s was changed by someone since your draft. Your draft text"),
+      { field: label },
+      true,
+    );
     const draftText = document.createElement("p");
     draftText.className = "pre";
     draftText.textContent = value;
@@ -767,17 +777,20 @@ function askAboutUnsaved(action) {
   const title = document.createElement("p");
   title.id = "unsaved-title";
   title.className = "unsaved-title";
-  title.textContent = `You have unsaved changes to ${panel.querySelector("#panel-title")?.textContent.trim() ?? "this claim"}.`;
+  const claimName = panel.querySelector("#panel-title")?.textContent.trim() ?? gettext("this claim");
+  title.textContent = interpolate(gettext("You have unsaved changes to %(claim)s."), { claim: claimName }, true);
   const help = document.createElement("p");
   help.id = "unsaved-help";
   help.className = "small";
-  help.textContent = "Keep them as a draft on this device (restored when you open the claim again), or discard them.";
+  help.textContent = gettext(
+    "Keep them as a draft on this device (restored when you open the claim again), or discard them.",
+  );
   const buttons = document.createElement("div");
   buttons.className = "button-row";
   for (const [answer, label, style] of [
-    ["stay", "Keep editing", "button primary"],
-    ["keep", "Keep draft and continue", "button"],
-    ["discard", "Discard changes", "button danger-outline"],
+    ["stay", gettext("Keep editing"), "button primary"],
+    ["keep", gettext("Keep draft and continue"), "button"],
+    ["discard", gettext("Discard changes"), "button danger-outline"],
   ]) {
     const button = document.createElement("button");
     button.type = "button";
@@ -826,7 +839,7 @@ function showAlert(message) {
   dismiss.type = "button";
   dismiss.className = "button small";
   dismiss.dataset.dismissAlert = "";
-  dismiss.textContent = "Dismiss";
+  dismiss.textContent = gettext("Dismiss");
   region.replaceChildren(text, dismiss);
 }
 
@@ -859,13 +872,21 @@ document.body.addEventListener("htmx:beforeSwap", (event) => {
 document.body.addEventListener("htmx:responseError", (event) => {
   const { xhr, requestConfig } = event.detail;
   if (!isPanelRequest(requestConfig?.elt) || REFUSALS.includes(xhr.status)) return;
-  if (xhr.status === 404) showAlert("That claim no longer exists: someone may have deleted it. Reload the page.");
-  else showAlert(`The server could not do that (error ${xhr.status}). Nothing was changed; try again or reload the page.`);
+  if (xhr.status === 404) showAlert(gettext("That claim no longer exists: someone may have deleted it. Reload the page."));
+  else {
+    showAlert(
+      interpolate(
+        gettext("The server could not do that (error %(status)s). Nothing was changed; try again or reload the page."),
+        { status: xhr.status },
+        true,
+      ),
+    );
+  }
 });
 
 document.body.addEventListener("htmx:sendError", (event) => {
   if (isPanelRequest(event.detail.requestConfig?.elt)) {
-    showAlert("Could not reach the server. Check your connection; your change was not saved.");
+    showAlert(gettext("Could not reach the server. Check your connection; your change was not saved."));
   }
 });
 
