@@ -174,7 +174,28 @@ def cacheable(state: State) -> Callable[[Callable[..., HttpResponse]], Callable[
             found = read(request, kwargs)
             return None if found is None else found[1]
 
-        conditional = condition(etag_func=etag, last_modified_func=last_modified)(view)
+        def rendered_once(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # The page is the same for every reader of one state and language (no CSRF token,
+            # no per-reader part), so its HTML is kept under its ETag: a reader costs the one
+            # state query, not a render. A new state is a new ETag, hence a new key.
+            tag = etag(request, *args, **kwargs)
+            if tag is None:
+                return view(request, *args, **kwargs)
+            pages = caches[FRAGMENT_CACHE]
+            # The address too: one index state serves every filter, search and sitemap page.
+            address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+            key = f"public-page:{tag}:{address}"
+            kept = pages.get(key)
+            if kept is not None:  # "<content type>\n<body>" (the fragments cache keeps bytes only)
+                content_type, _newline, content = bytes(kept).partition(b"\n")
+                return HttpResponse(content, content_type=content_type.decode())
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming and not response.cookies:
+                kept = response["Content-Type"].encode() + b"\n" + response.content
+                pages.set(key, kept, settings.FACTDESK_PUBLIC_MAX_AGE * 10)
+            return response
+
+        conditional = condition(etag_func=etag, last_modified_func=last_modified)(rendered_once)
 
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

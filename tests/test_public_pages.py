@@ -377,6 +377,34 @@ def test_the_claim_page_costs_the_same_queries_however_many_sources_and_correcti
         assert anonymous.get(public_claim_path(data.published)).status_code == 200
 
 
+def test_a_page_read_again_is_served_from_its_rendering_with_one_query(anonymous, django_assert_num_queries):
+    data = checked_article()
+    url = public_claim_path(data.published)
+    first = anonymous.get(url)
+
+    with django_assert_num_queries(1):  # the state behind the ETag; no render
+        again = anonymous.get(url)
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_each_index_filter_keeps_its_own_rendering(anonymous):
+    published(verdict=factories.rating("true"), claimant="Minister A")
+    published(verdict=factories.rating("false"), claimant="Minister B")
+    true_url = reverse("public:index") + "?verdict=true"
+    false_url = reverse("public:index") + "?verdict=false"
+    anonymous.get(true_url)
+    anonymous.get(false_url)
+
+    true_page, false_page = anonymous.get(true_url).content.decode(), anonymous.get(false_url).content.decode()
+
+    assert "Minister A" in true_page and "Minister B" not in true_page
+    assert "Minister B" in false_page and "Minister A" not in false_page
+
+
 def test_the_article_page_costs_the_same_queries_for_1_or_10_claims(anonymous, django_assert_max_num_queries):
     article = factories.ArticleFactory(body=" ".join(f"Sentence number {n} says something." for n in range(12)))
     published(article=article, phrase="Sentence number 0")
