@@ -71,6 +71,8 @@ from articles.fetching import (  # the fetcher's address rule, reused
     InvalidUrl,
     RefusedAddress,
     checked_address,
+    host_header,
+    pinned_pool,
     split_url,
     user_agent,
 )
@@ -324,12 +326,6 @@ class Answer:
         return self.status is not None and 200 <= self.status < 300
 
 
-def _host_header(host: str, port: int, scheme: str) -> str:
-    default_port = 443 if scheme == "https" else 80
-    name = f"[{host}]" if ":" in host else host
-    return name if port == default_port else f"{name}:{port}"
-
-
 def _read_capped(response: urllib3.BaseHTTPResponse, policy: FetchPolicy) -> bytes:
     """At most ``policy.max_bytes`` of the answer, within ``policy.deadline``: the rest is never read.
 
@@ -364,14 +360,8 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy | N
     except FetchError as error:  # DNS: may come back
         return Answer(error=str(error)[:500])
     timeout = urllib3.Timeout(connect=policy.connect_timeout, read=policy.read_timeout)
-    if scheme == "https":
-        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            address, port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
-    headers = {"Host": _host_header(host, port, scheme), "User-Agent": policy.user_agent, **headers}
+    pool = pinned_pool(scheme, address, port, host, timeout)
+    headers = {"Host": host_header(host, port, scheme), "User-Agent": policy.user_agent, **headers}
     try:
         response = pool.urlopen("POST", target, body=body, headers=headers, redirect=False,
                                 preload_content=False, assert_same_host=False)

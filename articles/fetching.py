@@ -336,6 +336,26 @@ def split_url(url: str) -> tuple[str, str, int, str]:
     return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80), target
 
 
+def host_header(host: str, port: int, scheme: str) -> str:
+    """The ``Host`` header for ``host``: an IPv6 literal in brackets, the port unless it is the default."""
+    default_port = 443 if scheme == "https" else 80
+    name = f"[{host}]" if ":" in host else host
+    return name if port == default_port else f"{name}:{port}"
+
+
+def pinned_pool(
+    scheme: str, address: str, port: int, host: str, timeout: urllib3.Timeout
+) -> urllib3.HTTPConnectionPool:
+    """A pool that connects to the checked ``address`` (no DNS rebinding between check and
+    connect) while https still names ``host`` for SNI and the certificate check."""
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            address, port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+        )
+    return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+
+
 def checked_address(host: str, port: int, policy: FetchPolicy, url: str) -> str:
     """Resolve ``host`` and return one address to connect to, every address having been checked."""
     try:
@@ -413,23 +433,13 @@ def _one_request(
             url=url,
         )
     timeout = urllib3.Timeout(connect=min(policy.connect_timeout, remaining), read=min(policy.read_timeout, remaining))
-    default_port = 443 if scheme == "https" else 80
-    host_header = host if port == default_port else f"{host}:{port}"
-    if ":" in host and port == default_port:
-        host_header = f"[{host}]"
     headers = {
-        "Host": host_header,
+        "Host": host_header(host, port, scheme),
         "User-Agent": policy.user_agent,
         "Accept-Encoding": "gzip, deflate",
         **extra_headers,
     }
-    if scheme == "https":
-        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            address, port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+    pool = pinned_pool(scheme, address, port, host, timeout)
     try:
         response = pool.urlopen(
             "GET", target, headers=headers, redirect=False, preload_content=False, decode_content=True,

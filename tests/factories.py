@@ -108,6 +108,21 @@ class JobFactory(factory.django.DjangoModelFactory):
     finished_at = factory.LazyAttribute(lambda job: timezone.now() if job.status in Job.FINISHED else None)
 
 
+#: The role a test names -> the factory of a user with it ("anonymous" is no user at all).
+ROLE_FACTORIES = {
+    "reader": UserFactory,
+    "fact_checker": FactCheckerFactory,
+    "other_fact_checker": FactCheckerFactory,
+    "editor": EditorFactory,
+    "admin": AdminFactory,
+}
+
+
+def users_by_role(roles: tuple[str, ...]) -> dict[str, User | None]:
+    """One new user per role name (None for "anonymous"): the cast of the role-matrix tests."""
+    return {role: None if role == "anonymous" else ROLE_FACTORIES[role]() for role in roles}
+
+
 def rating(slug: str) -> RatingLabel:
     """A label of the default scale installed by the data migration."""
     return RatingLabel.objects.get(slug=slug)

@@ -28,13 +28,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def users():
-    return {
-        "anonymous": None,
-        "reader": factories.UserFactory(),
-        "fact_checker": factories.FactCheckerFactory(),
-        "editor": factories.EditorFactory(),
-        "admin": factories.AdminFactory(),
-    }
+    return factories.users_by_role(ROLES)
 
 
 @pytest.fixture

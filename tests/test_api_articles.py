@@ -27,14 +27,7 @@ NEW_ARTICLE = {
 
 @pytest.fixture
 def users():
-    return {
-        "anonymous": None,
-        "reader": factories.UserFactory(),
-        "fact_checker": factories.FactCheckerFactory(),
-        "other_fact_checker": factories.FactCheckerFactory(),
-        "editor": factories.EditorFactory(),
-        "admin": factories.AdminFactory(),
-    }
+    return factories.users_by_role(ROLES)
 
 
 def article_etag(article: Article) -> str:

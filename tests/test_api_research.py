@@ -18,14 +18,7 @@ ROLES = ("anonymous", "reader", "fact_checker", "other_fact_checker", "editor", 
 
 @pytest.fixture
 def users():
-    return {
-        "anonymous": None,
-        "reader": factories.UserFactory(),
-        "fact_checker": factories.FactCheckerFactory(),
-        "other_fact_checker": factories.FactCheckerFactory(),
-        "editor": factories.EditorFactory(),
-        "admin": factories.AdminFactory(),
-    }
+    return factories.users_by_role(ROLES)
 
 
 @pytest.fixture

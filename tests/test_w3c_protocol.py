@@ -25,13 +25,7 @@ PHRASE = "the lowest level since 2009"
 
 @pytest.fixture
 def users():
-    return {
-        "anonymous": None,
-        "reader": factories.UserFactory(),
-        "fact_checker": factories.FactCheckerFactory(),
-        "editor": factories.EditorFactory(),
-        "admin": factories.AdminFactory(),
-    }
+    return factories.users_by_role(("anonymous", "reader", "fact_checker", "editor", "admin"))
 
 
 @pytest.fixture

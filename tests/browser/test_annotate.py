@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from annotations.models import Claim, ClaimEvent, Source
 from tests import factories
+from tests.browser.helpers import select
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,39 +24,6 @@ PHRASE = "unemployment fell to 6 percent"
 #: The panel heading of a claim just added (its number is its id: ``Claim #128``).
 NEW_CLAIM = re.compile(r"^Claim #\d+$")
 
-# Select text inside #article-text: from the first occurrence of ``start`` to the end of the
-# first occurrence of ``end`` after it (``end`` defaults to ``start``). Offsets are found in
-# the concatenated text nodes of the segments, i.e. the body without paragraph breaks.
-SELECT_JS = """
-([start, end, backwards, padBefore, padAfter]) => {
-  const root = document.getElementById('article-text');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const nodes = [];
-  let text = '';
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    if (!node.parentElement.closest('.seg')) continue;
-    nodes.push([node, text.length]);
-    text += node.data;
-  }
-  const locate = (index) => {
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      if (nodes[i][1] <= index) return [nodes[i][0], index - nodes[i][1]];
-    }
-    throw new Error('offset not found');
-  };
-  const from = text.indexOf(start);
-  if (from < 0) throw new Error('text not found: ' + start);
-  const last = end || start;
-  const to = text.indexOf(last, from) + last.length;
-  const [sn, so] = locate(from - padBefore);
-  const [en, eo] = locate(to + padAfter);
-  const selection = document.getSelection();
-  if (backwards) selection.setBaseAndExtent(en, eo, sn, so);
-  else selection.setBaseAndExtent(sn, so, en, eo);
-  return selection.toString();
-}
-"""
 
 # Client coordinates just inside the first and last character of ``phrase``.
 PHRASE_RECTS_JS = """
@@ -78,11 +46,6 @@ PHRASE_RECTS_JS = """
   throw new Error('phrase not found');
 }
 """
-
-
-def select(page: Page, start: str, end: str | None = None, *, backwards: bool = False,
-           pad_before: int = 0, pad_after: int = 0) -> str:
-    return page.evaluate(SELECT_JS, [start, end, backwards, pad_before, pad_after])
 
 
 def add_claim_button(page: Page):

@@ -17,6 +17,7 @@ from annotations import workflow
 from annotations.models import Claim, ClaimCorrection, ClaimEvent, ClaimStatus
 from annotations.public_links import public_claim_path
 from tests import factories
+from tests.browser.helpers import press_until, state
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,32 +32,6 @@ BODY = "\n\n".join([
 ])
 
 #: What the keyboard user is on: the focused element and the text around the caret.
-STATE_JS = """
-() => {
-  const active = document.activeElement;
-  const selection = document.getSelection();
-  let after = '';
-  if (selection.rangeCount && selection.focusNode && selection.focusNode.nodeType === Node.TEXT_NODE) {
-    after = selection.focusNode.data.slice(selection.focusOffset, selection.focusOffset + 12);
-  }
-  const label = active && (active.id ? '#' + active.id : '')
-    + ' ' + (active?.getAttribute?.('aria-label') || active?.textContent || '').trim().slice(0, 40);
-  return {
-    focused: active ? active.tagName.toLowerCase() + label : '',
-    id: active?.id ?? '',
-    text: active && active.matches('button, a, summary') ? active.textContent.trim() : '',
-    label: active && active.labels && active.labels.length ? active.labels[0].textContent.trim() : '',
-    selected: selection.toString(),
-    collapsed: selection.isCollapsed,
-    after,
-    caretShown: Boolean(document.querySelector('.text-caret:not([hidden])')),
-  };
-}
-"""
-
-
-def state(page: Page) -> dict:
-    return page.evaluate(STATE_JS)
 
 
 def tab_to(page: Page, matches, *, limit: int = 120, backwards: bool = False) -> dict:
@@ -67,15 +42,6 @@ def tab_to(page: Page, matches, *, limit: int = 120, backwards: bool = False) ->
         if matches(now):
             return now
     raise AssertionError(f"never reached the wanted element with Tab; last focus: {state(page)['focused']}")
-
-
-def press_until(page: Page, key: str, matches, *, limit: int = 200) -> dict:
-    for _ in range(limit):
-        now = state(page)
-        if matches(now):
-            return now
-        page.keyboard.press(key)
-    raise AssertionError(f"{key} never got there: {state(page)}")
 
 
 def keyboard_login(page: Page, live_server, user) -> None:

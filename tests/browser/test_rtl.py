@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from annotations.models import Claim
 from tests import factories
+from tests.browser.helpers import press_until, select, state
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,31 +37,6 @@ VIEWPORTS = [
     pytest.param({"width": 390, "height": 844}, id="390"),
 ]
 
-# Select from the first occurrence of ``phrase`` in #article-text's segments (DOM order).
-SELECT_JS = """
-(phrase) => {
-  const root = document.getElementById('article-text');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const nodes = [];
-  let text = '';
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    if (!node.parentElement.closest('.seg')) continue;
-    nodes.push([node, text.length]);
-    text += node.data;
-  }
-  const locate = (index) => {
-    for (let i = nodes.length - 1; i >= 0; i--) if (nodes[i][1] <= index) return [nodes[i][0], index - nodes[i][1]];
-    throw new Error('offset not found');
-  };
-  const from = text.indexOf(phrase);
-  if (from < 0) throw new Error('text not found: ' + phrase);
-  const [sn, so] = locate(from);
-  const [en, eo] = locate(from + phrase.length);
-  document.getSelection().setBaseAndExtent(sn, so, en, eo);
-  return document.getSelection().toString();
-}
-"""
 
 # Where a mouse drag over ``phrase`` starts and ends on screen: the logical start and end,
 # wherever bidi draws them (in right-to-left text the first character is on the right).
@@ -89,31 +65,6 @@ DRAG_POINTS_JS = """
 }
 """
 
-STATE_JS = """
-() => {
-  const selection = document.getSelection();
-  let after = '';
-  if (selection.rangeCount && selection.focusNode && selection.focusNode.nodeType === Node.TEXT_NODE) {
-    after = selection.focusNode.data.slice(selection.focusOffset, selection.focusOffset + 12);
-  }
-  const active = document.activeElement;
-  return {id: active?.id ?? '', selected: selection.toString(), collapsed: selection.isCollapsed, after,
-          button: Boolean(active && active.matches('#new-claim-form button'))};
-}
-"""
-
-
-def state(page: Page) -> dict:
-    return page.evaluate(STATE_JS)
-
-
-def press_until(page: Page, key: str, matches, *, limit: int = 200) -> dict:
-    for _ in range(limit):
-        now = state(page)
-        if matches(now):
-            return now
-        page.keyboard.press(key)
-    raise AssertionError(f"{key} never got there: {state(page)}")
 
 
 def add_button(page: Page):
@@ -189,7 +140,7 @@ def test_a_mixed_direction_selection_creates_a_claim_with_exactly_those_characte
 ):
     article = open_article(page, live_server, viewport)
     # A Range set in DOM order; the page's own selectionchange handler takes it from there.
-    assert page.evaluate(SELECT_JS, phrase) == phrase
+    assert select(page, phrase) == phrase
     expect(add_button(page)).to_be_visible()
     add_button(page).click()
     assert_claim_is(article, created_claim(article), phrase)
