@@ -78,6 +78,17 @@ def _get_identifier() -> Any:
         return _identifier
 
 
+def _has_letters(text: str, wanted: int) -> bool:
+    """Whether ``text`` holds at least ``wanted`` letters (stops counting there: imports ask per article)."""
+    found = 0
+    for char in text:
+        if char.isalpha():
+            found += 1
+            if found >= wanted:
+                return True
+    return False
+
+
 def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     """The ISO 639-1 code of ``text``'s language, or ``default`` unless the guess is confident.
 
@@ -86,7 +97,7 @@ def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
     than an ordinary article.
     """
     sample = (text or "")[:SAMPLE_CHARS]
-    if sum(1 for char in sample if char.isalpha()) < MIN_LETTERS:
+    if not _has_letters(sample, MIN_LETTERS):
         return default
     label, probability = _get_identifier().classify(sample)
     code = _LABEL_TO_ISO1.get(label, label)
