@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import format_lazy
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from articles.importing.formats import human_size
@@ -25,6 +26,16 @@ from articles.values import normalize_language
 
 #: The empty choice of a language field that may be left to detection.
 DETECT_CHOICE = ("", _("Detect from the text"))
+
+
+def language_name(code: str, english: str) -> str:
+    """The language's name in the interface language (Django's own catalogue), else its English name."""
+    for known in (code.lower(), f"{code.lower()}-hans"):  # Django files Chinese as zh-hans
+        try:
+            return str(get_language_info(known)["name_translated"])
+        except KeyError:
+            continue
+    return english
 
 
 class LanguageField(forms.CharField):
@@ -50,7 +61,7 @@ class LanguageField(forms.CharField):
 
     def language_choices(self, current: str = "") -> list[tuple[str, str]]:
         choices = [DETECT_CHOICE] if self.detect else []
-        choices += [(code, f"{name} ({code})") for code, name in KNOWN_LANGUAGES]
+        choices += [(code, f"{language_name(code, name)} ({code})") for code, name in KNOWN_LANGUAGES]
         if current and current not in {code for code, _label in choices}:
             choices.append((current, current))
         return choices

@@ -202,3 +202,18 @@ def test_languages_without_word_lists_are_scored_on_language_neutral_features():
     assert "contains a percentage" in NEUTRAL_FEATURE_SCORER.reasons(figure)
     # English-word features (a named person after "said") do not fire on Arabic text.
     assert "attributed to a named person" not in NEUTRAL_FEATURE_SCORER.reasons(figure)
+
+
+def test_the_language_picker_names_languages_in_the_interface_language():
+    from django.utils import translation
+
+    from articles.forms import LanguageField
+
+    with translation.override("fr"):
+        french = dict(LanguageField().widget.choices)
+    with translation.override("ar"):
+        arabic = dict(LanguageField().widget.choices)
+
+    assert french["de"] == "Allemand (de)"
+    assert arabic["ar"] == "العربيّة (ar)"
+    assert french["ps"].endswith("(ps)")  # a language Django has no name for keeps its English one
