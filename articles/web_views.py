@@ -62,8 +62,9 @@ def add_by_url(request: HttpRequest) -> HttpResponse:
         except jobs.JobLimitReached as refusal:
             return _too_many_jobs(request, form, refusal)
         report = _finished_report(job)
-        if len(urls) == 1 and report is not None and report["created"]:
-            _origin, pk, title = report["created"][0]
+        landing = _single_import_landing(job, report)
+        if report is not None and landing is not None:
+            _origin, _pk, title = report["created"][0]
             related = len(report["created"]) - 1
             if related:
                 message = ngettext(
@@ -74,7 +75,7 @@ def add_by_url(request: HttpRequest) -> HttpResponse:
             else:
                 message = _("Added “%(title)s” from %(url)s.") % {"title": title, "url": urls[0]}
             messages.success(request, message)
-            return _go(request, reverse("articles:detail", args=[pk]))
+            return _go(request, landing)
         return _go(request, reverse("editing:import_job", args=[job.pk]))
     context = {"form": form, "error": ""}
     if getattr(request, "htmx", False) and request.method == "POST":
@@ -103,11 +104,10 @@ def _finished_report(job: Job) -> dict[str, Any] | None:
     return import_report(job) if job.status == Job.Status.DONE else None
 
 
-def _single_import_landing(job: Job) -> str | None:
+def _single_import_landing(job: Job, report: dict[str, Any] | None) -> str | None:
     """Where a finished one-address import sends its waiting person: the article it created."""
     if job.params.get("source") != SOURCE_URLS or len(job.params.get("urls", [])) != 1:
         return None
-    report = import_report(job) if job.status == Job.Status.DONE else None
     if not report or not report["created"]:
         return None
     return reverse("articles:detail", args=[report["created"][0][1]])
@@ -120,10 +120,11 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     if job is None:
         raise Http404(_("No such import."))
     job = jobs.sync_with_task(job)
-    context = {"job": job, "report": import_report(job) if job.status == Job.Status.DONE else None}
+    report = import_report(job) if job.status == Job.Status.DONE else None
+    context = {"job": job, "report": report}
     template = "articles/import_job.html"
     if getattr(request, "htmx", False):
-        landing = _single_import_landing(job)
+        landing = _single_import_landing(job, report)
         if landing is not None:  # the person waited for one page: take them to it
             return redirect_to(request, landing)
         template += "#status"
