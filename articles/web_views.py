@@ -120,7 +120,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     if job is None:
         raise Http404(_("No such import."))
     job = jobs.sync_with_task(job)
-    report = import_report(job) if job.status == Job.Status.DONE else None
+    report = _finished_report(job)
     context = {"job": job, "report": report}
     template = "articles/import_job.html"
     if getattr(request, "htmx", False):
