@@ -571,7 +571,7 @@ class ClaimAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDeleteM
     def delete_model(self, request: HttpRequest, obj: Claim) -> None:
         """The change form's Delete button: services.delete_claim, at the confirmed version, keeps a DELETED entry."""
         services.delete_claim(
-            obj, user=request.user, note="Deleted in the admin.", expected_version=confirmed_version(request)
+            obj, user=request.user, note=_("Deleted in the admin."), expected_version=confirmed_version(request)
         )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
@@ -583,7 +583,7 @@ class ClaimAdmin(VersionedDeleteMixin, ServiceRefusalsMixin, ReportedBulkDeleteM
             try:
                 with transaction.atomic():
                     self.log_deletions(request, [claim])
-                    services.delete_claim(claim, user=request.user, note="Deleted in the admin.")
+                    services.delete_claim(claim, user=request.user, note=_("Deleted in the admin."))
             except PermissionDenied as refusal:
                 skipped.append((claim, [str(refusal)]))
             else:
@@ -983,11 +983,17 @@ class CommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("message", "recipient", "kind", "created_at", "read_at")
+    list_display = ("text", "recipient", "kind", "created_at", "read_at")
     list_filter = ("kind", "read_at")
     list_select_related = ("recipient",)
     autocomplete_fields = ("recipient", "claim")
     search_fields = ("message",)
+    readonly_fields = ("template", "params")
+
+    @admin.display(description=gettext_lazy("message"))
+    def text(self, notification: Notification) -> str:
+        """In the admin's language; the search looks in the stored English text."""
+        return notification.text
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
         """Each person's own notifications; admins see everyone's (the notification policy)."""
@@ -1029,11 +1035,11 @@ class ClaimGroupAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request: HttpRequest, obj: ClaimGroup) -> None:
-        services.dissolve_group(obj, user=request.user, note="Group dissolved in the admin.")
+        services.dissolve_group(obj, user=request.user, note=_("Group dissolved in the admin."))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ClaimGroup]) -> None:
         for group in queryset.order_by("pk"):
-            services.dissolve_group(group, user=request.user, note="Group dissolved in the admin.")
+            services.dissolve_group(group, user=request.user, note=_("Group dissolved in the admin."))
 
 
 @admin.register(SuggestionDismissal)

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from annotations import limits, notifications, services, signals, workflow
 from annotations.credits import credits
 from annotations.models import Claim, ClaimCorrection, ClaimEvent, ClaimStatus, Notification, RatingLabel, Source
+from annotations.notification_texts import actor_name, notice
 from annotations.permissions import correction_policy
-from factcheck.display import display_name
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -89,10 +89,10 @@ def propose_correction(
         except IntegrityError:  # a proposal made at the same moment won the race
             raise ValidationError(_one_open_message()) from None
         services.record_event(current, ClaimEvent.Kind.CORRECTION_PROPOSED, user, note=note)
-        message = f"{display_name(user)} proposed a correction to “{workflow.short(current)}”: {note}"
+        text = notice("correction_proposed", actor=actor_name(user), claim=workflow.short(current), note=note)
         for editor in correction_policy.users_with_permission_for_instance("review", correction):
             if editor.pk != user.pk:
-                notifications.notify(editor, current, Notification.Kind.CORRECTION_PROPOSED, message)
+                notifications.notify(editor, current, Notification.Kind.CORRECTION_PROPOSED, text)
     return correction
 
 
@@ -424,12 +424,15 @@ def _current_targets(claim: Claim, changes: dict[str, Any]) -> tuple[dict[str, A
 def _tell_checkers(claim: Claim, correction: ClaimCorrection, user: AbstractBaseUser) -> None:
     """Tell the checkers credited on the claim, and the proposer, that a correction was published."""
     verdict = (correction.changes or {}).get("verdict")
-    change = f" (verdict now {verdict['new']}, was {verdict['old'] or 'none'})" if verdict else ""
-    message = (
-        f"{display_name(user)} published a correction to “{workflow.short(claim)}”{change}: {correction.note}"
-    )
+    said = {"actor": actor_name(user), "claim": workflow.short(claim), "note": correction.note}
+    if not verdict:
+        text = notice("corrected", **said)
+    elif verdict["old"]:
+        text = notice("corrected_verdict", new=verdict["new"], old=verdict["old"], **said)
+    else:
+        text = notice("corrected_first_verdict", new=verdict["new"], **said)
     told: set[int] = {user.pk}
     for person in [*credits(claim).checked_by, correction.proposed_by]:
         if person is not None and person.pk not in told:
             told.add(person.pk)
-            notifications.notify(person, claim, Notification.Kind.CORRECTED, message)
+            notifications.notify(person, claim, Notification.Kind.CORRECTED, text)

@@ -20,7 +20,8 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from annotations import notifications
 from annotations.models import Comment, Notification
-from factcheck.display import display_name, one_line
+from annotations.notification_texts import actor_name, notice
+from factcheck.display import one_line
 
 #: ``@`` + a Django username (letters, digits and ``@ . + - _``), not inside a word or an email
 #: address: "ask @erin" mentions erin, "erin@example.org" mentions nobody.
@@ -84,15 +85,12 @@ def notify_mentioned(comment: Comment, author: AbstractBaseUser | None) -> list[
     mentioning a reader in a comment on unpublished work tells them nothing.
     """
     claim = comment.claim
-    message = (
-        f"{display_name(author)} mentioned you in a comment on claim #{claim.pk}: "
-        f"“{one_line(comment.body, 160)}”"
-    )
+    text = notice("mentioned", actor=actor_name(author), number=claim.pk, comment=one_line(comment.body, 160))
     sent = []
     for user in mentioned_users(comment.body):
         if author is not None and user.pk == author.pk:
             continue
-        notification = notifications.notify(user, claim, Notification.Kind.MENTIONED, message)
+        notification = notifications.notify(user, claim, Notification.Kind.MENTIONED, text)
         if notification is not None:
             sent.append(notification)
     return sent

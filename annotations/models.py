@@ -16,9 +16,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from annotations import notification_texts
 from annotations.anchoring import AnchorError, validate_anchor
 from articles.models import Article, http_url_validator
-from factcheck.display import truncate
+from factcheck.display import one_line, truncate
 
 User = settings.AUTH_USER_MODEL
 
@@ -331,7 +332,15 @@ class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24, choices=Kind.choices)
+    #: Longest text shown (one line; notes and comments are cut with an ellipsis).
+    MAX_TEXT_LENGTH = 500
+
+    #: The text in English, as written (the admin searches it; older rows have nothing else).
     message = models.CharField(max_length=500)
+    #: What the text says, kept to be put into the reader's language: a key of
+    #: annotations.notification_texts.TEMPLATES and its parameters (blank on older rows).
+    template = models.CharField(max_length=40, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -340,7 +349,15 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 
     def __str__(self) -> str:
-        return self.message
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The text in the active language (the reader's), or the stored English one for older rows."""
+        if not self.template:
+            return self.message
+        text = notification_texts.render(self.template, self.params, self.message)
+        return one_line(text, self.MAX_TEXT_LENGTH) or self.message
 
 
 class NotificationPreference(models.Model):

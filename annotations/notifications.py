@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from annotations.models import Claim, Notification, NotificationPreference
+from annotations.notification_texts import NoticeText, notice
 from annotations.permissions import claim_policy
 from factcheck.display import display_name, one_line
 from factcheck.i18n import saved_language
@@ -81,7 +82,7 @@ def set_email_kinds(user: AbstractBaseUser, kinds: Iterable[str]) -> Notificatio
 
 
 def notify(
-    recipient: AbstractBaseUser | None, claim: Claim, kind: str, message: str, *, email: bool = True
+    recipient: AbstractBaseUser | None, claim: Claim, kind: str, text: NoticeText, *, email: bool = True
 ) -> Notification | None:
     """Record a notification for ``recipient`` and, after commit, email it if they want that kind by email.
 
@@ -89,20 +90,27 @@ def notify(
     account collects no messages or mail, and a user without a desk role (say, an assignee
     whose role was taken away) hears nothing about work that is not published. ``email=False``
     keeps a notice in the app whatever the preferences say (it is not worth a mail).
+    ``text`` is kept as a template and its parameters, so each reader sees it in their own
+    language (:mod:`annotations.notification_texts`).
     Inside :func:`summarise_assignments`, "assigned to you" notices are held back for the summary.
     """
     if recipient is None or not claim_policy.user_has_permission_for_instance(recipient, "view", claim):
         return None
     batch = _assignment_batch.get()
     if batch is not None and kind == Notification.Kind.ASSIGNED:
-        batch.add(recipient, claim, message)
+        batch.add(recipient, claim, text)
         return None
-    notification = Notification.objects.create(
-        recipient=recipient, claim=claim, kind=kind, message=one_line(message, MAX_MESSAGE_LENGTH)
-    )
+    notification = _record(recipient, claim, kind, text)
     if email:
         _mail(notification, recipient)
     return notification
+
+
+def _record(recipient: AbstractBaseUser, claim: Claim | None, kind: str, text: NoticeText) -> Notification:
+    return Notification.objects.create(
+        recipient=recipient, claim=claim, kind=kind, template=text.key, params=dict(text.params),
+        message=one_line(text.english(), MAX_MESSAGE_LENGTH),
+    )
 
 
 def _mail(notification: Notification, recipient: AbstractBaseUser) -> None:
@@ -114,10 +122,11 @@ def _mail(notification: Notification, recipient: AbstractBaseUser) -> None:
     link = _absolute(reverse("review:notification_open", args=[notification.pk]))
     # The email's fixed words in the recipient's interface language (their saved choice), not the actor's.
     with translation.override(saved_language(recipient) or translation.get_language()):
+        text = notification.text
         subject = one_line(
             _("[%(organization)s] %(kind)s%(number)s: %(message)s") % {
                 "organization": settings.FACTDESK_ORGANIZATION_NAME, "kind": notification.get_kind_display(),
-                "number": number, "message": notification.message,
+                "number": number, "message": text,
             },
             MAX_SUBJECT_LENGTH,
         )
@@ -126,7 +135,7 @@ def _mail(notification: Notification, recipient: AbstractBaseUser) -> None:
             "Choose which notifications you receive by email: %(settings)s\n\n"
             "— %(organization)s\n"
         ) % {
-            "message": notification.message, "link": link,
+            "message": text, "link": link,
             "settings": _absolute(reverse("review:notification_settings")),
             "organization": settings.FACTDESK_ORGANIZATION_NAME,
         }
@@ -152,13 +161,13 @@ def send_notification_email(address: str, subject: str, body: str) -> bool:
 
 @dataclass
 class _AssignmentBatch:
-    """Assignments collected during a bulk action: per recipient, the claims and each claim's message."""
+    """Assignments collected during a bulk action: per recipient, the claims and each claim's text."""
 
     actor: AbstractBaseUser | AnonymousUser | None
-    assigned: dict[int, tuple[AbstractBaseUser, list[tuple[Claim, str]]]] = field(default_factory=dict)
+    assigned: dict[int, tuple[AbstractBaseUser, list[tuple[Claim, NoticeText]]]] = field(default_factory=dict)
 
-    def add(self, recipient: AbstractBaseUser, claim: Claim, message: str) -> None:
-        self.assigned.setdefault(recipient.pk, (recipient, []))[1].append((claim, message))
+    def add(self, recipient: AbstractBaseUser, claim: Claim, text: NoticeText) -> None:
+        self.assigned.setdefault(recipient.pk, (recipient, []))[1].append((claim, text))
 
 
 _assignment_batch: contextvars.ContextVar[_AssignmentBatch | None] = contextvars.ContextVar(
@@ -185,18 +194,19 @@ def summarise_assignments(actor: AbstractBaseUser | AnonymousUser | None) -> Ite
 
 
 def _send_summary(
-    recipient: AbstractBaseUser, items: list[tuple[Claim, str]], actor: AbstractBaseUser | AnonymousUser | None
+    recipient: AbstractBaseUser, items: list[tuple[Claim, NoticeText]], actor: AbstractBaseUser | AnonymousUser | None
 ) -> Notification | None:
     if len(items) == 1:
-        claim, message = items[0]
-        return notify(recipient, claim, Notification.Kind.ASSIGNED, message)
+        claim, text = items[0]
+        return notify(recipient, claim, Notification.Kind.ASSIGNED, text)
     numbers = ", ".join(f"#{claim.pk}" for claim, _ in items[:SUMMARY_NUMBERS])
-    more = f" and {len(items) - SUMMARY_NUMBERS} more" if len(items) > SUMMARY_NUMBERS else ""
-    message = f"{display_name(actor)} assigned you {len(items)} claims: {numbers}{more}."
-    notification = Notification.objects.create(
-        recipient=recipient, claim=None, kind=Notification.Kind.ASSIGNED_SUMMARY,
-        message=one_line(message, MAX_MESSAGE_LENGTH),
+    more = len(items) - SUMMARY_NUMBERS
+    summary = (
+        notice("assigned_summary_more", actor=display_name(actor), count=len(items), numbers=numbers, more=more)
+        if more > 0
+        else notice("assigned_summary", actor=display_name(actor), count=len(items), numbers=numbers)
     )
+    notification = _record(recipient, None, Notification.Kind.ASSIGNED_SUMMARY, summary)
     _mail(notification, recipient)
     return notification
 

@@ -24,9 +24,11 @@ from django.dispatch import receiver
 
 from annotations import reanchoring  # noqa: F401 - connects re-anchoring before this receiver
 from annotations.models import AnchorState, Claim, Notification
+from annotations.notification_texts import notice
 from annotations.notifications import notify
 from articles.models import Article
 from articles.signals import article_body_changed
+from factcheck.display import one_line
 
 __all__ = ["OUTLET_CHANGED", "changed_quotes", "notify_outlet_change"]
 
@@ -57,7 +59,7 @@ def notify_outlet_change(
     if source != "outlet":
         return
     for claim in changed_quotes(article, old_body):
-        what = "removed the words" if claim.anchor_state == AnchorState.ORPHANED else "changed the words"
-        message = f"The outlet {what} of claim #{claim.pk} in “{article.title}”: check that it still fits."
+        key = "outlet_removed_words" if claim.anchor_state == AnchorState.ORPHANED else "outlet_changed_words"
+        text = notice(key, number=claim.pk, article=one_line(article.title, 120))
         for person in _people(claim):
-            notify(person, claim, OUTLET_CHANGED, message)
+            notify(person, claim, OUTLET_CHANGED, text)

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from annotations.anchoring import Anchor, AnchorError, describe, reanchor, validate_anchor
 from annotations.models import AnchorState, Claim, ClaimEvent
@@ -263,7 +264,8 @@ def reattach_claim(
         field="anchor",
         old_value=old_exact,
         new_value=anchor.exact,
-        note=f"Re-attached by an editor (was {state_label}) at {anchor.start}{_DASH}{anchor.end}.",
+        note=_("Re-attached by an editor (was %(state)s) at %(start)s%(dash)s%(end)s.")
+        % {"state": state_label, "start": anchor.start, "dash": _DASH, "end": anchor.end},
     )
     return current
 
@@ -276,7 +278,7 @@ def mark_checked(claim: Claim, *, user: AnyUser | None, check_permission: bool =
     current = Claim.objects.select_for_update().get(pk=claim.pk)
     if current.anchor_state != AnchorState.MOVED:
         state = AnchorState(current.anchor_state).label.lower()
-        raise ValidationError(f"Only moved claims need checking; this one is {state}.")
+        raise ValidationError(_("Only moved claims need checking; this one is %(state)s.") % {"state": state})
     current.anchor_state = AnchorState.ANCHORED
     current.version += 1
     current.save(update_fields=["anchor_state", "version", "updated_at"])
@@ -287,7 +289,7 @@ def mark_checked(claim: Claim, *, user: AnyUser | None, check_permission: bool =
         field="anchor_state",
         old_value=AnchorState.MOVED,
         new_value=AnchorState.ANCHORED,
-        note="Checked after the correction: the claim still fits its new place.",
+        note=_("Checked after the correction: the claim still fits its new place."),
     )
     return current
 

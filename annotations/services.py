@@ -43,10 +43,11 @@ from annotations.models import (
     RatingLabel,
     Source,
 )
+from annotations.notification_texts import actor_name, notice
 from annotations.permissions import claim_policy
 from articles.models import Article
 from articles.text import canonicalize_line, strip_control_chars
-from factcheck.display import display_name, one_line
+from factcheck.display import one_line
 from factcheck.entry_points import current_entry_point
 
 #: Claim fields a user edits directly in the claim panel (not through a workflow transition).
@@ -272,7 +273,7 @@ def update_claim(
         current.verdict_by = user if verdict is not None else None
     apply_field_changes(current, user, changed, ClaimEvent.Kind.EDITED)
     save_changed(current)
-    _tell_reviewers(current, user, _spoken_list(list(changed)))
+    _tell_reviewers(current, user, list(changed))
     return current
 
 
@@ -315,22 +316,20 @@ def submission_recipients(claim: Claim) -> list[AbstractBaseUser]:
     return list(recipients.values())
 
 
-def _spoken_list(names: list[str]) -> str:
-    """["statement", "claimant", "verdict"] -> "statement, claimant and verdict"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def _tell_reviewers(claim: Claim, user: AbstractBaseUser, fields: list[str]) -> None:
+    """A claim in review changed: tell the editors told of its submission (the page they opened is stale).
 
-
-def _tell_reviewers(claim: Claim, user: AbstractBaseUser, what: str) -> None:
-    """A claim in review changed: tell the editors told of its submission (the page they opened is stale)."""
+    ``fields`` are the claim's field names (or "sources"); each reader sees them in their language.
+    """
     if claim.status != ClaimStatus.IN_REVIEW:
         return
-    message = (
-        f"{display_name(user)} changed the {what} of “{one_line(claim.statement or claim.exact, 80)}” "
-        "while it is in review."
+    text = notice(
+        "changed_in_review", actor=actor_name(user), fields=fields,
+        claim=one_line(claim.statement or claim.exact, 80),
     )
     for editor in submission_recipients(claim):
         if editor.pk != user.pk:
-            notifications.notify(editor, claim, Notification.Kind.CHANGED_IN_REVIEW, message)
+            notifications.notify(editor, claim, Notification.Kind.CHANGED_IN_REVIEW, text)
 
 
 def lock_claim(claim: Claim, expected_version: int | None) -> Claim:
@@ -406,7 +405,7 @@ def add_source(claim: Claim, *, user: AbstractBaseUser, expected_version: int | 
     require_edit(user, current)
     source = attach_source(claim, user, validated_source(claim, user, fields))
     bump_version(claim)
-    _tell_reviewers(current, user, "sources")
+    _tell_reviewers(current, user, ["sources"])
     return source
 
 
@@ -438,7 +437,7 @@ def update_source(
                 field=f"source.{name}", old_value=field_text(before[name]), new_value=field_text(getattr(source, name)),
             )
     bump_version(source.claim)
-    _tell_reviewers(current, user, "sources")
+    _tell_reviewers(current, user, ["sources"])
     return source
 
 
@@ -451,7 +450,7 @@ def remove_source(source: Source, *, user: AbstractBaseUser, expected_version: i
     require_edit(user, current)
     detach_source(claim, user, source)
     bump_version(claim)
-    _tell_reviewers(current, user, "sources")
+    _tell_reviewers(current, user, ["sources"])
 
 
 @transaction.atomic

@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy
 from annotations import limits, notifications, signals
 from annotations.credits import researchers
 from annotations.models import Claim, ClaimEvent, ClaimStatus, Notification
+from annotations.notification_texts import NoticeText, actor_name, notice
 from annotations.permissions import claim_policy
 from annotations.services import EditConflict, field_text, record_event, submission_recipients
 from articles.text import strip_control_chars
@@ -128,7 +129,7 @@ class PendingNotice:
 
     recipients: tuple[AbstractBaseUser, ...]
     kind: str
-    message: str
+    text: NoticeText
     email: bool = True
 
 
@@ -218,8 +219,8 @@ def _assignment_notice(claim: Claim, user: AnyUser, assignee: AbstractBaseUser) 
     recipients = _others([assignee], user)
     if not recipients:
         return []
-    message = f"{display_name(user)} assigned you a claim: “{short(claim)}”"
-    return [PendingNotice(recipients, Notification.Kind.ASSIGNED, message)]
+    text = notice("assigned", actor=actor_name(user), claim=short(claim))
+    return [PendingNotice(recipients, Notification.Kind.ASSIGNED, text)]
 
 
 # --- take ----------------------------------------------------------------------------
@@ -301,7 +302,7 @@ def _submit(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pend
     return [
         PendingNotice(
             editors, Notification.Kind.SUBMITTED,
-            f"{display_name(user)} submitted a claim for review: “{short(claim)}”", email=False,
+            notice("submitted", actor=actor_name(user), claim=short(claim)), email=False,
         )
     ]
 
@@ -343,13 +344,12 @@ def _withdraw(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pe
     recipients = _others(told, user)
     if not recipients:
         return []
-    reason = f": {note}" if note else "."
-    return [
-        PendingNotice(
-            recipients, Notification.Kind.WITHDRAWN,
-            f"{display_name(user)} withdrew “{short(claim)}” from review to change it{reason}",
-        )
-    ]
+    text = (
+        notice("withdrawn_with_reason", actor=actor_name(user), claim=short(claim), note=note)
+        if note
+        else notice("withdrawn", actor=actor_name(user), claim=short(claim))
+    )
+    return [PendingNotice(recipients, Notification.Kind.WITHDRAWN, text)]
 
 
 # --- request changes -----------------------------------------------------------------
@@ -369,7 +369,7 @@ def _request_changes(claim: Claim, user: AnyUser, note: str, params: Params) -> 
     return [
         PendingNotice(
             recipients, Notification.Kind.CHANGES_REQUESTED,
-            f"{display_name(user)} requested changes on “{short(claim)}”: {note}",
+            notice("changes_requested", actor=actor_name(user), claim=short(claim), note=note),
         )
     ]
 
@@ -411,13 +411,12 @@ def _publish(claim: Claim, user: AnyUser, note: str, params: Params) -> list[Pen
     recipients = _others([claim.assignee, claim.verdict_by, *team], user)
     if not recipients:
         return []
-    verdict = f" ({claim.verdict.name})" if claim.verdict_id else ""
-    return [
-        PendingNotice(
-            recipients, Notification.Kind.PUBLISHED,
-            f"{display_name(user)} published the fact-check of “{short(claim)}”{verdict}.",
-        )
-    ]
+    text = (
+        notice("published_with_verdict", actor=actor_name(user), claim=short(claim), verdict=claim.verdict.name)
+        if claim.verdict_id
+        else notice("published", actor=actor_name(user), claim=short(claim))
+    )
+    return [PendingNotice(recipients, Notification.Kind.PUBLISHED, text)]
 
 
 # --- dismiss and reopen --------------------------------------------------------------
@@ -697,9 +696,9 @@ def apply(
         current.version = F("version") + 1
         current.save()
         current.refresh_from_db()
-        for notice in notices:
-            for recipient in notice.recipients:
-                notifications.notify(recipient, current, notice.kind, notice.message, email=notice.email)
+        for pending in notices:
+            for recipient in pending.recipients:
+                notifications.notify(recipient, current, pending.kind, pending.text, email=pending.email)
         if transition.target == ClaimStatus.PUBLISHED:
             signals.claim_published.send(sender=Claim, claim=current, user=user)
         elif transition.target == ClaimStatus.DISMISSED:

@@ -201,6 +201,10 @@ class AssignmentReadSerializer(serializers.Serializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    message = serializers.CharField(
+        source="text", read_only=True,
+        help_text="The text in the request's language (Accept-Language, else the user's saved language).",
+    )
     read = serializers.SerializerMethodField()
 
     class Meta:

@@ -55,6 +55,7 @@ from django.db.models import F, Q, QuerySet
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 from rest_framework import serializers
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError, SSLError
@@ -162,7 +163,7 @@ def verify_signature(
     """What a receiver does (docs/webhooks.md): a ``v1`` signature matches and the timestamp is recent."""
     parts: dict[str, list[str]] = {}
     for item in header.split(","):
-        key, _, value = item.strip().partition("=")
+        key, _sep, value = item.strip().partition("=")
         parts.setdefault(key, []).append(value)
     try:
         timestamp = int(parts.get("t", [""])[0])
@@ -370,22 +371,27 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy | N
         finally:
             response.close()
     except (ConnectTimeoutError, ReadTimeoutError):
-        return Answer(error=f"{host} did not answer within the timeout ({policy.connect_timeout:g} s to connect, "
-                            f"{policy.read_timeout:g} s to answer).")
+        return Answer(error=_("%(host)s did not answer within the timeout (%(connect)s s to connect, "
+                              "%(read)s s to answer).")
+                      % {"host": host, "connect": f"{policy.connect_timeout:g}", "read": f"{policy.read_timeout:g}"})
     except NewConnectionError:
-        return Answer(error=f"Could not connect to {host}: the server is down or refuses connections.")
+        return Answer(error=_("Could not connect to %(host)s: the server is down or refuses connections.")
+                      % {"host": host})
     except SSLError as error:
-        return Answer(error=f"The secure connection to {host} failed: {error}"[:500])
+        return Answer(error=(_("The secure connection to %(host)s failed: %(error)s")
+                             % {"host": host, "error": error})[:500])
     except (HTTPError, OSError) as error:
-        return Answer(error=f"The request to {host} failed: {error}"[:500])
+        return Answer(error=(_("The request to %(host)s failed: %(error)s") % {"host": host, "error": error})[:500])
     finally:
         pool.close()
     excerpt = strip_control_chars(content.decode("utf-8", "replace"))[: WebhookDelivery.RESPONSE_EXCERPT_CHARS]
     error = ""
     if 300 <= response.status < 400:
-        error = f"The endpoint answered {response.status} (a redirect); webhooks do not follow redirects."
+        error = _("The endpoint answered %(status)s (a redirect); webhooks do not follow redirects.") % {
+            "status": response.status
+        }
     elif not 200 <= response.status < 300:
-        error = f"The endpoint answered {response.status}."
+        error = _("The endpoint answered %(status)s.") % {"status": response.status}
     return Answer(status=response.status, body=excerpt, error=error)
 
 
@@ -426,7 +432,7 @@ def attempt(delivery_id: int) -> str:
     if delivery is None:  # its endpoint was deleted meanwhile (the log goes with it)
         return "skipped"
     if not delivery.endpoint.active:
-        _record(delivery, Answer(error="Not sent: the endpoint is switched off."), status=Status.CANCELLED)
+        _record(delivery, Answer(error=_("Not sent: the endpoint is switched off.")), status=Status.CANCELLED)
         return Status.CANCELLED
     answer = send(delivery)
     finished = timezone.now()
@@ -455,11 +461,12 @@ def _count_failure(endpoint_id: int, error: str) -> None:
             endpoint.active = False
             endpoint.disabled_at = timezone.now()
             endpoint.disabled_reason = (
-                f"Switched off after {endpoint.consecutive_failures} failed deliveries in a row. Last error: {error}"
+                _("Switched off after %(failures)s failed deliveries in a row. Last error: %(error)s")
+                % {"failures": endpoint.consecutive_failures, "error": error}
             )[:500]
             fields += ["active", "disabled_at", "disabled_reason"]
             endpoint.deliveries.filter(status=Status.PENDING).update(
-                status=Status.CANCELLED, next_attempt_at=None, error="Not sent: the endpoint was switched off."
+                status=Status.CANCELLED, next_attempt_at=None, error=_("Not sent: the endpoint was switched off.")
             )
             transaction.on_commit(lambda: tell_admins_switched_off(endpoint))
         endpoint.save(update_fields=fields)
@@ -519,7 +526,7 @@ def retry_due(now: datetime | None = None, limit: int = 500) -> int:
     """
     now = now or timezone.now()
     WebhookDelivery.objects.filter(status=Status.SENDING, last_attempt_at__lt=now - STALE_SENDING).update(
-        status=Status.PENDING, next_attempt_at=now, error="The attempt was interrupted (the worker stopped)."
+        status=Status.PENDING, next_attempt_at=now, error=_("The attempt was interrupted (the worker stopped).")
     )
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     ids = list(WebhookDelivery.objects.filter(due, status=Status.PENDING).order_by("next_attempt_at", "pk")

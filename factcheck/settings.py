@@ -155,7 +155,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/articles/"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-gb"
+# The desk's own language: what a visitor without a choice (no cookie, no saved preference,
+# no Accept-Language Django understands) sees, and the language of texts the workers write
+# (webhook errors, watch failures). One of LANGUAGES below: FACTDESK_LANGUAGE=es, ar or fr.
+LANGUAGE_CODE = os.environ.get("FACTDESK_LANGUAGE", "").strip() or "en-gb"
 # Interface languages: English is the source language; translations live in
 # locale/<code>/LC_MESSAGES (django.po for templates and Python, djangojs.po for static/js),
 # compiled by `make install`/`make install-runtime`. Arabic is written right to left: the
@@ -166,6 +169,11 @@ LANGUAGES = [
     ("es", "Español"),
     ("fr", "Français"),
 ]
+if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
+    raise ImproperlyConfigured(
+        f"FACTDESK_LANGUAGE={LANGUAGE_CODE!r} is not a language Factdesk ships: use one of "
+        + ", ".join(code for code, _name in LANGUAGES) + "."
+    )
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

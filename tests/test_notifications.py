@@ -9,10 +9,15 @@ from django.db import transaction
 
 from annotations import notifications, workflow
 from annotations.models import ClaimStatus, Notification
+from annotations.notification_texts import notice
 from tests import factories
 from tests.factories import rating
 
 pytestmark = pytest.mark.django_db
+
+ASSIGN = notice("assigned", actor="Ana", claim="A claim for you")
+CORRECTED = notice("corrected", actor="Ana", claim="x", note="typo")
+WITHDRAWN = notice("withdrawn", actor="Ana", claim="x")
 
 
 def test_notify_creates_a_notification_and_emails_a_link_after_commit(
@@ -21,7 +26,7 @@ def test_notify_creates_a_notification_and_emails_a_link_after_commit(
     settings.FACTDESK_SITE_URL = "https://desk.example.org/"
     claim = factories.ClaimFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notification = notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, "A claim for you.")
+        notification = notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, ASSIGN)
     assert notification.recipient == fact_checker and notification.read_at is None
     assert mailoutbox == []  # nothing leaves before the commit
     for callback in callbacks:
@@ -37,7 +42,7 @@ def test_notify_creates_a_notification_and_emails_a_link_after_commit(
 def test_no_email_for_a_user_without_an_address(mailoutbox, django_capture_on_commit_callbacks):
     user = factories.FactCheckerFactory(email="")
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(user, factories.ClaimFactory(), Notification.Kind.ASSIGNED, "Hi")
+        notifications.notify(user, factories.ClaimFactory(), Notification.Kind.ASSIGNED, ASSIGN)
     assert Notification.objects.filter(recipient=user).count() == 1
     assert mailoutbox == []
 
@@ -45,7 +50,7 @@ def test_no_email_for_a_user_without_an_address(mailoutbox, django_capture_on_co
 def test_inactive_users_are_not_notified(mailoutbox, django_capture_on_commit_callbacks):
     user = factories.FactCheckerFactory(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.notify(user, factories.ClaimFactory(), Notification.Kind.ASSIGNED, "Hi") is None
+        assert notifications.notify(user, factories.ClaimFactory(), Notification.Kind.ASSIGNED, ASSIGN) is None
     assert not Notification.objects.exists() and mailoutbox == []
 
 
@@ -54,7 +59,7 @@ def test_a_rolled_back_transition_sends_nothing(fact_checker, mailoutbox, django
     with django_capture_on_commit_callbacks(execute=True):
         try:
             with transaction.atomic():
-                notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, "Hi")
+                notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, ASSIGN)
                 raise RuntimeError("boom")
         except RuntimeError:
             pass
@@ -67,7 +72,9 @@ def test_email_subject_is_one_line_even_for_multiline_claims(
 ):
     claim = factories.ClaimFactory(statement="First line\nSecond line\r\nInjected: header")
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, f"About {claim.statement}")
+        notifications.notify(
+            fact_checker, claim, Notification.Kind.ASSIGNED, notice("assigned", actor="Ana", claim=claim.statement)
+        )
     [mail] = mailoutbox
     assert "\n" not in mail.subject and "\r" not in mail.subject
     assert len(mail.subject) <= notifications.MAX_SUBJECT_LENGTH
@@ -85,7 +92,8 @@ def test_a_mail_server_failure_is_logged_not_raised(monkeypatch, caplog):
 
 def test_long_messages_are_cut_to_fit(fact_checker):
     notification = notifications.notify(
-        fact_checker, factories.ClaimFactory(), Notification.Kind.ASSIGNED, "word " * 300, email=False
+        fact_checker, factories.ClaimFactory(), Notification.Kind.CHANGES_REQUESTED,
+        notice("changes_requested", actor="Ana", claim="x", note="word " * 300), email=False,
     )
     assert len(notification.message) <= notifications.MAX_MESSAGE_LENGTH
     assert notification.message.endswith("…")
@@ -145,8 +153,8 @@ def test_without_a_choice_only_the_kinds_that_ask_to_act_are_mailed(fact_checker
                                                                    django_capture_on_commit_callbacks):
     claim = factories.ClaimFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(fact_checker, claim, Notification.Kind.CORRECTED, "Your verdict was corrected.")
-        notifications.notify(fact_checker, claim, Notification.Kind.WITHDRAWN, "Withdrawn.")
+        notifications.notify(fact_checker, claim, Notification.Kind.CORRECTED, CORRECTED)
+        notifications.notify(fact_checker, claim, Notification.Kind.WITHDRAWN, WITHDRAWN)
     assert [m.subject.split(": ")[0] for m in mailoutbox] == [f"[Factdesk] Verdict corrected #{claim.pk}"]
     assert Notification.objects.filter(recipient=fact_checker).count() == 2  # both shown in the app
 
@@ -157,15 +165,15 @@ def test_a_users_choice_decides_which_notifications_are_mailed(fact_checker, mai
     assert notifications.email_kinds(fact_checker) == {Notification.Kind.WITHDRAWN}
     claim = factories.ClaimFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, "Assigned.")
-        notifications.notify(fact_checker, claim, Notification.Kind.WITHDRAWN, "Withdrawn.")
+        notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, ASSIGN)
+        notifications.notify(fact_checker, claim, Notification.Kind.WITHDRAWN, WITHDRAWN)
     assert len(mailoutbox) == 1 and "Withdrawn from review" in mailoutbox[0].subject
 
 
 def test_choosing_no_email_at_all_sends_none(fact_checker, mailoutbox, django_capture_on_commit_callbacks):
     notifications.set_email_kinds(fact_checker, [])
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(fact_checker, factories.ClaimFactory(), Notification.Kind.ASSIGNED, "Assigned.")
+        notifications.notify(fact_checker, factories.ClaimFactory(), Notification.Kind.ASSIGNED, ASSIGN)
     assert mailoutbox == []
     assert Notification.objects.filter(recipient=fact_checker).count() == 1
 

@@ -25,6 +25,7 @@ from django.test import RequestFactory
 from annotations import claim_corrections, notifications, workflow
 from annotations.context_processors import navigation
 from annotations.models import Claim, ClaimCorrection, ClaimEvent, ClaimStatus, Notification, RatingLabel
+from annotations.notification_texts import notice
 from annotations.permissions import claim_policy, correction_policy, notification_policy
 from articles.models import Article, ArticleRevision
 from articles.permissions import article_policy, revision_policy, snapshot_policy
@@ -747,12 +748,14 @@ def test_only_someone_who_may_see_the_claim_is_notified(users, mailoutbox, djang
     researching = factories.ClaimFactory(status=ClaimStatus.RESEARCHING)
     with django_capture_on_commit_callbacks(execute=True):
         told = {
-            role: notifications.notify(users[role], researching, Notification.Kind.ASSIGNED, "A claim for you.")
+            role: notifications.notify(
+                users[role], researching, Notification.Kind.ASSIGNED, notice("assigned", actor="", claim="x")
+            )
             is not None
             for role in ROLES if role != "anonymous"
         }
         told_of_published = notifications.notify(
-            users["reader"], published_claim(), Notification.Kind.PUBLISHED, "Published."
+            users["reader"], published_claim(), Notification.Kind.PUBLISHED, notice("published", actor="", claim="x")
         )
     assert told == {"inactive": False, "reader": False, "fact_checker": True, "editor": True, "admin": True}
     assert told_of_published is not None

@@ -19,7 +19,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Variables of this machine that would change what the settings compute.
-STORAGE_VARIABLES = ("FACTDESK_STORAGE", "STORAGE_BACKEND", "REDIS_URL")
+STORAGE_VARIABLES = ("FACTDESK_STORAGE", "STORAGE_BACKEND", "REDIS_URL", "FACTDESK_LANGUAGE")
 
 PRINT_STORAGES = (
     "import json, django; from django.conf import settings; "
@@ -162,3 +162,19 @@ def test_with_django_storages_installed_default_storage_is_an_s3_storage_on_that
         "overwrite": False,
         "key": "AKIAEXAMPLE",
     }
+
+
+# --- the desk's own language (issue 21) ------------------------------------------------------------
+
+PRINT_LANGUAGE = "import django; from django.conf import settings; print(settings.LANGUAGE_CODE)"
+
+
+def test_the_desk_language_is_english_unless_set():
+    assert run_settings({}, PRINT_LANGUAGE).stdout.strip() == "en-gb"
+    assert run_settings({"FACTDESK_LANGUAGE": "es"}, PRINT_LANGUAGE).stdout.strip() == "es"
+
+
+def test_an_unshipped_desk_language_is_refused_at_start_with_the_choices():
+    completed = run_settings({"FACTDESK_LANGUAGE": "xx"}, PRINT_LANGUAGE)
+    assert completed.returncode != 0
+    assert "FACTDESK_LANGUAGE='xx' is not a language Factdesk ships: use one of en-gb, ar, es, fr." in completed.stderr

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -297,6 +297,18 @@ def test_a_500_is_retried_with_exponential_back_off_until_it_succeeds(
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 0 and endpoint.last_success_at is not None
+
+
+def test_the_worker_writes_a_failure_in_the_desks_language(
+    local, settings, httpserver: HTTPServer, editor, django_capture_on_commit_callbacks
+):
+    settings.LANGUAGE_CODE = "es"  # FACTDESK_LANGUAGE=es: a worker has no request, so the desk's language
+    translation.deactivate()
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    register(httpserver)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.apply(factories.ClaimFactory(status=ClaimStatus.NEW), editor, "dismiss", note="Duplicate")
+    assert WebhookDelivery.objects.get().error == "El punto de destino respondió 503."
 
 
 def test_the_back_off_doubles_and_is_capped(settings):
