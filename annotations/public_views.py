@@ -17,7 +17,8 @@ rendered without the request (no context processors, no session, no CSRF token),
 set no cookie and do not vary by cookie: one cached copy serves everyone who reads it in the
 same interface language (``Vary: Accept-Language``; the language is part of every ETag and
 fragment key, and a page in a language the cookie or the user's setting picked is ``private``,
-see :func:`_language_from_browser`). Each page has an ETag and a Last-Modified from a
+see :func:`_language_from_browser`; a language named in the address, ``?lang=ar``, which each
+page lists as its ``hreflang`` alternates, is a page of its own and stays public). Each page has an ETag and a Last-Modified from a
 one-query state (:func:`cacheable`) and ``Cache-Control: public, max-age=FACTDESK_PUBLIC_MAX_AGE``;
 see :mod:`annotations.public_cache` for the version bumped, and the CDN purged, on publish and correct.
 
@@ -85,6 +86,7 @@ from annotations.public_links import (
 from articles.models import Article
 from articles.text import strip_control_chars
 from factcheck.display import one_line, truncate
+from factcheck.i18n import supported_language
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
@@ -201,7 +203,7 @@ def cacheable(state: State) -> Callable[[Callable[..., HttpResponse]], Callable[
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             response = conditional(request, *args, **kwargs)
             if response.status_code in (200, 304):
-                if _language_from_browser(request) == translation.get_language():
+                if translation.get_language() in (_language_from_address(request), _language_from_browser(request)):
                     patch_cache_control(response, public=True, max_age=settings.FACTDESK_PUBLIC_MAX_AGE)
                 else:
                     # Chosen by the language cookie or the user's setting: a shared cache keyed on
@@ -229,6 +231,32 @@ def _language_from_browser(request: HttpRequest) -> str:
     return translation.get_language_from_request(probe)
 
 
+def _language_from_address(request: HttpRequest) -> str | None:
+    """The language the address names (``?lang=es``), if Factdesk ships it.
+
+    A language in the URL is a page of its own for every cache, so unlike a cookie's choice
+    it may be stored publicly: the links a reader shares, and the language links in the
+    footer, keep their language and stay cacheable by the CDN.
+    """
+    return supported_language(request.GET.get(LANGUAGE_PARAMETER))
+
+
+def in_address_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render in the language ``?lang=`` names, whatever the cookie or the browser says."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = _language_from_address(request)
+        if language is None:
+            return view(request, *args, **kwargs)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response["Content-Language"] = language  # LocaleMiddleware would name the cookie's language
+        return response
+
+    return wrapped
+
+
 def same_for_everyone(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Say truthfully that the answer does not depend on the visitor: no ``Vary: Cookie``.
 
@@ -250,9 +278,13 @@ def same_for_everyone(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapped
 
 
+#: The query parameter naming a public page's language: ``/fact-checks/…?lang=ar``.
+LANGUAGE_PARAMETER = "lang"
+
+
 def public_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Every public view: no login, GET/HEAD only, 404 when the public pages are off, not varying by cookie."""
-    return login_not_required(same_for_everyone(require_safe(public_pages_on(view))))
+    return login_not_required(same_for_everyone(require_safe(public_pages_on(in_address_language(view)))))
 
 
 def _latest(*values: datetime | None) -> datetime | None:

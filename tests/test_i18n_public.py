@@ -87,3 +87,32 @@ def test_the_embed_card_and_the_article_page_follow_the_interface_language():
     french = Client().get(article_url, HTTP_ACCEPT_LANGUAGE="fr")
     assert html_lang(english)[0] == "en-gb" and html_lang(french)[0] == "fr"
     assert english["ETag"] != french["ETag"]
+
+
+def test_a_language_named_in_the_address_wins_and_may_be_cached_publicly():
+    path = public_claim_path(published())
+    visitor = Client()
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    arabic = visitor.get(f"{path}?lang=ar", HTTP_ACCEPT_LANGUAGE="en")
+    assert html_lang(arabic) == ("ar", "rtl")
+    assert arabic["Content-Language"] == "ar"
+    assert "public" in arabic["Cache-Control"] and "private" not in arabic["Cache-Control"]
+    assert arabic["ETag"] != Client().get(path, HTTP_ACCEPT_LANGUAGE="en")["ETag"]
+    again = Client().get(f"{path}?lang=ar", HTTP_ACCEPT_LANGUAGE="fr", HTTP_IF_NONE_MATCH=arabic["ETag"])
+    assert again.status_code == 304  # the same Arabic page, whoever asks
+
+
+def test_an_unknown_language_in_the_address_is_ignored():
+    path = public_claim_path(published())
+    response = Client().get(f"{path}?lang=xx", HTTP_ACCEPT_LANGUAGE="es")
+    assert html_lang(response)[0] == "es" and "public" in response["Cache-Control"]
+
+
+def test_every_page_names_its_translations_for_search_engines_and_sharing():
+    claim = published()
+    page = Client().get(public_claim_path(claim), HTTP_ACCEPT_LANGUAGE="en")
+    links = LexborHTMLParser(page.content.decode()).css('link[rel="alternate"][hreflang]')
+    canonical = f"https://checks.example.org{public_claim_path(claim)}"
+    assert {(link.attributes["hreflang"], link.attributes["href"]) for link in links} == {
+        (code, f"{canonical}?lang={code}") for code, _name in settings.LANGUAGES
+    }
