@@ -120,8 +120,8 @@ def _mail(notification: Notification, recipient: AbstractBaseUser) -> None:
         return
     number = f" #{notification.claim_id}" if notification.claim_id else ""
     link = _absolute(reverse("review:notification_open", args=[notification.pk]))
-    # The email's fixed words in the recipient's interface language (their saved choice), not the actor's.
-    with translation.override(saved_language(recipient) or translation.get_language()):
+    # The recipient's saved language, else the desk's (FACTDESK_LANGUAGE): never the actor's by accident.
+    with translation.override(saved_language(recipient) or settings.LANGUAGE_CODE):
         text = notification.text
         subject = one_line(
             _("[%(organization)s] %(kind)s%(number)s: %(message)s") % {

@@ -36,6 +36,15 @@ def fresh_shared_cache(django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the desk's default language: a request leaves the language it chose active."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def no_internet(monkeypatch):
     """No test touches the internet: the fetcher resolves only local names (others: a DNS failure)."""
     from articles import fetching

@@ -143,3 +143,14 @@ def test_a_summary_of_many_assignments_counts_the_rest(editor, fact_checker):
     assert summary.message.endswith(" and 2 more.")
     with translation.override("es"):
         assert summary.text.endswith(" y 2 más.")
+
+
+def test_a_recipient_without_a_saved_language_is_mailed_in_the_desks_not_the_actors(
+    settings, fact_checker, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.LANGUAGE_CODE = "fr"  # FACTDESK_LANGUAGE=fr
+    claim = factories.ClaimFactory()
+    with translation.override("ar"), django_capture_on_commit_callbacks(execute=True):  # the actor reads Arabic
+        notifications.notify(fact_checker, claim, Notification.Kind.ASSIGNED, ASSIGNED)
+    [mail] = mailoutbox
+    assert "Ed vous a attribué une affirmation : « x »" in mail.body
