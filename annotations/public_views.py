@@ -18,8 +18,9 @@ set no cookie and do not vary by cookie: one cached copy serves everyone who rea
 same interface language (``Vary: Accept-Language``; the language is part of every ETag and
 fragment key, and a page in a language the cookie or the user's setting picked is ``private``,
 see :func:`_language_from_browser`; a language named in the address, ``?lang=ar``, which each
-page lists as its ``hreflang`` alternates, is a page of its own and stays public). Each page has an ETag and a Last-Modified from a
-one-query state (:func:`cacheable`) and ``Cache-Control: public, max-age=FACTDESK_PUBLIC_MAX_AGE``;
+page lists as its ``hreflang`` alternates, is a page of its own and stays public). Each page has
+an ETag and a Last-Modified from a one-query state (:func:`cacheable`) and
+``Cache-Control: public, max-age=FACTDESK_PUBLIC_MAX_AGE``;
 see :mod:`annotations.public_cache` for the version bumped, and the CDN purged, on publish and correct.
 
 All user text is autoescaped by the templates; the JSON-LD is serialised with ``<``, ``>``
