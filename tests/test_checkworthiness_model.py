@@ -337,6 +337,21 @@ def test_average_precision_agrees_with_the_feature_scorers_measure():
     assert average_precision(scores, [label for _, label in labelled]) == pytest.approx(cw.average_precision(labelled))
 
 
+def test_design_comparison_cross_validates_on_training_rows_only():
+    # annotations.checkworthiness_cv: how the shipped design was chosen (docs/checkworthiness.md).
+    from annotations.checkworthiness_cv import compare, grouped_folds, low_prevalence_ap
+
+    sentences = team_fixture()
+    results = compare(sentences, [("shipped", {}), ("plain", None)])
+    assert [result.name for result in results] == ["shipped", "plain"]
+    for result in results:
+        assert 0.5 < result.average_precision <= 1.0
+        assert 0.0 <= result.low_prevalence_ap <= 1.0 and 0.0 < result.balanced_f1 <= 1.0
+    assert grouped_folds([5, 1, 4, 2, 3, 6], folds=3).tolist() == [2, 0, 1, 0, 1, 2]
+    labels = np.array([1, 1, 0, 0, 0, 0])
+    assert low_prevalence_ap(np.array([6.0, 5, 4, 3, 2, 1]), labels, rate=0.2) == 1.0
+
+
 # --- The features' fast path ----------------------------------------------------------------
 
 
