@@ -7,6 +7,7 @@ assertions hold on both.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from django.db import connection
 
 from articles.models import Article
 from search import index
-from search.normalize import WORD_WITH_MARKS, fold
+from search.normalize import OPTIONAL_MARKS, WORD_WITH_MARKS, fold
 from search.query import parse_query
 from search.results import search_articles, search_claims
 from tests.factories import ArticleFactory, ClaimFactory
@@ -36,6 +37,13 @@ def test_fold_removes_harakat_and_tatweel_but_keeps_letters():
 def test_fold_removes_latin_accents_and_hebrew_points():
     assert fold("café Zürich") == "cafe Zurich"
     assert fold("שָׁלוֹם") == "שלום"
+
+
+def test_fold_removes_every_optional_mark_and_nothing_next_to_the_ranges():
+    assert fold("a" + OPTIONAL_MARKS + "b") == "ab"
+    neighbours = "".join(chr(ord(mark) + step) for mark in OPTIONAL_MARKS for step in (-1, 1))
+    kept = "".join(char for char in neighbours if char not in OPTIONAL_MARKS)
+    assert fold("a" + kept + "b") == unicodedata.normalize("NFC", "a" + kept + "b")
 
 
 def test_fold_keeps_indic_vowel_signs():
