@@ -11,7 +11,7 @@ from functools import cache
 
 from django.http import HttpRequest
 
-from annotations.models import Notification
+from annotations import selectors
 from annotations.permissions import claim_policy
 from articles.permissions import article_policy
 from factcheck.permissions import role_name
@@ -25,7 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
 
     @cache
     def unread() -> int:
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        return selectors.unread_notification_count(user)
 
     return {
         "nav_role": lambda: role_name(user),

@@ -346,7 +346,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The notifications page: a user's latest first, read from the index end (no sort).
+            models.Index(fields=["recipient", "created_at", "id"], name="notification_latest"),
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from annotations import notifications, selectors, workflow
 from annotations.htmx import VersionRequired, claim_changed, require_version
 from annotations.models import Claim, ClaimStatus, Notification
+from annotations.pagination import CappedPaginator
 from annotations.permissions import claim_policy
 from annotations.review_context import review_actions_for
 from annotations.services import EditConflict
@@ -34,6 +34,9 @@ RECENT_FINISHED = 20
 #: Rows per page in the review queue: a desk with thousands of open claims must not render
 #: them all (the counts say how many there are).
 GROUP_LIMIT = 50
+#: The review queue counts this many claims at most ("Waiting for your review (more than 1000)"): a
+#: count reads every claim it counts, so an uncapped one grew with the desk.
+QUEUE_COUNT_LIMIT = 1_000
 #: Rows per status group in My claims: three groups and the finished list on one page, each
 #: row rendered with its links and dates, so fewer than a queue page (about 95 rows in all).
 MY_CLAIMS_GROUP_LIMIT = 25
@@ -61,7 +64,10 @@ def my_claims(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "review/my_claims.html",
-        {"groups": mine.groups, "finished": mine.finished, "finished_count": mine.finished_count},
+        {
+            "groups": mine.groups, "finished": mine.finished, "finished_count": mine.finished_count,
+            "finished_more": mine.finished_more,
+        },
     )
 
 
@@ -70,7 +76,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Claims in review, oldest submission first; those I set the verdict of are listed apart."""
     _require_editor(request)
     researched = selectors.researched_in_review(request.user)  # once, for both lists
-    page = Paginator(selectors.review_queue(request.user, researched), GROUP_LIMIT).get_page(request.GET.get("page"))
+    queue = selectors.review_queue(request.user, researched)
+    page = CappedPaginator(queue, GROUP_LIMIT, limit=QUEUE_COUNT_LIMIT).get_page(request.GET.get("page"))
     page.object_list = selectors.mark_changes_requested(page.object_list)
     mine, mine_count = selectors.needs_other_editor(request.user, limit=GROUP_LIMIT, researched=researched)
     return render(

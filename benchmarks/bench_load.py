@@ -11,7 +11,11 @@ requests for ``--duration`` seconds to, in turn: ``/healthz`` without a cookie (
 load balancer's probe, one ``SELECT 1``), ``/healthz`` with the session cookie (the same plus the
 session and the user), and the article page with 50 and 200 claims as a logged-in editor. Each
 page gets a short warm-up run first, so every worker has rendered it once; the numbers are
-requests/s, p50/p99 and errors, and each article row's share of the floor's requests/s.
+requests/s, p50/p99 and errors, and each article row's share of the floor's requests/s. Each
+row also gives the gunicorn processes' CPU time per request (from /proc, Linux): on a machine
+other programs keep busy, requests/s swing from run to run, CPU per request much less, and
+the floor's CPU per request over a page's is the share an idle server would reach (less what
+the load client and Redis themselves cost).
 
 Targets: the 200-claim page ≥ 50% of the floor, the 50-claim page ≥ 70%, zero errors, p99 <
 250 ms. The machine's load average is printed with every row: relative numbers from one run
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -36,16 +41,49 @@ TARGET_SHARE = {50: 0.70, 200: 0.50}
 TARGET_P99_MS = 250.0
 
 
-def measure(port: int, label: str, path: str, cookie: str, *, connections: int, seconds: float) -> dict[str, Any]:
-    """One load run after a short warm-up; the row with the load average at its end."""
+def server_cpu_seconds(port: int) -> float:
+    """CPU time (user + system) used so far by the gunicorn processes serving ``port`` (Linux /proc).
+
+    Unlike requests/s, CPU per request does not depend on what else the machine runs: the
+    share of ``/healthz`` it implies is what an idle machine would show, less the load client.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            if b"gunicorn" not in command or f"127.0.0.1:{port}".encode() not in command:
+                continue
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def measure(
+    port: int, label: str, path: str, cookie: str, *, connections: int, seconds: float, cpu: bool = True
+) -> dict[str, Any]:
+    """One load run after a short warm-up; the row with the server's CPU per request and the load average.
+
+    ``cpu=False`` when workers may be recycled during the run (``max_requests`` of the production
+    configuration): a worker that exits takes its CPU time with it.
+    """
     status, _ = run.http_get(port, path, cookie)
     if status != 200:
         return {"label": label, "path": path, "error": f"HTTP {status}"}
     run.load_run(port, path, cookie, connections=connections, seconds=min(2.0, seconds))
     run.wait_until_idle(port)
+    cpu_before = server_cpu_seconds(port)
     result = run.load_run(port, path, cookie, connections=connections, seconds=seconds)
     run.wait_until_idle(port)
-    return {"label": label, "path": path, **asdict(result), "load_average": run.load_average()}
+    used = server_cpu_seconds(port) - cpu_before
+    # wait_until_idle's own /healthz requests are a handful against thousands: not subtracted.
+    cpu_ms = used * 1000 / result.requests if result.requests and cpu else 0.0
+    return {"label": label, "path": path, **asdict(result), "cpu_ms_per_request": cpu_ms,
+            "load_average": run.load_average()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--config", choices=("sync", "production"), default="sync")
     parser.add_argument("--json", type=Path, help="Also write the rows to this file.")
+    parser.add_argument(
+        "--data-dir", type=Path, help="Keep the SQLite benchmark database here (default benchmarks/data/)."
+    )
+    parser.add_argument(
+        "--pg-name", help="PostgreSQL database name (default factdesk_bench_quick or factdesk_bench)."
+    )
     args = parser.parse_args(argv)
+    if args.data_dir:
+        run.DATA_DIR = args.data_dir
+    if args.pg_name:
+        run.database_url = lambda settings: f"{run.POSTGRES_SERVER_URL}/{args.pg_name}"
 
     settings = run.Settings(db=args.db, quick=args.quick, articles=1_000 if args.quick else 10_000)
     env = run.setup_django(settings)
@@ -72,20 +120,27 @@ def main(argv: list[str] | None = None) -> int:
             *((f"article, {count} claims", f"/articles/{desk.by_claims[count].pk}/", cookie) for count in (50, 200)),
         ]
         for label, path, page_cookie in pages:
-            rows.append(measure(port, label, path, page_cookie, connections=args.connections, seconds=args.duration))
+            rows.append(measure(
+                port, label, path, page_cookie, connections=args.connections, seconds=args.duration,
+                cpu=args.config == "sync",
+            ))
             run.log(f"  {rows[-1]}")
     floor = rows[0].get("requests_per_second") or 0.0
+    floor_cpu = rows[0].get("cpu_ms_per_request") or 0.0
     redis = "Redis" if env.get("REDIS_URL") else "no Redis"
     print(
         f"\n{args.db}{' (quick data set)' if args.quick else ''}, {redis}, gunicorn {args.config} × {args.workers}, "
         f"{args.connections} connections × {args.duration:g} s; load average {started_load} at start\n"
     )
-    print("| Page | req/s | share of /healthz | p50 ms | p99 ms | errors | load average after | target |")
-    print("|---|---:|---:|---:|---:|---:|---|---|")
+    print(
+        "| Page | req/s | share of /healthz | p50 ms | p99 ms | errors | server CPU ms/request "
+        "(share implied) | load average after | target |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     missed = []
     for row in rows:
         if "error" in row:
-            print(f"| {row['label']} | {row['error']} | | | | | | |")
+            print(f"| {row['label']} | {row['error']} | | | | | | | |")
             missed.append(row["label"])
             continue
         share = row["requests_per_second"] / floor if floor else 0.0
@@ -97,9 +152,11 @@ def main(argv: list[str] | None = None) -> int:
             if not ok:
                 missed.append(row["label"])
         row["share_of_floor"] = share
+        cpu_ms = row.get("cpu_ms_per_request") or 0.0
+        cpu_text = f"{cpu_ms:.2f} ({floor_cpu / cpu_ms:.0%})" if cpu_ms > 0 and floor_cpu > 0 else "n/a"
         print(
             f"| {row['label']} | {row['requests_per_second']:,.0f} | {share:.0%} | {row['p50_ms']:.0f} | "
-            f"{row['p99_ms']:.0f} | {row['errors']} | {row['load_average']} | {target} |"
+            f"{row['p99_ms']:.0f} | {row['errors']} | {cpu_text} | {row['load_average']} | {target} |"
         )
     if args.json:
         args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=2))

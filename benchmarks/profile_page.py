@@ -34,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime...)")
     parser.add_argument("--limit", type=int, default=40, help="Rows of the profile to print.")
     parser.add_argument("--queries", action="store_true", help="List the SQL queries of one request.")
+    parser.add_argument(
+        "--data-dir", type=Path, help="The SQLite benchmark database's folder (default benchmarks/data/)."
+    )
     args = parser.parse_args(argv)
+    if args.data_dir:
+        run.DATA_DIR = args.data_dir
 
     settings = run.Settings(db=args.db, quick=args.quick)
     run.setup_django(settings)

@@ -376,6 +376,10 @@ if REDIS_URL:
 # cache could not learn that another process changed a user); invalidated on every change by
 # signals (factcheck/user_cache.py), the timeout is a backstop. 0 turns it off.
 FACTDESK_USER_CACHE_SECONDS = int(os.environ.get("FACTDESK_USER_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+# With a shared cache, each process also keeps the article pages it serves, bounded in bytes (least
+# recently used go first): their keys are versions, so a local copy is never stale
+# (annotations/article_views.py, page_caches). 0 turns it off.
+FACTDESK_LOCAL_PAGE_CACHE_BYTES = int(os.environ.get("FACTDESK_LOCAL_PAGE_CACHE_BYTES", str(32 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

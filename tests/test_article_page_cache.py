@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations import services
-from annotations.models import AnchorState, Claim, ClaimStatus
+from annotations.models import AnchorState, Claim, ClaimStatus, Notification
 from articles.corrections import edit_article
 from factcheck.permissions import FACT_CHECKER
 from tests import factories
@@ -60,17 +60,17 @@ def test_a_cached_page_is_identical_to_a_freshly_rendered_one(checker_client, de
     assert "Budget" in fresh and "Crowd size" in fresh
 
 
-def test_a_warm_page_loads_no_claim_and_costs_five_queries(checker_client, desk_article, django_assert_max_num_queries):
+def test_a_warm_page_loads_no_claim_and_costs_four_queries(checker_client, desk_article, django_assert_max_num_queries):
     page(checker_client, desk_article.pk)
     with CaptureQueriesContext(connection) as queries:
         page(checker_client, desk_article.pk)
-    # session, user, the article (with its claims' state), the role, the unread count
-    assert len(queries.captured_queries) <= 5
+    # session, user, the role, the article (with its claims' state and the reader's unread count)
+    assert len(queries.captured_queries) <= 4
     assert claim_queries(queries) == []
     for _ in range(20):
         factories.ClaimFactory(article=desk_article, phrase="the mayor said")
     page(checker_client, desk_article.pk)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         assert "the mayor said" in page(checker_client, desk_article.pk)
 
 
@@ -230,3 +230,102 @@ def test_a_changed_role_takes_effect_at_once(user_cache, desk_article):
     assert "Budget" in page(user_cache, desk_article.pk)
     group.user_set.clear()
     assert "Budget" not in page(user_cache, desk_article.pk)
+
+
+# --- the whole page, cached once and filled in per reader --------------------------------
+
+
+def whole_page(client: Client, url: str, monkeypatch) -> str:
+    """The page as rendered in one piece by the template (the personal pages' way)."""
+    from annotations import article_views
+
+    with monkeypatch.context() as patched:
+        patched.setattr(article_views, "is_personal", lambda *args: True)
+        response = client.get(url)
+    return TOKEN.sub(r'\1"', response.content.decode())
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_cached_page_is_the_page_the_template_renders(client, desk_article, monkeypatch, settings, language):
+    person = factories.FactCheckerFactory(username="ada<&>", is_staff=True)
+    claim = Claim.objects.filter(article=desk_article).first()
+    for _ in range(3):
+        Notification.objects.create(recipient=person, claim=claim, kind=Notification.Kind.ASSIGNED, message="x")
+    client.force_login(person)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    url = f"/articles/{desk_article.pk}/?from=<mail>&x=1"
+    caches["fragments"].clear()
+    cold = TOKEN.sub(r'\1"', client.get(url).content.decode())
+    warm = TOKEN.sub(r'\1"', client.get(url).content.decode())
+    assert cold == warm == whole_page(client, url, monkeypatch)
+    assert 'data-unread="3"' in warm
+    assert '<span class="username">ada&lt;&amp;&gt;</span>' in warm
+    assert f'name="next" value="/articles/{desk_article.pk}/?from=%3Cmail%3E&amp;x=1"' in warm
+    assert f'data-user-id="{person.pk}"' in warm and 'href="/admin/"' in warm
+
+
+def test_a_warm_page_renders_no_template_and_fills_in_each_reader(client, desk_article, fact_checker):
+    other = factories.FactCheckerFactory()
+    url = f"/articles/{desk_article.pk}/"
+    client.force_login(fact_checker)
+    client.get(url)
+    response = client.get(url)
+    assert response.templates == []
+    client.force_login(other)
+    response = client.get(url)
+    assert response.templates == []  # the same role's page, with the other reader's values
+    html = response.content.decode()
+    assert f'data-user-id="{other.pk}"' in html and f'data-user-id="{fact_checker.pk}"' not in html
+    assert f'<span class="username">{other.username}</span>' in html
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', html))
+    assert len(tokens) == 1 and response.cookies["csrftoken"].value  # the reader's own token
+
+
+def test_the_unread_badge_is_read_on_every_page(checker_client, fact_checker, desk_article):
+    from annotations import notifications
+
+    claim = Claim.objects.filter(article=desk_article).first()
+    url = f"/articles/{desk_article.pk}/"
+    assert "data-unread" not in checker_client.get(url).content.decode()
+    Notification.objects.create(recipient=fact_checker, claim=claim, kind=Notification.Kind.ASSIGNED, message="x")
+    assert 'data-unread="1"' in checker_client.get(url).content.decode()
+    notifications.mark_read(fact_checker)  # a bulk update: no signal, nothing to invalidate
+    assert "data-unread" not in checker_client.get(url).content.decode()
+
+
+def test_waiting_messages_are_shown_on_a_cached_page(checker_client, desk_article):
+    from django.contrib.messages import INFO
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    url = f"/articles/{desk_article.pk}/"
+    checker_client.get(url)
+    storage = CookieStorage(RequestFactory().get(url))
+    storage.add(INFO, "The claim was saved.")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    checker_client.cookies["messages"] = carrier.cookies["messages"].value
+    assert "The claim was saved." in checker_client.get(url).content.decode()
+    assert "The claim was saved." not in checker_client.get(url).content.decode()
+
+
+def test_with_a_shared_cache_each_process_keeps_its_own_copy(checker_client, desk_article, settings):
+    from annotations import article_views
+
+    shared = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared-pages-test"}
+    settings.CACHES = {**settings.CACHES, "fragments": shared}
+    settings.FACTDESK_LOCAL_PAGE_CACHE_BYTES = 1024 * 1024
+    local, remote = article_views.page_caches()
+    local.clear()
+    url = f"/articles/{desk_article.pk}/"
+    first = page(checker_client, desk_article.pk)
+    for store in (local, remote):  # stored in both
+        keys = store._store.entries if store is local else store._cache
+        assert any(key.startswith(":1:article-page:") for key in keys)
+    remote.clear()  # another server, or Redis gone: this process still has the page
+    response = checker_client.get(url)
+    assert response.templates == [] and TOKEN.sub(r'\1"', response.content.decode()) == first
+    claim = Claim.objects.get(article=desk_article, statement="Budget")
+    services.update_claim(claim, user=claim.created_by, expected_version=claim.version, changes={"statement": "Cut"})
+    assert ">Cut<" in page(checker_client, desk_article.pk)  # a new key: never a stale local copy

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 #: claim counts, and the navigation's unread count) and of the article page, whatever the
 #: number of articles and claims.
 LIST_QUERIES = 9
-PAGE_QUERIES = 7
+PAGE_QUERIES = 6  # the article's query carries the reader's unread count
 HIGHLIGHTS_QUERIES = 5
 
 PHRASES = [

@@ -1,0 +1,148 @@
+"""Long lists count up to a limit and say so (issue 19: pages at 1,000,000 claims).
+
+The article list and the review queue counted every matching row before showing 25 or 50 of
+them; a :class:`~annotations.pagination.CappedPaginator` stops after its limit (or after the
+page asked for) and the page says "More than N". The limits are lowered here so a handful of
+rows shows the behaviour.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Q
+from django.utils import timezone
+
+from annotations import article_views, review_views, selectors
+from annotations.models import ClaimStatus
+from annotations.pagination import CappedPaginator
+from articles.models import Article
+from tests import factories
+
+
+@pytest.mark.django_db
+def test_the_count_stops_after_the_limit_and_says_more():
+    factories.ArticleFactory.create_batch(7)
+    paginator = CappedPaginator(Article.objects.order_by("pk"), 2, limit=4)
+    page = paginator.get_page(1)
+    assert (paginator.count, paginator.more, paginator.count_floor, paginator.pages_floor) == (5, True, 4, 2)
+    assert [a.pk for a in page] == list(Article.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    assert page.has_next()
+
+
+@pytest.mark.django_db
+def test_a_list_within_the_limit_is_counted_exactly():
+    factories.ArticleFactory.create_batch(4)
+    paginator = CappedPaginator(Article.objects.all(), 2, limit=4)
+    page = paginator.get_page(2)
+    assert (paginator.count, paginator.more, paginator.num_pages) == (4, False, 2)
+    assert not page.has_next()
+
+
+@pytest.mark.django_db
+def test_pages_beyond_the_limit_stay_reachable_one_at_a_time():
+    factories.ArticleFactory.create_batch(9)
+    ordered = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    pages = []
+    number = 1
+    while True:
+        page = CappedPaginator(Article.objects.order_by("pk"), 2, limit=3).get_page(number)
+        pages.append([a.pk for a in page])
+        if not page.has_next():
+            break
+        number = page.next_page_number()
+    assert [pk for rows in pages for pk in rows] == ordered
+    last = CappedPaginator(Article.objects.all(), 2, limit=3)
+    last.get_page(5)
+    assert (last.count, last.more) == (9, False)
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_falls_back_to_the_last_one():
+    factories.ArticleFactory.create_batch(3)
+    page = CappedPaginator(Article.objects.order_by("pk"), 2, limit=100).get_page(99)
+    assert page.number == 2
+
+
+def test_the_count_of_a_list_of_rows_is_capped_too():
+    paginator = CappedPaginator(list(range(10)), 3, limit=5)
+    assert (paginator.count, paginator.more) == (6, True)
+
+
+@pytest.mark.django_db
+def test_the_count_reads_primary_keys_only(editor):
+    """The review queue's per-row subqueries (sources, changes requested) are not computed for its count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    factories.ClaimFactory.create_batch(3, status=ClaimStatus.IN_REVIEW, submitted_at=timezone.now())
+    paginator = CappedPaginator(selectors.review_queue(editor, researched=Q(pk__in=[])), 1, limit=2)
+    with CaptureQueriesContext(connection) as queries:
+        assert paginator.count == 3
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert "annotations_source" not in sql and "annotations_claimevent" not in sql
+    assert "LIMIT 3" in sql
+
+
+def test_the_article_list_says_more_than_the_limit(checker_client, monkeypatch):
+    monkeypatch.setattr(article_views, "LIST_COUNT_LIMIT", 3)
+    monkeypatch.setattr(article_views, "PAGE_SIZE", 2)
+    factories.ArticleFactory.create_batch(5, outlet="Harbour Times")
+    text = checker_client.get("/articles/").content.decode()
+    assert "More than 3 articles." in text
+    assert "Page 1 of more than 1" in text
+    assert 'rel="next"' in text
+
+
+def test_the_filtered_article_list_has_its_own_limit(checker_client, monkeypatch):
+    monkeypatch.setattr(article_views, "FILTERED_COUNT_LIMIT", 2)
+    monkeypatch.setattr(article_views, "PAGE_SIZE", 1)
+    factories.ArticleFactory.create_batch(3, outlet="Harbour Times")
+    factories.ArticleFactory(outlet="Coastal Ledger")
+    assert "More than 2 articles match these filters." in checker_client.get(
+        "/articles/?outlet=Harbour+Times"
+    ).content.decode()
+    assert "1 article matches these filters." in checker_client.get("/articles/?outlet=Coastal+Ledger").content.decode()
+    assert "4 articles." in checker_client.get("/articles/").content.decode()
+
+
+def test_the_review_queue_says_more_than_the_limit(editor_client, monkeypatch):
+    monkeypatch.setattr(review_views, "QUEUE_COUNT_LIMIT", 2)
+    monkeypatch.setattr(review_views, "GROUP_LIMIT", 2)
+    factories.ClaimFactory.create_batch(5, status=ClaimStatus.IN_REVIEW, submitted_at=timezone.now())
+    first = editor_client.get("/review/queue/").content.decode()
+    assert "Waiting for your review (more than 2)" in first
+    assert "Page 1 of more than 1" in first
+    third = editor_client.get("/review/queue/?page=3")
+    assert len(third.context["claims"]) == 1
+    assert "Waiting for your review (5)" in third.content.decode()
+
+
+def test_the_outlets_are_listed_once_each_alphabetically(db):
+    for outlet in ("Harbour Times", "Coastal Ledger", "Harbour Times", "", "Ályth Post", "Bay News"):
+        factories.ArticleFactory(outlet=outlet)
+    expected = sorted({"Harbour Times", "Coastal Ledger", "Ályth Post", "Bay News"})
+    assert selectors.article_outlets() == expected
+
+
+def test_my_claims_counts_each_status_up_to_the_limit(client, fact_checker):
+    factories.ClaimFactory.create_batch(4, assignee=fact_checker, status=ClaimStatus.RESEARCHING)
+    factories.ClaimFactory.create_batch(2, assignee=fact_checker, status=ClaimStatus.NEW)
+    factories.ClaimFactory.create_batch(3, assignee=fact_checker, status=ClaimStatus.DISMISSED)
+    mine = selectors.my_claims(fact_checker, group_limit=2, finished_limit=2, count_limit=2)
+    counts = {group["status"]: (group["count"], group["more"]) for group in mine.groups}
+    assert counts == {
+        ClaimStatus.RESEARCHING: (2, True), ClaimStatus.NEW: (2, False), ClaimStatus.IN_REVIEW: (0, False)
+    }
+    assert (mine.finished_count, mine.finished_more) == (2, True)
+    exact = selectors.my_claims(fact_checker, group_limit=2, finished_limit=2)
+    assert [group["count"] for group in exact.groups] == [4, 2, 0] and exact.finished_count == 3
+
+
+def test_my_claims_page_says_more_than_the_limit(client, fact_checker, monkeypatch):
+    monkeypatch.setattr(selectors.my_claims, "__kwdefaults__", {"count_limit": 2})
+    factories.ClaimFactory.create_batch(3, assignee=fact_checker, status=ClaimStatus.RESEARCHING)
+    factories.ClaimFactory.create_batch(3, assignee=fact_checker, status=ClaimStatus.DISMISSED)
+    client.force_login(fact_checker)
+    text = client.get("/review/my-claims/").content.decode()
+    assert "(more than 2)" in text
+    assert "Recently finished (more than 2)" in text
