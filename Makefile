@@ -72,6 +72,7 @@ test: install system-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
+	@./scripts/system-deps.sh bench
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 

@@ -2,6 +2,7 @@
 # Install the Debian packages Factdesk needs when they are missing:
 #   runtime: libpango (WeasyPrint PDF reports), fonts;
 #   test (the default): the runtime ones plus chromium (browser tests).
+#   bench: the runtime ones plus wrk (`make bench` load runs; without it a Python client is used).
 #   gettext: only msgfmt/xgettext (compiling and collecting interface translations).
 # Never downloads a browser build: Playwright drives Debian's /usr/bin/chromium.
 set -euo pipefail
@@ -13,6 +14,8 @@ if [ "$purpose" = gettext ]; then
   :
 elif [ "$purpose" = test ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+elif [ "$purpose" = bench ]; then
+  command -v wrk >/dev/null || missing+=(wrk)
 fi
 if [ "$purpose" != gettext ]; then
   ldconfig -p 2>/dev/null | grep -q libpango-1.0.so.0 || missing+=(libpango-1.0-0)
