@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
+from django.utils.translation import gettext, pgettext
 
 from annotations.highlight import STATUS_SYMBOLS, Segment
 from annotations.mentions import CLAIM_REFERENCE
@@ -26,6 +27,33 @@ from factcheck.validators import is_http_url
 register = template.Library()
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@register.simple_tag
+def claim_link(claim: Any) -> SafeString:
+    """A claim in a list (My claims, the review queue): its link, number and statement, a
+    "changes requested" badge, and the article it is in.
+
+    One ``format_html`` per row rather than an ``{% include %}``: the lists show up to 50 rows,
+    and the include's context and URL tag per row were a fifth of My claims' time.
+    """
+    link = format_html(
+        '<a href="{}?claim={}#claim-{}" class="claim-link"><span class="claim-ref-number">{}</span> {}</a>',
+        reverse("articles:detail", args=[claim.article_id]), claim.pk, claim.pk, claim_number(claim), str(claim),
+    )
+    badge = ""
+    if getattr(claim, "changes_requested", False):
+        words = (
+            gettext("Resubmitted after changes requested") if claim.status == "in_review"
+            else gettext("Changes requested")
+        )
+        badge = format_html(' <span class="changes-badge">{}</span>', words)
+    article = claim.article
+    outlet = format_html(" · {}", article.outlet) if article.outlet else ""
+    where = format_html(
+        '\n<div class="muted">{} <cite>{}</cite>{}</div>\n', pgettext("in an article", "in"), article.title, outlet
+    )
+    return format_html("{}{}{}", link, badge, where)
 
 
 @register.filter
