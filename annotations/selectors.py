@@ -37,7 +37,8 @@ from annotations.models import (
     Source,
 )
 from annotations.permissions import claim_policy
-from articles.models import Article, ArticleRevision
+from articles.models import Article
+from articles.watching import with_outlet_changes
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -291,20 +292,14 @@ def _article_page_query(vendor: str) -> tuple[str, tuple[Any, ...], int, int]:
     """The article page's query (article, outlet changes, claims' state), compiled once per process.
 
     Building the same queryset with its three correlated annotations cost more Python (about
-    2 ms) than running it; the SQL is Django's own, compiled from the same definitions. The
-    outlet's changes are counted by a subquery, not the lists' join (``with_outlet_changes``):
-    the join's GROUP BY over every column, the text included, was half the query's time.
+    2 ms) than running it; the SQL is Django's own, compiled from the same definitions.
     """
-    changes = (
-        ArticleRevision.objects.filter(article=OuterRef("pk"), changed_by_outlet=True)
-        .order_by().values("article").annotate(n=Count("pk")).values("n")
-    )
     unread = (
         Notification.objects.filter(recipient_id=_READER_MARK, read_at__isnull=True)
         .order_by().values("recipient_id").annotate(n=Count("pk")).values("n")
     )
-    one = Article.objects.filter(pk=_PK_MARK).order_by().annotate(
-        outlet_changes=Coalesce(Subquery(changes), 0), unread_notifications=Coalesce(Subquery(unread), 0)
+    one = with_outlet_changes(Article.objects.filter(pk=_PK_MARK).order_by()).annotate(
+        unread_notifications=Coalesce(Subquery(unread), 0)
     )
     sql, params = with_claims_state(one).query.sql_with_params()
     return sql, tuple(params), list(params).index(_PK_MARK), list(params).index(_READER_MARK)
