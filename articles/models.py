@@ -80,11 +80,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """Canonicalise text fields and refresh the de-duplication hash on every save."""
-        self.body = canonicalize_body(self.body)
-        self.title = canonicalize_line(self.title)
-        self.outlet = canonicalize_line(self.outlet)
-        self.byline = canonicalize_line(self.byline)
-        self.content_hash = content_hash(self.body)
+        self.canonicalize()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {*update_fields, "content_hash"}
@@ -92,6 +88,21 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", args=[self.pk])
+
+    def canonicalize(self, body_hash: str | None = None) -> None:
+        """Canonicalise the text fields and refresh the de-duplication hash, as every write must.
+
+        :meth:`save` calls it; so does the import's multi-row INSERT, which bypasses ``save``.
+        ``body_hash``: the hash already computed for this body string, reused only when
+        canonicalising left the body unchanged.
+        """
+        body = canonicalize_body(self.body)
+        same_body = body == self.body
+        self.body = body
+        self.title = canonicalize_line(self.title)
+        self.outlet = canonicalize_line(self.outlet)
+        self.byline = canonicalize_line(self.byline)
+        self.content_hash = body_hash if body_hash and same_body else content_hash(body)
 
 
 class ArticleRevision(models.Model):

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +60,15 @@ from django.db import DatabaseError, transaction
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from search.normalize import WORD_WITH_MARKS, fold, fold_sql_postgres, fold_sql_sqlite
+from search.normalize import (
+    POSTGRES_FOLD_FUNCTION,
+    WORD_WITH_MARKS,
+    fold,
+    fold_sql_postgres,
+    fold_sql_postgres_inline,
+    fold_sql_sqlite,
+    postgres_fold_function,
+)
 from search.query import ParsedQuery, fts5_match, websearch_text
 
 START = "\x02"
@@ -225,28 +233,30 @@ class PostgresDoc:
     #: SQL for the row's language tag, ``{prefix}`` standing for how its columns are read.
     language: str = "{prefix}language"
 
-    def vectors(self, prefix: str, config: str) -> dict[str, str]:
+    def vectors(self, prefix: str, config: str, fold_sql: Callable[[str], str] = fold_sql_postgres) -> dict[str, str]:
         """SQL for each vector column, reading source columns as ``{prefix}column``.
 
         ``document`` uses the row's own configuration (``config``, SQL for a ``regconfig``)
-        over the folded text (:func:`search.normalize.fold_sql_postgres`); the stored text is
+        over the folded text (``fold_sql``: :func:`search.normalize.fold_sql_postgres`); the stored text is
         untouched, so ``ts_headline`` still shows (and places) the original words. The
         ``wording`` vector for similar claims stays on ``english`` (folded too).
         """
         document = " || ".join(
-            f"setweight(to_tsvector({config}, {fold_sql_postgres(f'coalesce({prefix}{column}, {EMPTY})')}), '{weight}')"
+            f"setweight(to_tsvector({config}, {fold_sql(f'coalesce({prefix}{column}, {EMPTY})')}), '{weight}')"
             for weight, column in self.weighted.items()
         )
         vectors = {"config": config, "document": document}
         if self.plain:
             text = " || ' ' || ".join(f"coalesce({prefix}{column}, '')" for column in self.plain)
-            vectors["wording"] = f"to_tsvector('english'::regconfig, {fold_sql_postgres(text)})"
+            vectors["wording"] = f"to_tsvector('english'::regconfig, {fold_sql(text)})"
         return vectors
 
-    def select(self, configs: Sequence[str], where: str = "") -> str:
+    def select(
+        self, configs: Sequence[str], where: str = "", fold_sql: Callable[[str], str] = fold_sql_postgres
+    ) -> str:
         """A SELECT of the key and every vector column for the source rows matching ``where``."""
         config = postgres_config_sql(self.language.format(prefix="t."), configs)
-        vectors = self.vectors("s.", "s.cfg")
+        vectors = self.vectors("s.", "s.cfg", fold_sql)
         vectors["config"] = "s.cfg"
         return (
             f"SELECT s.id, {', '.join(vectors.values())} "
@@ -276,20 +286,24 @@ POSTGRES_INDEXES = {
 }
 
 
-def _upsert(name: str, doc: PostgresDoc, configs: Sequence[str], where: str) -> str:
+def _upsert(
+    name: str, doc: PostgresDoc, configs: Sequence[str], where: str, fold_sql: Callable[[str], str] = fold_sql_postgres
+) -> str:
     """Re-index the source rows matching ``where`` into side table ``name``."""
     columns = ", ".join(doc.vectors("", "''"))
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in doc.vectors("", "''"))
     return (
-        f"INSERT INTO {name} ({doc.key}, {columns}) {doc.select(configs, where)} "
+        f"INSERT INTO {name} ({doc.key}, {columns}) {doc.select(configs, where, fold_sql)} "
         f"ON CONFLICT ({doc.key}) DO UPDATE SET {updates}"
     )
 
 
-def _postgres_ddl(name: str, doc: PostgresDoc, configs: Sequence[str]) -> list[str]:
+def _postgres_ddl(
+    name: str, doc: PostgresDoc, configs: Sequence[str], fold_sql: Callable[[str], str] = fold_sql_postgres
+) -> list[str]:
     key, table = doc.key, doc.table
     unchanged = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in doc.sources)
-    vectors = doc.vectors("NEW.", "cfg")
+    vectors = doc.vectors("NEW.", "cfg", fold_sql)
     columns = ", ".join(vectors)
     updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in vectors)
     config = postgres_config_sql(doc.language.format(prefix="NEW."), configs)
@@ -299,7 +313,7 @@ def _postgres_ddl(name: str, doc: PostgresDoc, configs: Sequence[str]) -> list[s
         claims = POSTGRES_INDEXES["search_claim_doc"]
         follow = (
             "IF TG_OP = 'UPDATE' AND NEW.language IS DISTINCT FROM OLD.language THEN "
-            f"{_upsert('search_claim_doc', claims, configs, ' WHERE t.article_id = NEW.id')}; END IF;"
+            f"{_upsert('search_claim_doc', claims, configs, ' WHERE t.article_id = NEW.id', fold_sql)}; END IF;"
         )
     statements = [
         f"CREATE TABLE IF NOT EXISTS {name} ({key} bigint PRIMARY KEY, document tsvector NOT NULL)",
@@ -344,6 +358,8 @@ def _postgres_ddl(name: str, doc: PostgresDoc, configs: Sequence[str]) -> list[s
 
 
 def _postgres_objects() -> list[str]:
+    # Not the fold function: the triggers :func:`install` writes call it and it is created with
+    # them, but after migration search.0004 is reversed they no longer do (nor need it).
     names = []
     for name, doc in POSTGRES_INDEXES.items():
         names += [name, f"{name}_gin", f"{name}_sync", f"{name}_clear"]
@@ -373,13 +389,31 @@ def install(connection: BaseDatabaseWrapper = default_connection) -> None:
                         ) from error
                     raise
         elif connection.vendor == "postgresql":
-            configs = postgres_configs(connection)
-            for name, doc in POSTGRES_INDEXES.items():
-                for statement in _postgres_ddl(name, doc, configs):
-                    cursor.execute(statement)
+            install_postgres_triggers(connection)
         else:
             return
     rebuild(connection)
+
+
+def install_postgres_triggers(
+    connection: BaseDatabaseWrapper = default_connection, *, inline_fold: bool = False
+) -> None:
+    """Create (or replace) the PostgreSQL index tables, the fold function and the triggers, without re-indexing.
+
+    ``inline_fold`` writes the fold out in every trigger (:func:`search.normalize.fold_sql_postgres_inline`,
+    as before migration ``search.0004``) and drops :data:`search.normalize.POSTGRES_FOLD_FUNCTION`;
+    both give the same index, so neither needs a rebuild.
+    """
+    configs = postgres_configs(connection)
+    fold_sql = fold_sql_postgres_inline if inline_fold else fold_sql_postgres
+    with connection.cursor() as cursor:
+        if not inline_fold:
+            cursor.execute(postgres_fold_function())
+        for name, doc in POSTGRES_INDEXES.items():
+            for statement in _postgres_ddl(name, doc, configs, fold_sql):
+                cursor.execute(statement)
+        if inline_fold:
+            cursor.execute(f"DROP FUNCTION IF EXISTS {POSTGRES_FOLD_FUNCTION}(text)")
 
 
 def uninstall(connection: BaseDatabaseWrapper = default_connection) -> None:
@@ -397,6 +431,7 @@ def uninstall(connection: BaseDatabaseWrapper = default_connection) -> None:
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name}_sync()")
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name}_clear()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {POSTGRES_FOLD_FUNCTION}(text)")
 
 
 def rebuild(connection: BaseDatabaseWrapper = default_connection) -> None:

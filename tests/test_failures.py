@@ -160,17 +160,16 @@ def parsed(number: int) -> ParsedArticle:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_killed_half_way_leaves_only_whole_articles(monkeypatch):
-    """The process dies (KeyboardInterrupt / SIGTERM) while the third article is being written."""
-    original_save = Article.save
-    saves = {"count": 0}
+    """The process dies (KeyboardInterrupt / SIGTERM) once the chunk's articles are written."""
+    from articles.importing import service
 
-    def save_then_die(self, *args, **kwargs):
-        original_save(self, *args, **kwargs)  # the row is written inside the article's transaction ...
-        saves["count"] += 1
-        if saves["count"] == 3:
-            raise KeyboardInterrupt  # ... and the process is killed before it commits
+    original_insert = service._insert_articles
 
-    monkeypatch.setattr(Article, "save", save_then_die)
+    def insert_then_die(articles):
+        original_insert(articles)  # the rows are written inside the chunk's transaction ...
+        raise KeyboardInterrupt  # ... and the process is killed before it commits
+
+    monkeypatch.setattr(service, "_insert_articles", insert_then_die)
     broken = ParseError("feed.jsonl line 2", "not valid JSON")
     outcome = ParseOutcome(records=[parsed(1), broken, *map(parsed, [3, 4, 5])])
     with pytest.raises(KeyboardInterrupt):

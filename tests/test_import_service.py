@@ -199,6 +199,16 @@ def test_a_record_that_fails_in_the_database_does_not_stop_or_half_write_the_oth
 
 
 def test_database_error_in_one_record_rolls_back_only_that_record(editor, monkeypatch):
+    # The chunk's multi-row INSERT fails as the database would with the broken record in it;
+    # the chunk is then saved record by record, where the broken one fails again.
+    real_insert = service._insert_articles
+
+    def failing_insert(articles):
+        if any(article.title == "Broken" for article in articles):
+            raise IntegrityError("simulated failure of the multi-row insert")
+        real_insert(articles)
+
+    monkeypatch.setattr(service, "_insert_articles", failing_insert)
     real_save = Article.save
 
     def failing_save(self, *args, **kwargs):
