@@ -146,3 +146,75 @@ def test_my_claims_page_says_more_than_the_limit(client, fact_checker, monkeypat
     text = client.get("/review/my-claims/").content.decode()
     assert "(more than 2)" in text
     assert "Recently finished (more than 2)" in text
+
+
+def test_my_claims_reads_each_group_and_the_latest_finished_in_order(fact_checker, django_assert_num_queries):
+    """One query for every row (a union of index-ordered limits), the same rows and order as
+    one query per group: open groups oldest activity first, finished ones latest first across
+    both statuses, ties by number."""
+    from annotations.models import Claim
+    from tests.factories import rating
+
+    base = timezone.now()
+    moments = [base - timezone.timedelta(hours=hours) for hours in (5, 1, 3, 1, 2, 4, 1, 6)]
+    made = []
+    for index, moment in enumerate(moments):
+        published = index % 2 == 0
+        finished = factories.ClaimFactory(
+            assignee=fact_checker, status=ClaimStatus.PUBLISHED if published else ClaimStatus.DISMISSED,
+            verdict=rating("true") if published else None,
+        )
+        researching = factories.ClaimFactory(assignee=fact_checker, status=ClaimStatus.RESEARCHING)
+        Claim.objects.filter(pk__in=[finished.pk, researching.pk]).update(updated_at=moment)
+        made.append((moment, finished.pk, researching.pk))
+    factories.ClaimFactory(status=ClaimStatus.PUBLISHED, verdict=rating("true"))  # someone else's
+    selectors.my_claims(fact_checker, group_limit=3, finished_limit=4)  # the user's role, read once
+    with django_assert_num_queries(2):  # the capped counts, then every row
+        mine = selectors.my_claims(fact_checker, group_limit=3, finished_limit=4)
+    latest = sorted(((moment, pk) for moment, pk, _ in made), reverse=True)[:4]
+    assert [claim.pk for claim in mine.finished] == [pk for _, pk in latest]
+    oldest = sorted((moment, pk) for moment, _, pk in made)[:3]
+    researching = next(group for group in mine.groups if group["status"] == ClaimStatus.RESEARCHING)
+    assert [claim.pk for claim in researching["claims"]] == [pk for _, pk in oldest]
+    assert (researching["count"], mine.finished_count) == (8, 8)
+    assert not any(hasattr(claim, "changes_requested") for claim in mine.finished)
+
+
+def test_the_lists_count_up_to_their_limits_by_default():
+    assert selectors.my_claims.__kwdefaults__["count_limit"] == selectors.MY_CLAIMS_COUNT_LIMIT == 100
+    assert review_views.QUEUE_COUNT_LIMIT == 200
+
+
+def test_each_kind_of_research_entry_sets_a_claim_aside_once(editor):
+    """The editor's research entries are read per kind (a UNION on the research index): each
+    kind counts, a claim with several entries is listed once, other entries and people do not."""
+    from annotations.models import ClaimEvent
+    from tests.factories import ClaimEventFactory, FactCheckerFactory
+
+    Kind = ClaimEvent.Kind
+    edited, sourced, submitted, other_field, theirs = (
+        factories.ClaimFactory(status=ClaimStatus.IN_REVIEW, submitted_at=timezone.now()) for _ in range(5)
+    )
+    ClaimEventFactory(claim=edited, actor=editor, kind=Kind.EDITED, field="statement")
+    ClaimEventFactory(claim=edited, actor=editor, kind=Kind.EDITED, field="verdict")
+    ClaimEventFactory(claim=sourced, actor=editor, kind=Kind.SOURCE_ADDED)
+    ClaimEventFactory(claim=submitted, actor=editor, kind=Kind.TRANSITION, to_status=ClaimStatus.IN_REVIEW)
+    ClaimEventFactory(claim=other_field, actor=editor, kind=Kind.EDITED, field="assignee")
+    ClaimEventFactory(claim=theirs, actor=FactCheckerFactory(), kind=Kind.EDITED, field="statement")
+    ids = selectors._researched_in_review_ids(editor, 10)
+    assert sorted(ids) == sorted([edited.pk, sourced.pk, submitted.pk])
+
+
+@pytest.mark.parametrize(("unread", "shown"), [(99, "99"), (100, "99+"), (130, "99+")])
+def test_the_unread_badge_counts_up_to_99_then_says_99_plus(editor_client, editor, unread, shown):
+    from annotations.models import Notification
+
+    Notification.objects.bulk_create(
+        [Notification(recipient=editor, message=f"Note {number}") for number in range(unread)]
+    )
+    factories.NotificationFactory(recipient=editor, read_at=timezone.now())  # read: not counted
+    assert str(selectors.unread_notification_count(editor)) == shown
+    for path in ("/review/notifications/", f"/articles/{factories.ArticleFactory().pk}/"):
+        content = editor_client.get(path).content.decode()
+        assert f'aria-label="Notifications ({shown} unread)"' in content, path
+        assert f'<span class="badge" data-unread="{shown}">{shown}</span>' in content, path

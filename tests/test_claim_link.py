@@ -62,3 +62,87 @@ def test_the_timestamp_reads_as_the_date_filters_do_in_every_language_and_zone(l
         with translation.override(language), timezone.override(zone):
             assert str(timestamp(moment)) == filters.render({"moment": moment})
     assert str(timestamp(None)) == ""
+
+
+# --- whole rows: {% my_claims_rows %} and {% queue_rows %} (issue 19: the lists' rendering) ---------
+
+#: The row loops the templates had before the rows were built in one tag: the reference markup.
+MY_CLAIMS_LOOP = """{% load claim_tags %}{% for claim in claims %}
+      <tr>
+        <td>{% claim_link claim %}</td>
+        <td>{{ claim.claimant|default:"—" }}</td>
+        <td>{% verdict_pill claim.verdict %}</td>
+        <td>{% timestamp claim.updated_at %}</td>
+      </tr>
+    {% endfor %}"""
+FINISHED_LOOP = """{% load claim_tags %}{% for claim in claims %}
+      <tr>
+        <td>{% claim_link claim %}</td>
+        <td><span class="status-pill status-{{ claim.status }}">{{ claim.get_status_display }}</span></td>
+        <td>{% verdict_pill claim.verdict %}</td>
+        <td>{% timestamp claim.updated_at %}</td>
+      </tr>
+    {% endfor %}"""
+QUEUE_LOOP = """{% load i18n claim_tags %}{% for claim in claims %}
+    <tr>
+      <td>{% claim_link claim %}</td>
+      <td>{% verdict_pill claim.verdict %}</td>
+      <td>{{ claim.verdict_by.get_username|default:"—" }}</td>
+      <td>{{ claim.n_sources }}{% if not claim.n_sources %} <span class="muted">{% translate "(none)" %}</span>{% endif %}</td>
+      <td>{% if claim.submitted_at %}{% timestamp claim.submitted_at %} <span class="muted">({{ claim.submitted_at|ago }})</span>{% else %}—{% endif %}</td>
+    </tr>
+  {% endfor %}"""  # noqa: E501 (the template's own lines)
+
+
+def awkward_claims() -> list:
+    """Claims with every case a row distinguishes: markup in each text, no outlet, no verdict,
+    a badge in review and one while researching, no claimant, several verdicts (some repeated)."""
+    from tests.factories import EditorFactory, RatingLabelFactory, rating
+
+    odd_label = RatingLabelFactory(name="Half <true> & \"odd\"", colour="#A1b2C3", value=None)
+    author = EditorFactory(username="ed<itor>&")
+    claims = [
+        factories.ClaimFactory(
+            article=factories.ArticleFactory(title="Budget <b>x</b> & 'quotes'", outlet="Le <Monde> & co"),
+            statement="Taxes <rose> & \"fell\"", claimant="Mayor <script>", status="researching",
+            verdict=rating("false"), verdict_by=author,
+        ),
+        factories.ClaimFactory(article=factories.ArticleFactory(outlet=""), statement="", claimant="", status="new"),
+        factories.ClaimFactory(status="in_review", verdict=odd_label, submitted_at=timezone.now()),
+        factories.ClaimFactory(status="published", verdict=rating("false"), verdict_by=author,
+                               submitted_at=timezone.now() - datetime.timedelta(days=3, hours=2)),
+        factories.ClaimFactory(status="dismissed", statement="x" * 200),
+    ]
+    claims[0].changes_requested = True
+    claims[2].changes_requested = True
+    for number, claim in enumerate(claims):
+        claim.n_sources = number % 3
+    return claims
+
+
+@pytest.mark.parametrize("language", ["en-gb", "ar"])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_the_row_tags_write_what_the_row_loops_wrote_byte_for_byte(language, zone):
+    from annotations.templatetags.claim_tags import my_claims_rows, queue_rows
+
+    claims = awkward_claims()
+    engine = engines["django"]
+    with translation.override(language), timezone.override(zone):
+        assert str(my_claims_rows(claims)) == engine.from_string(MY_CLAIMS_LOOP).render({"claims": claims})
+        assert str(my_claims_rows(claims, finished=True)) == engine.from_string(FINISHED_LOOP).render(
+            {"claims": claims}
+        )
+        assert str(queue_rows(claims)) == engine.from_string(QUEUE_LOOP).render({"claims": claims})
+    assert str(my_claims_rows([])) == "" and str(queue_rows([])) == ""
+
+
+def test_the_row_tags_run_no_queries(django_assert_num_queries):
+    from annotations.templatetags.claim_tags import my_claims_rows, queue_rows
+
+    claims = awkward_claims()
+    for claim in claims:  # what the selectors join in, loaded before the tags run
+        _ = claim.article, claim.verdict, claim.verdict_by
+    with django_assert_num_queries(0):
+        my_claims_rows(claims)
+        my_claims_rows(claims, finished=True)
+        queue_rows(claims)

@@ -451,7 +451,7 @@ def test_review_pages_cost_constant_queries(client, editor, fact_checker, url_na
 
 #: Exact queries per review page, whatever the number of claims and notifications (session,
 #: user, role, the page's selectors, the navigation's unread count).
-PAGE_QUERIES = {"review:queue": 8, "review:my_claims": 10, "review:desk": 8, "review:notifications": 5}
+PAGE_QUERIES = {"review:queue": 8, "review:my_claims": 6, "review:desk": 8, "review:notifications": 5}
 
 
 @pytest.mark.parametrize("url_name", sorted(PAGE_QUERIES))
