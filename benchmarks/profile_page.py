@@ -37,9 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data-dir", type=Path, help="The SQLite benchmark database's folder (default benchmarks/data/)."
     )
+    parser.add_argument(
+        "--pg-name", help="PostgreSQL database name (default factdesk_bench_quick or factdesk_bench)."
+    )
     args = parser.parse_args(argv)
     if args.data_dir:
         run.DATA_DIR = args.data_dir
+    if args.pg_name:
+        run.database_url = lambda settings: f"{run.POSTGRES_SERVER_URL}/{args.pg_name}"
 
     settings = run.Settings(db=args.db, quick=args.quick)
     run.setup_django(settings)

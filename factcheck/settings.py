@@ -376,6 +376,12 @@ if REDIS_URL:
 # cache could not learn that another process changed a user); invalidated on every change by
 # signals (factcheck/user_cache.py), the timeout is a backstop. 0 turns it off.
 FACTDESK_USER_CACHE_SECONDS = int(os.environ.get("FACTDESK_USER_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+# Signing in in one round trip: the session, the user and their role in one SQL statement (database
+# sessions) or one cache get_many (Redis), read fresh on every request (factcheck/user_cache.py).
+FACTDESK_ONE_TRIP_SIGN_IN = env_bool("FACTDESK_ONE_TRIP_SIGN_IN", True)
+# On PostgreSQL its two statements are prepared once per connection (planning them cost more than
+# running them). Turn off behind a transaction-pooling PgBouncer older than 1.21.
+FACTDESK_PREPARED_SIGN_IN = env_bool("FACTDESK_PREPARED_SIGN_IN", True)
 # With a shared cache, each process also keeps the article pages it serves, bounded in bytes (least
 # recently used go first): their keys are versions, so a local copy is never stale
 # (annotations/article_views.py, page_caches). 0 turns it off.
