@@ -10,6 +10,7 @@ from annotations.models import (
     Claim,
     ClaimEvent,
     ClaimGroup,
+    ClaimStatus,
     Comment,
     Notification,
     RatingLabel,
@@ -211,3 +212,14 @@ class SuggestionDismissalFactory(factory.django.DjangoModelFactory):
     start = 0
     end = 10
     sentence = factory.LazyAttribute(lambda d: d.article.body[d.start:d.end])
+
+
+def article_with_two_claims() -> Article:
+    """An article with a new claim and a published one (a verdict): the pages' cache and sign-in tests' desk."""
+    article = ArticleFactory()
+    ClaimFactory(article=article, phrase="approved a budget of 4.2 million euros", statement="Budget")
+    ClaimFactory(
+        article=article, phrase="Residents gathered", statement="Crowd size", status=ClaimStatus.PUBLISHED,
+        verdict=rating("false"),
+    )
+    return article

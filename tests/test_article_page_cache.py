@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations import services
-from annotations.models import AnchorState, Claim, ClaimStatus, Notification
+from annotations.models import AnchorState, Claim, Notification
 from articles.corrections import edit_article
 from factcheck.permissions import FACT_CHECKER
 from tests import factories
@@ -41,13 +41,7 @@ def claim_queries(queries: CaptureQueriesContext) -> list[str]:
 
 @pytest.fixture
 def desk_article(db):
-    article = factories.ArticleFactory()
-    factories.ClaimFactory(article=article, phrase="approved a budget of 4.2 million euros", statement="Budget")
-    factories.ClaimFactory(
-        article=article, phrase="Residents gathered", statement="Crowd size", status=ClaimStatus.PUBLISHED,
-        verdict=factories.rating("false"),
-    )
-    return article
+    return factories.article_with_two_claims()
 
 
 def test_a_cached_page_is_identical_to_a_freshly_rendered_one(checker_client, desk_article):

@@ -22,7 +22,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.models import ClaimStatus
 from factcheck import user_cache
 from factcheck.permissions import EDITOR, FACT_CHECKER, role_of
 from tests import factories
@@ -51,13 +50,7 @@ def one_trip_cached(settings):
 
 @pytest.fixture
 def article(db):
-    article = factories.ArticleFactory()
-    factories.ClaimFactory(article=article, phrase="approved a budget of 4.2 million euros", statement="Budget")
-    factories.ClaimFactory(
-        article=article, phrase="Residents gathered", statement="Crowd size", status=ClaimStatus.PUBLISHED,
-        verdict=factories.rating("false"),
-    )
-    return article
+    return factories.article_with_two_claims()
 
 
 def get(client: Client, url: str) -> tuple[int, str, list[str]]:
