@@ -32,11 +32,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"factdesk-test-{os.getpid()}.sqlite3")
     }
 
-# Query-count guards were written against Django's sign-in (session, user, role: three queries);
-# the one-trip sign-in (factcheck/user_cache.py) reads them in one, but two on a session's first
-# request in a process, so the suite keeps Django's way; tests/test_one_trip_sign_in.py turns it on
-# (FACTDESK_TEST_ONE_TRIP_SIGN_IN=1 runs other tests with it, their exact counts aside).
-FACTDESK_ONE_TRIP_SIGN_IN = env_bool("FACTDESK_TEST_ONE_TRIP_SIGN_IN", False)  # noqa: F405
+# The suite signs in as production does (factcheck/user_cache.py: session, user and role in one
+# query); FACTDESK_TEST_ONE_TRIP_SIGN_IN=0 runs it with Django's own three queries instead (the
+# exact query counts then differ by two).
+FACTDESK_ONE_TRIP_SIGN_IN = env_bool("FACTDESK_TEST_ONE_TRIP_SIGN_IN", True)  # noqa: F405
 
 if REDIS_URL:  # noqa: F405
     # The suite runs on its own Redis database (cleared at the start of a run, see

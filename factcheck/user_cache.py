@@ -386,6 +386,18 @@ class CachedUserMiddleware:
         return self.get_response(request)
 
 
+@receiver(auth.user_logged_in, dispatch_uid="user_cache_signed_in")
+def _remember_sign_in(sender: type, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """The process that signs a user in knows their id for the new session key: its next request is one query.
+
+    Only a guess, checked against the session on every request like any other (see the module).
+    """
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    mode = one_trip_mode()
+    if key is not None and mode and user is not None and user.pk is not None:
+        _user_ids.put(key, user.pk if mode == "database" else str(user.pk))
+
+
 # --- invalidation: every change to who a user is or what role they have ----------------
 
 

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 #: Queries of the article list (session, user, role, outlets, assignable people, count, page,
 #: claim counts, and the navigation's unread count) and of the article page, whatever the
 #: number of articles and claims.
-LIST_QUERIES = 9
-PAGE_QUERIES = 6  # the article's query carries the reader's unread count
-HIGHLIGHTS_QUERIES = 5
+LIST_QUERIES = 7  # signing in (session, user and role) is one of them
+PAGE_QUERIES = 4  # the article's query carries the reader's unread count
+HIGHLIGHTS_QUERIES = 3
 
 PHRASES = [
     "approved a budget of 4.2 million euros",

@@ -451,7 +451,7 @@ def test_review_pages_cost_constant_queries(client, editor, fact_checker, url_na
 
 #: Exact queries per review page, whatever the number of claims and notifications (session,
 #: user, role, the page's selectors, the navigation's unread count).
-PAGE_QUERIES = {"review:queue": 8, "review:my_claims": 6, "review:desk": 8, "review:notifications": 5}
+PAGE_QUERIES = {"review:queue": 6, "review:my_claims": 4, "review:desk": 6, "review:notifications": 3}
 
 
 @pytest.mark.parametrize("url_name", sorted(PAGE_QUERIES))
@@ -700,8 +700,8 @@ def test_email_settings_refuse_an_unknown_kind_and_change_nothing(checker_client
 
 def test_email_settings_cost_a_fixed_number_of_queries(checker_client, django_assert_num_queries):
     checker_client.get(reverse("review:notification_settings"))
-    # session, user, the preference, the navigation's role and unread count
-    with django_assert_num_queries(5):
+    # signing in (session, user and role in one), the preference, the navigation's unread count
+    with django_assert_num_queries(3):
         assert checker_client.get(reverse("review:notification_settings")).status_code == 200
 
 
@@ -757,8 +757,9 @@ def test_queues_show_claims_by_their_permanent_number(editor_client, fact_checke
 def test_opening_a_notification_costs_a_fixed_number_of_queries(editor_client, editor, django_assert_num_queries):
     claim = factories.ClaimFactory()
     items = factories.NotificationFactory.create_batch(5, recipient=editor, claim=claim)
-    # session, user, the notification with its claim, mark it read, mark the claim's others read
-    with django_assert_num_queries(5):
+    # signing in (session, user and role), the notification with its claim, mark it read, mark the
+    # claim's others read
+    with django_assert_num_queries(4):
         assert editor_client.get(reverse("review:notification_open", args=[items[0].pk])).status_code == 302
 
 

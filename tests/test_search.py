@@ -366,9 +366,9 @@ def test_the_search_page_costs_the_same_queries_for_few_or_many_hits(newsroom, c
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-#: Exact queries of a search page with hits (session, user, role, rating scale, article count
+#: Exact queries of a search page with hits (signing in: session, user and role; rating scale, article count
 #: and page with its rows, claim count and page with its rows, unread count), however many hits.
-SEARCH_QUERIES = 11
+SEARCH_QUERIES = 9
 #: The time budget's statements on PostgreSQL (search.index.time_budget): inside the test's
 #: transaction a savepoint, ``SET LOCAL statement_timeout``, and rolling back to and releasing
 #: the savepoint. SQLite's budget is a progress handler and runs no SQL.

@@ -207,10 +207,10 @@ def test_a_reader_opening_a_published_claims_partial_sees_no_unpublished_similar
     assert corpus["duplicate"].statement not in response.content.decode()
 
 
-#: Exact queries of the similar-claims partial (session, user, role, the claim, linked claims,
+#: Exact queries of the similar-claims partial (signing in: session, user and role; the claim, linked claims,
 #: and the four of :func:`search.similarity.similar_claims`), whatever the number of hits.
 #: PostgreSQL reads the planner's word statistics first: one more.
-SIMILAR_QUERIES = {"sqlite": 9, "postgresql": 10}
+SIMILAR_QUERIES = {"sqlite": 7, "postgresql": 8}
 
 
 def test_the_similar_partial_costs_an_exact_number_of_queries(corpus, editor_client, django_assert_num_queries):
