@@ -58,6 +58,7 @@ from annotations.views import PANEL, load_claim, panel_context
 from articles.models import Article
 from factcheck.display import display_name
 from factcheck.permissions import role_of
+from factcheck.widgets import QuickSelect
 
 PAGE_SIZE = 25
 #: The article list counts this many matching articles at most ("More than 10000 articles"):
@@ -72,10 +73,10 @@ class ArticleFilterForm(forms.Form):
 
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(
-        label="Has claims", required=False, choices=[("", "Any status"), *ClaimStatus.choices]
+        label="Has claims", required=False, choices=[("", "Any status"), *ClaimStatus.choices], widget=QuickSelect
     )
-    assignee = forms.ChoiceField(label="Assigned to", required=False)
-    outlet = forms.ChoiceField(label="Outlet", required=False)
+    assignee = forms.ChoiceField(label="Assigned to", required=False, widget=QuickSelect)
+    outlet = forms.ChoiceField(label="Outlet", required=False, widget=QuickSelect)
 
     def __init__(self, *args: Any, outlets: list[str], people: list[Any], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

@@ -409,16 +409,21 @@ def dataset_note(settings: Settings) -> Path:
 
 
 def refresh_planner_statistics() -> None:
-    """``ANALYZE`` a data set just written in bulk, as autovacuum would soon after in production.
+    """``VACUUM ANALYZE`` a data set just written in bulk, as autovacuum would soon after in production.
 
     Without statistics PostgreSQL plans a million-claim desk as if it were empty (nested loops
-    over whole tables: seconds per page); SQLite's planner gets ``ANALYZE`` too.
+    over whole tables: seconds per page). Without the vacuum, the visibility map of freshly
+    written tables is empty, so PostgreSQL costs every index-only scan as heap reads and picks
+    worse plans (the assignee filter's count: 16 ms instead of 0.9 ms at 100,000 claims); a
+    desk in production is vacuumed by autovacuum within minutes of a bulk write. SQLite's
+    planner gets ``ANALYZE``.
     """
     from django.db import connection
 
-    log("Refreshing the planner's statistics (ANALYZE)...")
+    statement = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+    log(f"Refreshing the planner's statistics ({statement})...")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute(statement)
 
 
 def ensure_desk(settings: Settings) -> Desk:

@@ -15,7 +15,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.formats import localize
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
@@ -173,6 +173,101 @@ def queue_rows(claims: Iterable[Any]) -> SafeString:
         ]
         rows.append(_row(cells, "    ", "  "))
     return mark_safe("".join(rows))  # every value escaped above
+
+
+@register.simple_tag
+def article_rows(articles: Iterable[Any]) -> SafeString:
+    """The article list's table rows: title link, outlet, date, and the claims per review status.
+
+    As :func:`my_claims_rows`: the markup of the template's row loop, byte for byte, in one pass.
+    The loop's per-row variable look-ups, ``date`` filters and translations were a third of
+    the list's time at 25 rows. Dates repeat down a list, so each day is formatted once.
+    """
+    words = _RowWords()
+    day_format = gettext("j M Y")
+    added = gettext("added %(date)s")
+    by_status = f'<ul class="status-counts" aria-label="{_escape(gettext("Claims by status"))}">'
+    days: dict[Any, str] = {}
+    rows = []
+    for article in articles:
+        if article.published_on:
+            day = article.published_on
+            shown = days.get(day) or days.setdefault(day, _escape(date_format(day, day_format)))
+            when = f'<time datetime="{day.isoformat()}">{shown}</time>'
+        else:
+            created = article.created_at
+            if timezone.is_aware(created):
+                created = timezone.localtime(created)
+            key = ("added", created.date())
+            shown = days.get(key) or days.setdefault(key, _escape(date_format(created, day_format)))
+            when = f'<span class="muted">{added % {"date": shown}}</span>'
+        counts = ""
+        if article.status_counts:
+            pills = "".join(
+                f'<li><span class="status-pill status-{_escape(item["status"])}">'
+                f'{_escape(str(localize(item["count"])))} {_escape(str(item["label"]))}</span></li>'
+                for item in article.status_counts
+            )
+            counts = f"\n        {by_status}\n          {pills}\n        </ul>\n        "
+        link = f'<a href="{words.url_head}{article.pk}{words.url_tail}">{_escape(str(article.title))}</a>'
+        cells = [
+            link,
+            _escape(article.outlet) if article.outlet else "—",
+            when,
+            f'\n        <span class="claim-total">{_escape(str(localize(article.n_claims)))}</span>'
+            f"\n        {counts}\n      ",
+        ]
+        rows.append(_row(cells, "    ", "  "))
+    return mark_safe("".join(rows))  # every value escaped above
+
+
+@register.simple_tag(takes_context=True)
+def notification_items(context: template.Context, notifications: Iterable[Any]) -> SafeString:
+    """The notifications page's list items: kind, claim number, text, when, and a mark-as-read form.
+
+    As :func:`my_claims_rows`: the markup of the template's loop, byte for byte, in one pass
+    (two ``{% url %}`` tags, a ``{% csrf_token %}`` and a ``date`` filter per item were most of
+    the page's time at 50 items). The form's token is the page's own, as ``{% csrf_token %}``
+    writes it.
+    """
+    mark = 918_273_645_546_372_819
+    open_head, _, open_tail = reverse("review:notification_open", args=[mark]).partition(str(mark))
+    read_head, _, read_tail = reverse("review:notification_read", args=[mark]).partition(str(mark))
+    token = context.get("csrf_token")
+    csrf = (
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{_escape(str(token))}">'
+        if token and token != "NOTPROVIDED" else ""  # noqa: S105 (Django's "no token" marker, no secret)
+    )
+    unread_label = f'<span class="unread-label">{_escape(gettext("Unread:"))}</span>'
+    button = f'<button type="submit" class="link-button">{_escape(gettext("Mark as read"))}</button>'
+    kinds: dict[str, str] = {}
+    items = []
+    for item in notifications:
+        pk = _escape(str(localize(item.pk)))
+        kind = kinds.get(item.kind)
+        if kind is None:
+            kind = kinds[item.kind] = _escape(str(item.get_kind_display()))
+        number = _escape(claim_number(item.claim_id))
+        claim = f' <span class="claim-ref-number">{number}</span>' if item.claim_id else ""
+        created = item.created_at
+        if timezone.is_aware(created):
+            created = timezone.localtime(created)
+        unread = not item.read_at
+        form = (
+            f'\n    <form method="post" action="{_escape(read_head)}{item.pk}{_escape(read_tail)}" class="inline-form">'
+            f"{csrf}{button}</form>\n    "
+            if unread else ""
+        )
+        items.append(
+            f'\n  <li class="notification notification-{_escape(item.kind)}{" notification-unread" if unread else ""}"'
+            f' data-notification="{pk}">\n    {unread_label if unread else ""}\n'
+            f'    <span class="notification-kind">{kind}</span>{claim} —\n'
+            f'    <a href="{_escape(open_head)}{item.pk}{_escape(open_tail)}">{_escape(str(item.text))}</a>\n'
+            f'    <time class="muted" datetime="{_escape(created.isoformat())}">'
+            f"{_escape(ago(item.created_at))}</time>\n"
+            f"    {form}\n  </li>\n  "
+        )
+    return mark_safe("".join(items))  # every value escaped above
 
 
 @register.filter
