@@ -53,7 +53,7 @@ def import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         name, data = upload.name or "upload", upload.read()
-        outcome = parse_file(name, data, service.configured_limits())
+        outcome = parse_file(name, data, service.configured_limits(), guess_language=False)  # guessed while saving
         max_records, max_bytes = inline_limits()
         if len(outcome.records) <= max_records and len(data) <= max_bytes:
             result = service.save_outcome(outcome, request.user)

@@ -55,7 +55,7 @@ def _outcome(summary: dict[str, Any]) -> jobs.Outcome:
 def import_articles(job: Job) -> jobs.Outcome:
     """Parse the job's uploaded file and save its articles; failed records become item errors."""
     filename = str(job.params.get("filename") or job.input_file.name)
-    outcome = parse_file(filename, jobs.read_input(job), service.configured_limits())
+    outcome = parse_file(filename, jobs.read_input(job), service.configured_limits(), guess_language=False)
     jobs.progress(job.pk, 0, total=len(outcome.records))
     report = service.save_outcome(outcome, job.owner, progress=jobs.progress_reporter(job.pk))
     return _outcome(report.as_dict())

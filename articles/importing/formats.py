@@ -15,9 +15,12 @@ validated; every parser funnels through it, so a title limit or URL rule lives i
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
+import dataclasses
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -40,11 +43,13 @@ __all__ = [
     "decode_utf8",
     "decode_utf8_per_record",
     "human_size",
+    "language_guess_deferred",
     "normalize_language",
     "parse_iso_date",
     "printable",
     "record_from_mapping",
     "surrogate_problem",
+    "with_guessed_language",
 ]
 
 
@@ -64,6 +69,9 @@ class ParsedArticle:
     published_on: datetime.date | None = None
     language: str = "en"
     origin: str
+    #: The record gave no language and the guess was left for later (only while parsing inside
+    #: :func:`language_guess_deferred`): ``language`` is "" until :func:`with_guessed_language`.
+    language_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,37 @@ def _too_long(name: str, length: int, limit: int) -> str:
     }
 
 
+#: Set by :func:`language_guess_deferred`: :func:`build_article` leaves the guess for later.
+_GUESS_LATER: contextvars.ContextVar[bool] = contextvars.ContextVar("factdesk_guess_language_later", default=False)
+
+
+@contextlib.contextmanager
+def language_guess_deferred() -> Iterator[None]:
+    """Within it, :func:`build_article` does not guess a missing language: the record is marked pending.
+
+    The guess (``articles.language.detect_language``) is most of a record's parsing time; the
+    import service makes it in a worker thread, for the next chunk while the database saves
+    this one, through :func:`with_guessed_language`. Context-local: other threads and callers
+    still get the guess at once.
+    """
+    token = _GUESS_LATER.set(True)
+    try:
+        yield
+    finally:
+        _GUESS_LATER.reset(token)
+
+
+def with_guessed_language(record: Record) -> Record:
+    """``record`` with its pending language guessed (see :func:`language_guess_deferred`); others as they are.
+
+    The same guess :func:`build_article` makes, from the canonical body. Touches no database
+    and no translation, so it may run in any thread.
+    """
+    if isinstance(record, ParsedArticle) and record.language_pending:
+        return dataclasses.replace(record, language=detect_language(record.body), language_pending=False)
+    return record
+
+
 def build_article(
     *,
     origin: str,
@@ -268,9 +307,16 @@ def build_article(
             return ParseError(
                 origin, _("url %(url)s is not an http:// or https:// address") % {"url": repr(url)}, field_name="url"
             )
+    pending = False
     try:
-        # Not given: guessed from the body (confident or the default, see articles.language).
-        language = normalize_language(language) if language.strip() else detect_language(body)
+        # Not given: guessed from the body (confident or the default, see articles.language),
+        # now or, inside language_guess_deferred(), by with_guessed_language.
+        if language.strip():
+            language = normalize_language(language)
+        elif _GUESS_LATER.get():
+            language, pending = "", True
+        else:
+            language = detect_language(body)
     except ValueError as error:
         return ParseError(origin, str(error), field_name="language")
     return ParsedArticle(
@@ -282,6 +328,7 @@ def build_article(
         published_on=published_on,
         language=language,
         origin=origin,
+        language_pending=pending,
     )
 
 

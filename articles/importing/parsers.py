@@ -34,6 +34,7 @@ from articles.importing.formats import (
     decode_utf8,
     decode_utf8_per_record,
     human_size,
+    language_guess_deferred,
     printable,
     record_from_mapping,
     surrogate_problem,
@@ -407,13 +408,18 @@ def _extension(name: str) -> str:
     return f".{extension.lower()}" if dot and stem else ""
 
 
-def parse_file(name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS) -> ParseOutcome:
+def parse_file(
+    name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS, *, guess_language: bool = True
+) -> ParseOutcome:
     """Parse one uploaded file into articles and per-record errors.
 
     ``name`` is the uploaded file name (only its extension and base name are used).
     File-level problems (unsupported type, too large, not UTF-8, empty) come back as a
     single :class:`ParseError` for the whole file; nothing here raises on bad input. For
     the formats in :data:`DECODED_PER_RECORD` a byte that is not UTF-8 fails only its record.
+    With ``guess_language=False`` an article that names no language comes back with
+    ``language_pending`` set, to be guessed by ``formats.with_guessed_language`` (the import
+    service does it in a worker thread while it saves, see ``service.save_outcome``).
     """
     origin = printable(_base_name(name))
     extension = _extension(name)
@@ -445,7 +451,11 @@ def parse_file(name: str, data: bytes, limits: ImportLimits = DEFAULT_LIMITS) ->
         return ParseOutcome(records=[ParseError(origin, str(error))])
     if not text.strip():
         return ParseOutcome(records=[ParseError(origin, _("file is empty"))])
-    outcome = parser(text, origin, limits)
+    if guess_language:
+        outcome = parser(text, origin, limits)
+    else:
+        with language_guess_deferred():
+            outcome = parser(text, origin, limits)
     if printable(text) != text:
         outcome.notes.append(
             f"{origin}: the file is not entirely UTF-8; the records with other bytes were not imported "
