@@ -379,9 +379,13 @@ FACTDESK_USER_CACHE_SECONDS = int(os.environ.get("FACTDESK_USER_CACHE_SECONDS", 
 # Signing in in one round trip: the session, the user and their role in one SQL statement (database
 # sessions) or one cache get_many (Redis), read fresh on every request (factcheck/user_cache.py).
 FACTDESK_ONE_TRIP_SIGN_IN = env_bool("FACTDESK_ONE_TRIP_SIGN_IN", True)
-# On PostgreSQL its two statements are prepared once per connection (planning them cost more than
-# running them). Turn off behind a transaction-pooling PgBouncer older than 1.21.
-FACTDESK_PREPARED_SIGN_IN = env_bool("FACTDESK_PREPARED_SIGN_IN", True)
+# On PostgreSQL a few hot statements compiled once per process are prepared once per connection
+# (planning them cost more than running them): the sign-in's two and the article page's one
+# (factcheck/user_cache.py, prepared_cursor). FACTDESK_PREPARED_STATEMENTS=0 turns all of them off
+# (behind a transaction-pooling PgBouncer older than 1.21); the other two switch one use each.
+FACTDESK_PREPARED_STATEMENTS = env_bool("FACTDESK_PREPARED_STATEMENTS", True)
+FACTDESK_PREPARED_SIGN_IN = env_bool("FACTDESK_PREPARED_SIGN_IN", FACTDESK_PREPARED_STATEMENTS)
+FACTDESK_PREPARED_ARTICLE_PAGE = env_bool("FACTDESK_PREPARED_ARTICLE_PAGE", FACTDESK_PREPARED_STATEMENTS)
 # With a shared cache, each process also keeps the article pages it serves, bounded in bytes (least
 # recently used go first): their keys are versions, so a local copy is never stale
 # (annotations/article_views.py, page_caches). 0 turns it off.

@@ -248,22 +248,30 @@ def _user_from_row(values: list[Any] | tuple[Any, ...]) -> Any:
 
 
 #: psycopg's prepare threshold set on a connection that had none (Django's default disables
-#: preparing): so high that nothing is prepared unless asked, as :func:`sign_in_cursor` does.
+#: preparing): so high that nothing is prepared unless asked, as :func:`prepared_cursor` does.
 PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
 
 
-def sign_in_cursor() -> Any:
-    """A cursor for the sign-in statements: on PostgreSQL, one that prepares them (if allowed).
+def prepared_cursor(switch: str = "FACTDESK_PREPARED_STATEMENTS") -> Any:
+    """A cursor whose statements are prepared on PostgreSQL when ``settings.<switch>`` is on.
 
-    Planning the statement cost PostgreSQL 0.6 ms of CPU per request, five times its execution;
-    prepared once per connection, 0.1 ms (issue 19). Django's own cursors bind parameters on the
-    client and never prepare, and Django turns preparing off for every connection, because a
-    transaction-pooling PgBouncer (before 1.21) cannot keep prepared statements: so only these
-    two statements are prepared, through a server-binding cursor wrapped as Django wraps its
-    own (queries are logged and counted, errors translated), and ``FACTDESK_PREPARED_SIGN_IN=0``
-    turns it off behind such a pooler.
+    ``FACTDESK_PREPARED_STATEMENTS`` switches every use off at once; ``switch`` names one use.
+
+    For a few hot statements compiled once per process: the sign-in's two (:func:`sign_in_cursor`)
+    and the article page's (``annotations.selectors.article_for_page``). Planning such a
+    statement costs PostgreSQL more CPU than running it; prepared once per connection, it is
+    planned once. Django's own cursors bind parameters on the client and never prepare, and
+    Django turns preparing off for every connection, because a transaction-pooling PgBouncer
+    (before 1.21) cannot keep prepared statements: so only what goes through this cursor is
+    prepared, through a server-binding cursor wrapped as Django wraps its own (queries are
+    logged and counted, errors translated), and ``FACTDESK_PREPARED_STATEMENTS=0`` turns it off
+    behind such a pooler. Elsewhere (SQLite, or switched off): Django's own cursor.
     """
-    if connection.vendor != "postgresql" or not getattr(settings, "FACTDESK_PREPARED_SIGN_IN", False):
+    if (
+        connection.vendor != "postgresql"
+        or not getattr(settings, "FACTDESK_PREPARED_STATEMENTS", False)
+        or not getattr(settings, switch, False)
+    ):
         return connection.cursor()
     connection.ensure_connection()
     raw = connection.connection
@@ -273,12 +281,21 @@ def sign_in_cursor() -> Any:
         return connection._prepare_cursor(_preparing_cursor_class()(raw))
 
 
+def sign_in_cursor() -> Any:
+    """A cursor for the sign-in statements (:func:`prepared_cursor`, ``FACTDESK_PREPARED_SIGN_IN``).
+
+    Planning the sign-in statement cost PostgreSQL 0.6 ms of CPU per request, five times its
+    execution; prepared once per connection, 0.1 ms (issue 19).
+    """
+    return prepared_cursor("FACTDESK_PREPARED_SIGN_IN")
+
+
 @memoize
 def _preparing_cursor_class() -> type:
     import psycopg
 
     class PreparingCursor(psycopg.Cursor):
-        """Server-side binding, and every statement prepared on its connection (the sign-in's two only)."""
+        """Server-side binding, and every statement prepared on its connection (see :func:`prepared_cursor`)."""
 
         def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any) -> Any:
             return super().execute(query, params, prepare=True, **kwargs)
