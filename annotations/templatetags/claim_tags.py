@@ -55,6 +55,20 @@ def claim_link(claim: Any) -> SafeString:
     return mark_safe(_RowWords().claim_line(claim))  # every piece escaped by _RowWords
 
 
+#: A primary key nothing has: where the real one goes in a URL reversed once per list.
+_PK_MARK = 918_273_645_546_372_819
+
+
+def _url_around_pk(name: str) -> tuple[str, str]:
+    """URL ``name`` reversed once, escaped, as the text before and after its one ``pk`` argument.
+
+    A row then writes ``head + str(pk) + tail``: what ``{% url name pk %}`` writes, without a
+    ``reverse()`` per row.
+    """
+    head, _, tail = reverse(name, args=[_PK_MARK]).partition(str(_PK_MARK))
+    return _escape(head), _escape(tail)
+
+
 class _RowWords:
     """What every row of a long list repeats, worked out once per list: the article link's
     pattern, the translated words, month names and verdict pills.
@@ -65,13 +79,8 @@ class _RowWords:
     most of My claims' rendering time). Reads attributes of rows already loaded: no query.
     """
 
-    #: An article id no article has: where the real one goes in the reversed URL.
-    _MARK = 918_273_645_546_372_819
-
     def __init__(self) -> None:
-        url = reverse("articles:detail", args=[self._MARK])
-        head, _, tail = url.partition(str(self._MARK))
-        self.url_head, self.url_tail = _escape(head), _escape(tail)
+        self.url_head, self.url_tail = _url_around_pk("articles:detail")
         self.in_article = _escape(pgettext("in an article", "in"))
         self.zone = timezone.get_current_timezone()
         self._badges: dict[bool, str] = {}
@@ -230,9 +239,8 @@ def notification_items(context: template.Context, notifications: Iterable[Any]) 
     the page's time at 50 items). The form's token is the page's own, as ``{% csrf_token %}``
     writes it.
     """
-    mark = 918_273_645_546_372_819
-    open_head, _, open_tail = reverse("review:notification_open", args=[mark]).partition(str(mark))
-    read_head, _, read_tail = reverse("review:notification_read", args=[mark]).partition(str(mark))
+    open_head, open_tail = _url_around_pk("review:notification_open")
+    read_head, read_tail = _url_around_pk("review:notification_read")
     token = context.get("csrf_token")
     csrf = (
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{_escape(str(token))}">'
@@ -254,7 +262,7 @@ def notification_items(context: template.Context, notifications: Iterable[Any]) 
             created = timezone.localtime(created)
         unread = not item.read_at
         form = (
-            f'\n    <form method="post" action="{_escape(read_head)}{item.pk}{_escape(read_tail)}" class="inline-form">'
+            f'\n    <form method="post" action="{read_head}{item.pk}{read_tail}" class="inline-form">'
             f"{csrf}{button}</form>\n    "
             if unread else ""
         )
@@ -262,7 +270,7 @@ def notification_items(context: template.Context, notifications: Iterable[Any]) 
             f'\n  <li class="notification notification-{_escape(item.kind)}{" notification-unread" if unread else ""}"'
             f' data-notification="{pk}">\n    {unread_label if unread else ""}\n'
             f'    <span class="notification-kind">{kind}</span>{claim} —\n'
-            f'    <a href="{_escape(open_head)}{item.pk}{_escape(open_tail)}">{_escape(str(item.text))}</a>\n'
+            f'    <a href="{open_head}{item.pk}{open_tail}">{_escape(str(item.text))}</a>\n'
             f'    <time class="muted" datetime="{_escape(created.isoformat())}">'
             f"{_escape(ago(item.created_at))}</time>\n"
             f"    {form}\n  </li>\n  "
